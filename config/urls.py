@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from config.api import api
+from guanxi.core import views as core_views
+from guanxi.customers import views as customer_views
+
+urlpatterns = [
+    path("", customer_views.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("language/", core_views.set_language, name="set_language"),
+    path("health/", core_views.health, name="health"),
+    path("customers/", include("guanxi.customers.urls")),
+    path("organization/", include("guanxi.accounts.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]

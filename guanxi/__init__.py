@@ -1,0 +1,1 @@
+"""Guanxi (关系): an open-source CRM."""

@@ -1,0 +1,107 @@
+"""``guanxi analytics SUBCOMMAND``: customer analytics entry points.
+
+Each subcommand is one entry in ``SUBCOMMANDS``: a help text, a function adding its arguments
+to its sub-parser and the name of the ``Command`` method that runs it. Adding a subcommand
+(for example ``run``) means adding one entry and one method.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from guanxi.analytics.compute.pipeline import ScoringOptions
+from guanxi.analytics.fitfile import FitFileError, fit_file, fit_json, write_scores
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    """How one subcommand is declared and dispatched."""
+
+    help: str
+    add_arguments: Callable[[CommandParser], None]
+    handler: str
+
+
+def add_fit_file_arguments(parser: CommandParser) -> None:
+    """Arguments of ``fit-file``."""
+    parser.add_argument("path", type=Path, help="CSV/TSV or whitespace-separated transaction file")
+    parser.add_argument("--customer-col", required=True, help="customer column: header name or 1-based position")
+    parser.add_argument("--date-col", required=True, help="date column (2024-03-05, 2024/3/5 or 19970101)")
+    parser.add_argument("--amount-col", required=True, help="amount column")
+    parser.add_argument("--until", default=None, help="end of the observation period (default: last date)")
+    parser.add_argument("--unit", choices=["day", "week"], default="day", help="time unit (a week is 7 days)")
+    parser.add_argument("--out", type=Path, default=None, help="write per-customer scores to this CSV")
+    parser.add_argument("--json", action="store_true", help="print the fitted parameters as JSON")
+    parser.add_argument("--clv-months", type=int, default=12, help="CLV horizon in months (default 12)")
+    parser.add_argument("--discount-rate", type=float, default=0.01, help="monthly discount rate (default 0.01)")
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {
+    "fit-file": Subcommand(
+        help="fit BG/NBD and Gamma-Gamma on a transaction file and score its customers",
+        add_arguments=add_fit_file_arguments,
+        handler="handle_fit_file",
+    ),
+}
+
+
+class Command(BaseCommand):
+    help = "Customer analytics (CLV, P(alive), RFM, lifecycle stages)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        subparsers = parser.add_subparsers(dest="subcommand", required=True, metavar="SUBCOMMAND")
+        for name, spec in SUBCOMMANDS.items():
+            spec.add_arguments(subparsers.add_parser(name, help=spec.help, description=spec.help))
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        spec = SUBCOMMANDS.get(str(options.get("subcommand")))
+        if spec is None:
+            raise CommandError(f"choose a subcommand: {', '.join(SUBCOMMANDS)}")
+        getattr(self, spec.handler)(options)
+
+    def handle_fit_file(self, options: dict[str, Any]) -> None:
+        """Fit, optionally write scores, and print either JSON or a short human summary."""
+        if options["clv_months"] < 1:
+            raise CommandError("--clv-months must be at least 1")
+        scoring = ScoringOptions(clv_months=options["clv_months"], monthly_discount_rate=options["discount_rate"])
+        try:
+            scores = fit_file(
+                options["path"],
+                options["customer_col"],
+                options["date_col"],
+                options["amount_col"],
+                until=options["until"],
+                unit=options["unit"],
+                options=scoring,
+            )
+            if options["out"] is not None:
+                write_scores(scores, options["out"])
+        except FitFileError as exc:
+            raise CommandError(str(exc)) from exc
+        doc = fit_json(scores)
+        if options["json"]:
+            self.stdout.write(json.dumps(doc, ensure_ascii=False))
+            return
+        self.stdout.write(self._describe(doc, scores.summary.unit, options["out"]))
+
+    @staticmethod
+    def _describe(doc: dict[str, Any], unit: str, out: Path | None) -> str:
+        bg = doc["bgnbd"]
+        lines = [
+            f"customers: {doc['customers']} (time unit: {unit})",
+            "BG/NBD: r={r:.4g} alpha={alpha:.4g} a={a:.4g} b={b:.4g} log-likelihood={ll:.2f}".format(**bg),
+        ]
+        gg = doc["gamma_gamma"]
+        if gg is None:
+            lines.append("Gamma-Gamma: not fitted (no customer with repeat purchases and positive spend)")
+        else:
+            lines.append("Gamma-Gamma: p={p:.4g} q={q:.4g} v={v:.4g} log-likelihood={ll:.2f}".format(**gg))
+        if out is not None:
+            lines.append(f"scores written to {out}")
+        return "\n".join(lines)

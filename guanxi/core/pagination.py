@@ -1,0 +1,117 @@
+"""Keyset paging and capped counts, so page 20,000 of a million rows costs what page 1 costs."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.conf import settings
+from django.db import connections
+from django.db.models import Q, QuerySet
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Count:
+    """How many rows matched: exact up to the cap, an estimate (or "cap+") above it."""
+
+    value: int
+    exact: bool
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    count: Count
+    next_cursor: str | None
+    prev_cursor: str | None
+
+
+def capped_count(qs: QuerySet[Any], cap: int | None = None) -> Count:
+    """Count exactly up to `cap`; beyond it ask PostgreSQL's planner rather than scan a million rows."""
+    cap = cap if cap is not None else settings.GUANXI_LIST_COUNT_CAP
+    counted = qs.order_by().values("pk")[: cap + 1].count()
+    if counted <= cap:
+        return Count(counted, exact=True)
+    connection = connections[qs.db]
+    if connection.vendor == "postgresql":
+        sql, params = qs.order_by().values("pk").query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+            plan = cursor.fetchone()[0]
+        if isinstance(plan, str):
+            plan = json.loads(plan)
+        estimate = int(plan[0]["Plan"]["Plan Rows"])
+        return Count(max(estimate, cap + 1), exact=False)
+    return Count(cap + 1, exact=False)
+
+
+def encode_cursor(value: Any, pk: int, direction: str) -> str:
+    if isinstance(value, dt.datetime):
+        value = {"dt": value.isoformat()}
+    raw = json.dumps([direction, value, pk], ensure_ascii=False).encode("utf-8")
+    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[str, Any, int] | None:
+    """The (direction, value, pk) of a cursor, or None when it was tampered with."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        direction, value, pk = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (ValueError, TypeError, binascii.Error, UnicodeError):
+        return None
+    if direction not in ("next", "prev") or not isinstance(pk, int) or not 0 < pk < 2**63:
+        return None
+    if isinstance(value, dict) and "dt" in value:
+        try:
+            value = dt.datetime.fromisoformat(value["dt"])
+        except (TypeError, ValueError):
+            return None
+    if not isinstance(value, str | int | dt.datetime):
+        return None
+    return direction, value, pk
+
+
+def keyset_page(qs: QuerySet[T], *, field: str, descending: bool, cursor: str | None, limit: int) -> Page[T]:
+    """One page ordered by (field, pk), starting after or before the cursor's row.
+
+    The redundant `field <= value` bound lets the database walk the (field, id) index from the
+    cursor instead of filtering from the start.
+    """
+    decoded = decode_cursor(cursor) if cursor else None
+    direction = decoded[0] if decoded else "next"
+    backwards = direction == "prev"
+    walk_desc = descending != backwards
+    if decoded:
+        _, value, pk = decoded
+        if walk_desc:
+            qs = qs.filter(Q(**{f"{field}__lte": value}), Q(**{f"{field}__lt": value}) | Q(pk__lt=pk))
+        else:
+            qs = qs.filter(Q(**{f"{field}__gte": value}), Q(**{f"{field}__gt": value}) | Q(pk__gt=pk))
+    order = [f"-{field}", "-pk"] if walk_desc else [field, "pk"]
+    rows = list(qs.order_by(*order)[: limit + 1])
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    if backwards:
+        rows.reverse()
+    count = Count(0, exact=True)
+
+    def key(row: Any) -> tuple[Any, int]:
+        return getattr(row, field), row.pk
+
+    next_cursor = prev_cursor = None
+    if rows:
+        first_value, first_pk = key(rows[0])
+        last_value, last_pk = key(rows[-1])
+        if backwards:
+            next_cursor = encode_cursor(last_value, last_pk, "next")
+            prev_cursor = encode_cursor(first_value, first_pk, "prev") if has_more else None
+        else:
+            next_cursor = encode_cursor(last_value, last_pk, "next") if has_more else None
+            prev_cursor = encode_cursor(first_value, first_pk, "prev") if decoded else None
+    return Page(items=rows, count=count, next_cursor=next_cursor, prev_cursor=prev_cursor)

@@ -1,0 +1,191 @@
+"""Extension points: later apps plug into the customer archive here, so `customers` imports none of them.
+
+Apps register in their `AppConfig.ready()`. The registries are filled once at start-up and only
+read afterwards, so they are safe to share between requests and threads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.functional import Promise
+
+Label = str | Promise
+
+
+@dataclass(frozen=True)
+class CustomerTab:
+    """A tab on the customer page (客户360). `context` builds the template's context."""
+
+    key: str
+    label: Label
+    template: str
+    context: Callable[[HttpRequest, Any], dict[str, Any]]
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One event on a customer's timeline, from whichever app owns it."""
+
+    at: dt.datetime
+    kind: str
+    title: str
+    body: str = ""
+    url: str = ""
+    actor: str = ""
+
+
+# (customer, user, before, limit) -> newest-first entries older than `before`
+TimelineSource = Callable[[Any, Any, dt.datetime | None, int], list[TimelineEntry]]
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """An extra filter on the customer list; `apply` narrows the queryset by the submitted value."""
+
+    key: str
+    label: Label
+    choices: Callable[[Any], list[tuple[str, str]]]
+    apply: Callable[[QuerySet[Any], str], QuerySet[Any]]
+
+
+@dataclass(frozen=True)
+class ListColumn:
+    """An extra column on the customer list; `annotate` adds what `value` reads, in the same query."""
+
+    key: str
+    label: Label
+    value: Callable[[Any], str]
+    annotate: Callable[[QuerySet[Any]], QuerySet[Any]] = lambda qs: qs
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """Something a user should prepare for on a date (a birthday, a maturity, a holiday)."""
+
+    on: dt.date
+    kind: str
+    title: str
+    customer_id: int | None = None
+    url: str = ""
+
+
+# (user, start, end) -> reminders in [start, end]
+ReminderSource = Callable[[Any, dt.date, dt.date], list[Reminder]]
+
+
+@dataclass
+class DemoContext:
+    """What `guanxi demo` has built so far, handed to each app's generator in order."""
+
+    seed: int
+    customers: int
+    using: str = "default"
+    stdout: Callable[[str], None] = print
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DemoGenerator:
+    name: str
+    order: int
+    run: Callable[[DemoContext], None]
+
+
+@dataclass(frozen=True)
+class CustomerReference:
+    """A model field pointing at a customer, with what merge, erase and export do with it.
+
+    Foreign keys are discovered from `Customer._meta.related_objects`; register here only what
+    needs behaviour other than "move the row to the surviving customer" (or a non-FK reference).
+    """
+
+    model: type[models.Model]
+    field: str
+    on_merge: str = "move"  # "move" | "delete" | "custom"
+    merge: Callable[[int, int], None] | None = None
+    export: Callable[[int], Iterable[dict[str, Any]]] | None = None
+    erase: Callable[[int], None] | None = None
+
+
+@dataclass(frozen=True)
+class SensitiveField:
+    """A customer value shown masked to everyone; `reveal` returns the clear value, and is logged."""
+
+    key: str
+    label: Label
+    reveal: Callable[[Any], Any]
+
+
+class Registry:
+    """All extension points in one place."""
+
+    def __init__(self) -> None:
+        self.customer_tabs: list[CustomerTab] = []
+        self.timeline_sources: list[TimelineSource] = []
+        self.list_filters: list[ListFilter] = []
+        self.list_columns: list[ListColumn] = []
+        self.reminder_sources: list[ReminderSource] = []
+        self.demo_generators: list[DemoGenerator] = []
+        self.customer_references: list[CustomerReference] = []
+        self.sensitive_fields: dict[str, SensitiveField] = {}
+
+    def add_customer_tab(self, tab: CustomerTab) -> None:
+        if any(t.key == tab.key for t in self.customer_tabs):
+            raise ValueError(f"customer tab {tab.key!r} registered twice")
+        self.customer_tabs.append(tab)
+        self.customer_tabs.sort(key=lambda t: (t.order, t.key))
+
+    def add_timeline_source(self, source: TimelineSource) -> None:
+        self.timeline_sources.append(source)
+
+    def add_list_filter(self, list_filter: ListFilter) -> None:
+        self.list_filters.append(list_filter)
+
+    def add_list_column(self, column: ListColumn) -> None:
+        self.list_columns.append(column)
+
+    def add_reminder_source(self, source: ReminderSource) -> None:
+        self.reminder_sources.append(source)
+
+    def add_demo_generator(self, generator: DemoGenerator) -> None:
+        if any(g.name == generator.name for g in self.demo_generators):
+            raise ValueError(f"demo generator {generator.name!r} registered twice")
+        self.demo_generators.append(generator)
+        self.demo_generators.sort(key=lambda g: (g.order, g.name))
+
+    def add_customer_reference(self, reference: CustomerReference) -> None:
+        self.customer_references.append(reference)
+
+    def add_sensitive_field(self, sensitive: SensitiveField) -> None:
+        if sensitive.key in self.sensitive_fields:
+            raise ValueError(f"sensitive field {sensitive.key!r} registered twice")
+        self.sensitive_fields[sensitive.key] = sensitive
+
+    def tab(self, key: str) -> CustomerTab | None:
+        return next((t for t in self.customer_tabs if t.key == key), None)
+
+    def timeline(
+        self, customer: Any, user: Any, before: dt.datetime | None = None, limit: int = 20
+    ) -> list[TimelineEntry]:
+        entries: list[TimelineEntry] = []
+        for source in self.timeline_sources:
+            entries.extend(source(customer, user, before, limit))
+        entries.sort(key=lambda e: e.at, reverse=True)
+        return entries[:limit]
+
+    def reminders(self, user: Any, start: dt.date, end: dt.date) -> list[Reminder]:
+        found: list[Reminder] = []
+        for source in self.reminder_sources:
+            found.extend(source(user, start, end))
+        return sorted(found, key=lambda r: (r.on, r.title))
+
+
+registry = Registry()

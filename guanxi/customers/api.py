@@ -1,0 +1,115 @@
+"""REST endpoints for customers: thin, calling the same services and selectors as the UI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Path, Query, Router, Schema
+from pydantic import Field
+
+from guanxi.core.schemas import CleanStr
+from guanxi.customers import selectors, services
+from guanxi.customers.choices import Channel
+from guanxi.customers.schemas import (
+    CustomerIn,
+    CustomerListOut,
+    CustomerOut,
+    CustomerPatch,
+    ImportanceLiteral,
+    KindLiteral,
+    RevealIn,
+    RevealOut,
+    SortLiteral,
+)
+
+router = Router(tags=["customers"])
+CustomerId = Path(..., ge=1, le=2**63 - 1)
+
+
+class CustomerQuery(Schema):
+    q: CleanStr = Field("", max_length=100, description="name, pinyin (zhangsan / zs), phone fragment, code")
+    kind: KindLiteral | None = None
+    importance: ImportanceLiteral | None = None
+    owner_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    department_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    store_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    tag_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    archived: bool = False
+    sort: SortLiteral = "name"
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0, le=1_000_000)
+    cursor: CleanStr | None = Field(None, max_length=500, description="keyset cursor from next_cursor")
+
+
+def _filters(query: CustomerQuery) -> selectors.CustomerFilters:
+    return selectors.CustomerFilters(
+        q=query.q, kind=query.kind or "", importance=query.importance or "", owner_id=query.owner_id,
+        department_id=query.department_id, store_id=query.store_id, tag_id=query.tag_id, archived=query.archived,
+    )
+
+
+@router.get("/customers", response=CustomerListOut, summary="List and search customers")
+def list_customers(request: HttpRequest, query: Query[CustomerQuery]) -> dict[str, Any]:
+    filters = _filters(query)
+    if query.cursor is not None or query.offset == 0:
+        page = selectors.customer_page(
+            user=request.auth, filters=filters, sort=query.sort, cursor=query.cursor, limit=query.limit  # type: ignore[attr-defined]
+        )
+        items, count, next_cursor = page.items, page.count, page.next_cursor
+    else:
+        items, count = selectors.customer_offset_page(
+            user=request.auth, filters=filters, sort=query.sort, offset=query.offset, limit=query.limit  # type: ignore[attr-defined]
+        )
+        next_cursor = None
+    return {
+        "items": [CustomerOut.from_customer(c) for c in items],
+        "count": count.value,
+        "count_exact": count.exact,
+        "next_cursor": next_cursor,
+    }
+
+
+@router.post("/customers", response={201: CustomerOut}, summary="Create a customer")
+def create_customer(request: HttpRequest, payload: CustomerIn) -> tuple[int, CustomerOut]:
+    customer = services.customer_create(actor=request.auth, data=payload.model_dump(), channel=Channel.API)  # type: ignore[attr-defined]
+    customer = selectors.customer_get(user=request.auth, customer_id=customer.pk)  # type: ignore[attr-defined]
+    return 201, CustomerOut.from_customer(customer)
+
+
+@router.get("/customers/{customer_id}", response=CustomerOut, summary="One customer")
+def get_customer(request: HttpRequest, customer_id: int = CustomerId) -> CustomerOut:
+    return CustomerOut.from_customer(selectors.customer_get(user=request.auth, customer_id=customer_id))  # type: ignore[attr-defined]
+
+
+@router.patch("/customers/{customer_id}", response=CustomerOut, summary="Change a customer (optimistic locking)")
+def patch_customer(request: HttpRequest, payload: CustomerPatch, customer_id: int = CustomerId) -> CustomerOut:
+    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)  # type: ignore[attr-defined]
+    changes = payload.model_dump(exclude_unset=True)
+    version = changes.pop("version")
+    # An explicit null clears a nullable field; for the rest null means "leave unchanged".
+    data = {k: v for k, v in changes.items() if v is not None or k in {"birthday", "store_id"}}
+    services.customer_update(actor=request.auth, customer=customer, version=version, data=data, channel=Channel.API)  # type: ignore[attr-defined]
+    return CustomerOut.from_customer(selectors.customer_get(user=request.auth, customer_id=customer_id))  # type: ignore[attr-defined]
+
+
+@router.delete("/customers/{customer_id}", response=CustomerOut, summary="Archive a customer (soft delete)")
+def archive_customer(request: HttpRequest, customer_id: int = CustomerId) -> CustomerOut:
+    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)  # type: ignore[attr-defined]
+    services.customer_archive(actor=request.auth, customer=customer)  # type: ignore[attr-defined]
+    archived = selectors.customer_get(user=request.auth, customer_id=customer_id, include_archived=True)  # type: ignore[attr-defined]
+    return CustomerOut.from_customer(archived)
+
+
+@router.post("/customers/{customer_id}/restore", response=CustomerOut, summary="Restore an archived customer")
+def restore_customer(request: HttpRequest, customer_id: int = CustomerId) -> CustomerOut:
+    customer = selectors.customer_get(user=request.auth, customer_id=customer_id, include_archived=True)  # type: ignore[attr-defined]
+    services.customer_restore(actor=request.auth, customer=customer)  # type: ignore[attr-defined]
+    return CustomerOut.from_customer(selectors.customer_get(user=request.auth, customer_id=customer_id))  # type: ignore[attr-defined]
+
+
+@router.post("/customers/{customer_id}/reveal", response=RevealOut, summary="Reveal a sensitive field (logged)")
+def reveal_customer_field(request: HttpRequest, payload: RevealIn, customer_id: int = CustomerId) -> RevealOut:
+    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)  # type: ignore[attr-defined]
+    value = services.customer_reveal(actor=request.auth, customer=customer, field_name=payload.field, channel=Channel.API)  # type: ignore[attr-defined]
+    return RevealOut(field=payload.field, value=value)

@@ -1,0 +1,30 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CustomersConfig(AppConfig):
+    name = "guanxi.customers"
+    label = "customers"
+    verbose_name = _("Customer archive")
+
+    def ready(self) -> None:
+        from guanxi.core.registry import CustomerTab, DemoGenerator, SensitiveField, registry
+        from guanxi.customers import demo, tabs
+
+        registry.add_sensitive_field(
+            SensitiveField(key="phones", label=_("Phones"), reveal=lambda customer: list(customer.phones))
+        )
+        registry.add_customer_tab(
+            CustomerTab(key="profile", label=_("Profile"), template="customers/tabs/profile.html",
+                        context=tabs.profile_context, order=0)
+        )
+        registry.add_customer_tab(
+            CustomerTab(key="timeline", label=_("Timeline"), template="customers/tabs/timeline.html",
+                        context=tabs.timeline_context, order=10)
+        )
+        registry.add_customer_tab(
+            CustomerTab(key="access", label=_("Access log"), template="customers/tabs/access.html",
+                        context=tabs.access_context, order=90)
+        )
+        registry.add_timeline_source(tabs.archive_events)
+        registry.add_demo_generator(DemoGenerator(name="customers", order=20, run=demo.generate))

@@ -1,0 +1,35 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    PERSON = "person", _("Person")
+    ORGANIZATION = "organization", _("Organization")
+
+
+class Gender(models.TextChoices):
+    UNKNOWN = "", _("Not stated")
+    MALE = "male", _("Male")
+    FEMALE = "female", _("Female")
+
+
+class Importance(models.TextChoices):
+    A = "A", _("A · key customer")
+    B = "B", _("B · regular customer")
+    C = "C", _("C · occasional customer")
+
+
+class BirthdayCalendar(models.TextChoices):
+    SOLAR = "solar", _("Solar (公历)")
+    LUNAR = "lunar", _("Lunar (农历)")
+
+
+class SensitiveField(models.TextChoices):
+    PHONES = "phones", _("Phones")
+
+
+class Channel(models.TextChoices):
+    UI = "ui", _("Web UI")
+    API = "api", _("API")
+    IMPORT = "import", _("Import")
+    DEMO = "demo", _("Demo data")

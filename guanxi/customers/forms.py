@@ -1,0 +1,128 @@
+"""Forms parse what a browser sends; the services decide what is valid and save it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.accounts.models import User
+from guanxi.accounts.selectors import departments_visible_to, stores_visible_to, users_visible_to
+from guanxi.customers.choices import BirthdayCalendar, Gender, Importance, Kind
+from guanxi.customers.models import Customer
+from guanxi.customers.selectors import SORTS, CustomerFilters, tag_choices
+
+_LIST_SPLIT = re.compile(r"[,，;；、\n]+")
+
+
+def _reject_garbled(value: str) -> str:
+    if "\ufffd" in value:
+        raise ValidationError(_("The text is not valid UTF-8."), code="encoding")
+    return value
+
+
+class CustomerFilterForm(forms.Form):
+    """The list's search box and filters, read from the query string."""
+
+    q = forms.CharField(label=_("Search"), max_length=100, required=False, validators=[_reject_garbled])
+    kind = forms.ChoiceField(label=_("Kind"), required=False)
+    importance = forms.ChoiceField(label=_("Importance"), required=False)
+    owner = forms.TypedChoiceField(label=_("Account manager"), required=False, coerce=int, empty_value=None)
+    department = forms.TypedChoiceField(label=_("Department"), required=False, coerce=int, empty_value=None)
+    store = forms.TypedChoiceField(label=_("Store"), required=False, coerce=int, empty_value=None)
+    tag = forms.TypedChoiceField(label=_("Tag"), required=False, coerce=int, empty_value=None)
+    archived = forms.BooleanField(label=_("Archived"), required=False)
+    sort = forms.ChoiceField(required=False, choices=[(k, k) for k in SORTS])
+    cursor = forms.CharField(required=False, max_length=500, validators=[_reject_garbled])
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices: dict[str, list[tuple[Any, str]]] = {
+            "kind": list(Kind.choices),
+            "importance": list(Importance.choices),
+            "owner": [(u.pk, str(u)) for u in users_visible_to(user)[:500]],
+            "department": [(d.pk, d.name) for d in departments_visible_to(user)],
+            "store": [(s.pk, s.name) for s in stores_visible_to(user)],
+            "tag": [(pk, name) for pk, name in tag_choices(user=user)],
+        }
+        for name, options in choices.items():
+            # The empty option carries the field's name, so a row of selects needs no labels.
+            self.fields[name].choices = [("", self.fields[name].label), *options]
+        if not user.may_restore_archived:
+            del self.fields["archived"]
+
+    def filters(self) -> CustomerFilters:
+        data = self.cleaned_data
+        return CustomerFilters(
+            q=data.get("q") or "", kind=data.get("kind") or "", importance=data.get("importance") or "",
+            owner_id=data.get("owner"), department_id=data.get("department"), store_id=data.get("store"),
+            tag_id=data.get("tag"), archived=bool(data.get("archived")),
+        )
+
+
+class CustomerForm(forms.Form):
+    """Create or edit a customer. Field names match the service's input names."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices, initial=Kind.PERSON)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    code = forms.CharField(label=_("Customer code"), max_length=50, required=False,
+                           help_text=_("Leave blank to generate one."))
+    gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, required=False)
+    birthday = forms.DateField(label=_("Birthday"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    birthday_calendar = forms.ChoiceField(label=_("Birthday kept by"), choices=BirthdayCalendar.choices,
+                                          initial=BirthdayCalendar.SOLAR)
+    phones = forms.CharField(label=_("Phones"), required=False, max_length=400,
+                             help_text=_("Separate several numbers with commas."))
+    email = forms.CharField(label=_("Email"), required=False, max_length=254)
+    address = forms.CharField(label=_("Address"), required=False, max_length=300)
+    importance = forms.ChoiceField(label=_("Importance"), choices=Importance.choices, initial=Importance.B)
+    tags = forms.CharField(label=_("Tags"), required=False, max_length=1000,
+                           help_text=_("Separate tags with commas."))
+    owner = forms.TypedChoiceField(label=_("Account manager"), coerce=int, required=False, empty_value=None)
+    department = forms.TypedChoiceField(label=_("Department"), coerce=int, required=False, empty_value=None)
+    store = forms.TypedChoiceField(label=_("Store"), coerce=int, required=False, empty_value=None)
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        blank = [("", "—")]
+        self.fields["owner"].choices = blank + [(u.pk, str(u)) for u in users_visible_to(user)[:500]]
+        self.fields["department"].choices = blank + [(d.pk, d.name) for d in departments_visible_to(user)]
+        self.fields["store"].choices = blank + [(s.pk, s.name) for s in stores_visible_to(user)]
+
+    @staticmethod
+    def initial_for(customer: Customer, masked_phones: list[str]) -> dict[str, Any]:
+        return {
+            "kind": customer.kind, "name": customer.name, "code": customer.code, "gender": customer.gender,
+            "birthday": customer.birthday, "birthday_calendar": customer.birthday_calendar,
+            "phones": ", ".join(masked_phones), "email": customer.email, "address": customer.address,
+            "importance": customer.importance, "tags": ", ".join(t.name for t in customer.tags.all()),
+            "owner": customer.owner_id, "department": customer.department_id, "store": customer.store_id,
+            "notes": customer.notes, "version": customer.version,
+        }
+
+    def service_data(self) -> dict[str, Any]:
+        """The cleaned values under the service's names (owner → owner_id …)."""
+        data = self.cleaned_data
+        return {
+            "kind": data["kind"], "name": data["name"], "code": data.get("code") or "",
+            "gender": data.get("gender") or "", "birthday": data.get("birthday"),
+            "birthday_calendar": data.get("birthday_calendar") or BirthdayCalendar.SOLAR,
+            "phones": [p for p in _LIST_SPLIT.split(data.get("phones") or "") if p.strip()],
+            "email": data.get("email") or "", "address": data.get("address") or "",
+            "importance": data["importance"],
+            "tags": [t.strip() for t in _LIST_SPLIT.split(data.get("tags") or "") if t.strip()],
+            "owner_id": data.get("owner"), "department_id": data.get("department"), "store_id": data.get("store"),
+            "notes": data.get("notes") or "",
+        }
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        """Attach the service's field errors to the matching form fields."""
+        for field, messages in error.message_dict.items():
+            target = field if field in self.fields else None
+            for message in messages:
+                self.add_error(target, message)

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.customers.choices import BirthdayCalendar, Gender, Importance, Kind
+from guanxi.customers.querysets import CustomerQuerySet
+
+
+class Tag(models.Model):
+    """A label a team puts on customers (e.g. 烟草零售, VIP) to filter and target them."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    color = models.CharField(_("colour"), max_length=20, default="blue")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(models.Model):
+    """A person or an organization (a shop, a company) the business sells to or serves."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.PERSON)
+    name = models.CharField(_("name"), max_length=200)
+    # Pinyin of the name (surname reading for people) followed by the name: the list sorts by it.
+    name_sort = models.CharField(max_length=200, editable=False, default="")
+    code = models.CharField(_("customer code"), max_length=50, unique=True)
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True, default="")
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    birthday_calendar = models.CharField(
+        _("birthday kept by"), max_length=10, choices=BirthdayCalendar.choices, default=BirthdayCalendar.SOLAR
+    )
+    lunar_birth_month = models.PositiveSmallIntegerField(_("lunar birth month"), null=True, blank=True)
+    lunar_birth_day = models.PositiveSmallIntegerField(_("lunar birth day"), null=True, blank=True)
+    lunar_birth_leap = models.BooleanField(_("leap month"), default=False)
+    phones = models.JSONField(_("phones"), default=list, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    importance = models.CharField(_("importance"), max_length=1, choices=Importance.choices, default=Importance.B)
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="customers")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("account manager"), on_delete=models.PROTECT,
+        related_name="owned_customers",
+    )
+    department = models.ForeignKey(
+        "accounts.Department", verbose_name=_("department"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="customers",
+    )
+    store = models.ForeignKey(
+        "accounts.Store", verbose_name=_("store"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="customers",
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+
+    objects = CustomerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        indexes = [
+            models.Index(fields=["name_sort", "id"], name="customer_name_sort"),
+            models.Index(fields=["owner", "name_sort", "id"], name="customer_owner_name"),
+            models.Index(fields=["department", "name_sort", "id"], name="customer_dept_name"),
+            models.Index(fields=["created_at", "id"], name="customer_created"),
+            models.Index(fields=["importance", "id"], name="customer_importance"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_person(self) -> bool:
+        return self.kind == Kind.PERSON
+
+
+class CustomerSearch(models.Model):
+    """The narrow search row of a customer: one lower-case line of names, pinyin, phones and code.
+
+    On PostgreSQL a trigram GIN index serves substring queries of three characters or more.
+    """
+
+    customer = models.OneToOneField(Customer, primary_key=True, on_delete=models.CASCADE, related_name="search")
+    doc = models.TextField()
+
+    class Meta:
+        verbose_name = _("customer search row")
+
+
+class SearchToken(models.Model):
+    """An exact-match key for one- and two-character queries (张伟, zs), which trigrams cannot serve."""
+
+    token = models.CharField(max_length=8)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="search_tokens")
+
+    class Meta:
+        indexes = [models.Index(fields=["token", "customer"], name="search_token_lookup")]
+        verbose_name = _("search token")
+
+
+class AccessLog(models.Model):
+    """One reveal or export of a customer's personal data: who, which customer, which field, when."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="access_logs")
+    field = models.CharField(_("field"), max_length=50)
+    action = models.CharField(_("action"), max_length=20, default="reveal")
+    channel = models.CharField(_("channel"), max_length=10)
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("access log entry")
+        verbose_name_plural = _("access log")

@@ -1,0 +1,144 @@
+"""API input and output shapes for customers; one schema per direction, strict on input."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+from guanxi.core.schemas import CleanStr
+from guanxi.core.text import mask_digits
+from guanxi.customers.models import Customer
+
+DbId = int  # documented bounds are applied with Field(ge=1, le=2**63 - 1)
+KindLiteral = Literal["person", "organization"]
+GenderLiteral = Literal["", "male", "female"]
+ImportanceLiteral = Literal["A", "B", "C"]
+CalendarLiteral = Literal["solar", "lunar"]
+SortLiteral = Literal["name", "-name", "code", "-code", "created", "-created"]
+
+
+class StrictIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CustomerIn(StrictIn):
+    """A new customer. Only `name` is required; a blank `code` is generated (C00001234)."""
+
+    kind: KindLiteral = "person"
+    name: CleanStr = Field(max_length=200)
+    code: CleanStr = Field("", max_length=50)
+    gender: GenderLiteral = ""
+    birthday: dt.date | None = None
+    birthday_calendar: CalendarLiteral = "solar"
+    phones: list[CleanStr] = Field(default_factory=list, max_length=10)
+    email: CleanStr = Field("", max_length=254)
+    address: CleanStr = Field("", max_length=300)
+    importance: ImportanceLiteral = "B"
+    tags: list[CleanStr] = Field(default_factory=list, max_length=20)
+    owner_id: int | None = Field(None, ge=1, le=2**63 - 1, description="defaults to the caller")
+    department_id: int | None = Field(None, ge=1, le=2**63 - 1, description="defaults to the owner's")
+    store_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    notes: CleanStr = Field("", max_length=5000)
+
+
+class CustomerPatch(StrictIn):
+    """Changes to a customer; send the `version` you read — a stale one gets 409."""
+
+    version: int = Field(ge=1, le=2**31 - 1)
+    kind: KindLiteral | None = None
+    name: CleanStr | None = Field(None, max_length=200)
+    code: CleanStr | None = Field(None, max_length=50)
+    gender: GenderLiteral | None = None
+    birthday: dt.date | None = None
+    birthday_calendar: CalendarLiteral | None = None
+    phones: list[CleanStr] | None = Field(None, max_length=10)
+    email: CleanStr | None = Field(None, max_length=254)
+    address: CleanStr | None = Field(None, max_length=300)
+    importance: ImportanceLiteral | None = None
+    tags: list[CleanStr] | None = Field(None, max_length=20)
+    owner_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    department_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    store_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    notes: CleanStr | None = Field(None, max_length=5000)
+
+
+class RevealIn(StrictIn):
+    field: CleanStr = Field(max_length=50, description="a sensitive field, e.g. `phones`")
+
+
+class RevealOut(Schema):
+    field: str
+    value: list[str] | str | None
+
+
+class UserRef(Schema):
+    id: int
+    username: str
+    display_name: str
+
+
+class NamedRef(Schema):
+    id: int
+    name: str
+
+
+class LunarBirthday(Schema):
+    month: int
+    day: int
+    leap: bool
+
+
+class CustomerOut(Schema):
+    """A customer as the API shows it: phones always masked (use /reveal for the clear values)."""
+
+    id: int
+    kind: KindLiteral
+    name: str
+    code: str
+    gender: str
+    birthday: dt.date | None
+    birthday_calendar: CalendarLiteral
+    lunar_birthday: LunarBirthday | None
+    phones: list[str]
+    email: str
+    address: str
+    importance: ImportanceLiteral
+    tags: list[str]
+    owner: UserRef
+    department: NamedRef | None
+    store: NamedRef | None
+    notes: str
+    version: int
+    archived_at: dt.datetime | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def from_customer(customer: Customer) -> CustomerOut:
+        owner = customer.owner
+        return CustomerOut(
+            id=customer.pk, kind=customer.kind, name=customer.name, code=customer.code, gender=customer.gender,
+            birthday=customer.birthday, birthday_calendar=customer.birthday_calendar,
+            lunar_birthday=(
+                LunarBirthday(month=customer.lunar_birth_month, day=customer.lunar_birth_day,
+                              leap=customer.lunar_birth_leap)
+                if customer.lunar_birth_month and customer.lunar_birth_day else None
+            ),
+            phones=[mask_digits(p) for p in customer.phones], email=customer.email, address=customer.address,
+            importance=customer.importance, tags=[t.name for t in customer.tags.all()],
+            owner=UserRef(id=owner.pk, username=owner.username, display_name=str(owner)),
+            department=NamedRef(id=customer.department.pk, name=customer.department.name) if customer.department else None,
+            store=NamedRef(id=customer.store.pk, name=customer.store.name) if customer.store else None,
+            notes=customer.notes, version=customer.version, archived_at=customer.archived_at,
+            created_at=customer.created_at, updated_at=customer.updated_at,
+        )
+
+
+class CustomerListOut(Schema):
+    items: list[CustomerOut]
+    count: int = Field(description="exact up to 10,000; above that an estimate (see count_exact)")
+    count_exact: bool
+    next_cursor: str | None = Field(None, description="pass as `cursor` for the next page (keyset paging)")

@@ -1,0 +1,165 @@
+"""Reads of the customer archive, all scoped by `visible_to`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count as DbCount
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from guanxi.accounts.models import User
+from guanxi.core.pagination import Count, Page, capped_count, keyset_page
+from guanxi.core.text import looks_like_phone_input, normalize_query, phone_digits
+from guanxi.customers.choices import Importance
+from guanxi.customers.models import AccessLog, Customer, CustomerSearch, SearchToken
+
+# Public sort name → (model field, descending)
+SORTS: dict[str, tuple[str, bool]] = {
+    "name": ("name_sort", False),
+    "-name": ("name_sort", True),
+    "code": ("code", False),
+    "-code": ("code", True),
+    "created": ("created_at", False),
+    "-created": ("created_at", True),
+}
+
+
+@dataclass(frozen=True)
+class CustomerFilters:
+    """A list request: free-text search plus filters. Values are already validated."""
+
+    q: str = ""
+    kind: str = ""
+    importance: str = ""
+    owner_id: int | None = None
+    department_id: int | None = None
+    store_id: int | None = None
+    tag_id: int | None = None
+    archived: bool = False
+
+
+def search_terms(q: str) -> tuple[str, str]:
+    """How a query is matched: ("doc", text) by substring, or ("token", text) exactly, or ("", "")."""
+    if looks_like_phone_input(q):
+        digits = phone_digits(q)
+        if digits:
+            return "doc", digits
+    norm = normalize_query(q)
+    if not norm:
+        return "", ""
+    if len(norm) >= 3 or norm.isdigit():
+        return "doc", norm
+    return "token", norm
+
+
+def _apply_search(qs: QuerySet[Customer], q: str) -> QuerySet[Customer]:
+    how, term = search_terms(q)
+    if how == "doc":
+        return qs.filter(pk__in=CustomerSearch.objects.filter(doc__contains=term).values("customer_id"))
+    if how == "token":
+        return qs.filter(pk__in=SearchToken.objects.filter(token=term).values("customer_id"))
+    return qs
+
+
+def customer_queryset(*, user: User, filters: CustomerFilters) -> QuerySet[Customer]:
+    qs = Customer.objects.visible_to(user)
+    qs = qs.archived() if filters.archived else qs.active()
+    if filters.q:
+        qs = _apply_search(qs, filters.q)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.importance:
+        qs = qs.filter(importance=filters.importance)
+    if filters.owner_id:
+        qs = qs.filter(owner_id=filters.owner_id)
+    if filters.department_id:
+        qs = qs.filter(department_id=filters.department_id)
+    if filters.store_id:
+        qs = qs.filter(store_id=filters.store_id)
+    if filters.tag_id:
+        qs = qs.filter(tags__id=filters.tag_id)
+    return qs
+
+
+def _with_relations(qs: QuerySet[Customer]) -> QuerySet[Customer]:
+    return qs.select_related("owner", "department", "store").prefetch_related("tags")
+
+
+def customer_page(
+    *, user: User, filters: CustomerFilters, sort: str = "name", cursor: str | None = None, limit: int = 50
+) -> Page[Customer]:
+    """One keyset page of the list, with a count that stays cheap on a million rows."""
+    field, descending = SORTS.get(sort, SORTS["name"])
+    qs = customer_queryset(user=user, filters=filters)
+    page = keyset_page(_with_relations(qs), field=field, descending=descending, cursor=cursor, limit=limit)
+    return Page(items=page.items, count=capped_count(qs), next_cursor=page.next_cursor, prev_cursor=page.prev_cursor)
+
+
+def customer_offset_page(
+    *, user: User, filters: CustomerFilters, sort: str = "name", offset: int = 0, limit: int = 50
+) -> tuple[list[Customer], Count]:
+    """Offset paging for API clients that ask for it (the UI uses keyset paging)."""
+    field, descending = SORTS.get(sort, SORTS["name"])
+    qs = customer_queryset(user=user, filters=filters)
+    order = [f"-{field}", "-pk"] if descending else [field, "pk"]
+    items = list(_with_relations(qs).order_by(*order)[offset : offset + limit])
+    return items, capped_count(qs)
+
+
+def customer_get(*, user: User, customer_id: int, include_archived: bool = False) -> Customer:
+    """A customer the user may see, or 404 — never a hint that the id exists outside the scope."""
+    qs = _with_relations(Customer.objects.visible_to(user))
+    if not include_archived:
+        qs = qs.active()
+    customer = qs.filter(pk=customer_id).first() if 0 < customer_id < 2**63 else None
+    if customer is None:
+        raise Http404("customer not found")
+    return customer
+
+
+@dataclass(frozen=True)
+class HomeFigures:
+    by_importance: list[tuple[str, str, int]]
+    total: int
+    new_this_month: int
+    mine: int
+
+
+def home_figures(*, user: User) -> HomeFigures:
+    qs = Customer.objects.visible_to(user).active()
+    counts = dict(qs.order_by().values_list("importance").annotate(n=DbCount("id")))
+    by_importance = [(value, str(label), counts.get(value, 0)) for value, label in Importance.choices]
+    start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return HomeFigures(
+        by_importance=by_importance,
+        total=sum(counts.values()),
+        new_this_month=qs.filter(created_at__gte=start).count(),
+        mine=qs.filter(owner_id=user.pk).count(),
+    )
+
+
+def access_log_for(*, user: User, customer: Customer, limit: int = 20) -> list[AccessLog]:
+    return list(AccessLog.objects.filter(customer=customer).select_related("user")[:limit])
+
+
+def recently_created(*, user: User, since: dt.datetime, limit: int = 10) -> list[Customer]:
+    qs = Customer.objects.visible_to(user).active().filter(created_at__gte=since)
+    return list(qs.select_related("owner").order_by("-created_at", "-pk")[:limit])
+
+
+def tag_choices(*, user: User) -> list[tuple[int, str]]:
+    from guanxi.customers.models import Tag
+
+    return list(Tag.objects.order_by("name").values_list("id", "name"))
+
+
+def mask_phones(phones: list[str]) -> list[str]:
+    from guanxi.core.text import mask_digits
+
+    return [mask_digits(p) for p in phones]
+
+

@@ -1,0 +1,346 @@
+"""Writes to the customer archive. Views, the API, imports and the demo all come through here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from lunar_python import Solar
+
+from guanxi.accounts.models import Department, Store, User
+from guanxi.accounts.selectors import departments_visible_to, stores_visible_to, users_visible_to
+from guanxi.core.errors import ConflictError, NotPermitted
+from guanxi.core.registry import registry
+from guanxi.core.text import mask_digits, phone_digits, search_document, short_tokens
+from guanxi.customers.choices import BirthdayCalendar, Channel, Gender, Importance, Kind
+from guanxi.customers.models import AccessLog, Customer, CustomerSearch, SearchToken, Tag
+
+MAX_NOTES = 5000
+MAX_PHONES = 10
+MAX_TAGS = 20
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_LANDLINE = re.compile(r"^0\d{9,11}$")
+_LOCAL = re.compile(r"^[2-9]\d{6,7}$")
+_CODE = re.compile(r"^[\w\-./]+$")
+
+
+@dataclass
+class CustomerInput:
+    """What a user may set on a customer; absent fields keep their value on update."""
+
+    kind: str = Kind.PERSON
+    name: str = ""
+    code: str = ""
+    gender: str = Gender.UNKNOWN
+    birthday: dt.date | None = None
+    birthday_calendar: str = BirthdayCalendar.SOLAR
+    phones: list[str] = field(default_factory=list)
+    email: str = ""
+    address: str = ""
+    importance: str = Importance.B
+    tags: list[str] = field(default_factory=list)
+    owner_id: int | None = None
+    department_id: int | None = None
+    store_id: int | None = None
+    notes: str = ""
+
+
+INPUT_FIELDS = tuple(f.name for f in fields(CustomerInput))
+
+
+class _Errors:
+    """Collects field errors so the user sees all of them at once."""
+
+    def __init__(self) -> None:
+        self.by_field: dict[str, list[str]] = {}
+
+    def add(self, name: str, message: str) -> None:
+        self.by_field.setdefault(name, []).append(message)
+
+    def raise_if_any(self) -> None:
+        if self.by_field:
+            raise ValidationError(self.by_field)
+
+
+def _clean_text(errors: _Errors, name: str, value: str, *, max_length: int, required: bool = False) -> str:
+    if "\x00" in value:
+        errors.add(name, _("Null characters are not allowed."))
+        return ""
+    cleaned = value.strip()
+    if required and not cleaned:
+        errors.add(name, _("This field is required."))
+    if len(cleaned) > max_length:
+        errors.add(
+            name,
+            _("Ensure this value has at most %(max)d characters (it has %(length)d).")
+            % {"max": max_length, "length": len(cleaned)},
+        )
+    return cleaned
+
+
+def _clean_phones(errors: _Errors, raw_phones: list[str], existing: list[str]) -> list[str]:
+    """Normalise phones; a masked value equal to the mask of a stored phone keeps that phone."""
+    if len(raw_phones) > MAX_PHONES:
+        errors.add("phones", _("At most %(max)d phone numbers.") % {"max": MAX_PHONES})
+        return []
+    masked_existing = {mask_digits(p): p for p in existing}
+    cleaned: list[str] = []
+    for raw in raw_phones:
+        raw = raw.strip()
+        if not raw:
+            continue
+        if "\x00" in raw or len(raw) > 40:
+            errors.add("phones", _("Enter a valid phone number: %(value)s") % {"value": raw[:40].replace("\x00", "")})
+            continue
+        if "*" in raw:
+            if raw in masked_existing:
+                cleaned.append(masked_existing[raw])
+            else:
+                errors.add("phones", _("A masked phone number cannot be saved: %(value)s") % {"value": raw})
+            continue
+        digits = phone_digits(raw)
+        if not (_MOBILE.match(digits) or _LANDLINE.match(digits) or _LOCAL.match(digits)):
+            errors.add("phones", _("Enter a valid phone number: %(value)s") % {"value": raw})
+            continue
+        cleaned.append(digits)
+    return list(dict.fromkeys(cleaned))
+
+
+def _lunar_birthday(birthday: dt.date) -> tuple[int, int, bool]:
+    lunar = Solar.fromYmd(birthday.year, birthday.month, birthday.day).getLunar()
+    month = lunar.getMonth()
+    return abs(month), lunar.getDay(), month < 0
+
+
+def _validate(
+    *, actor: User, data: dict[str, Any], instance: Customer | None
+) -> tuple[dict[str, Any], list[str] | None]:
+    """Clean and check every submitted field; returns model values and the tag names (if given)."""
+    errors = _Errors()
+    values: dict[str, Any] = {}
+    if "kind" in data:
+        if data["kind"] not in Kind.values:
+            errors.add("kind", _("Select a valid choice."))
+        values["kind"] = data["kind"]
+    if "name" in data or instance is None:
+        values["name"] = _clean_text(errors, "name", data.get("name") or "", max_length=200, required=True)
+    if "code" in data:
+        code = _clean_text(errors, "code", data["code"] or "", max_length=50)
+        if code and not _CODE.match(code):
+            errors.add("code", _("Use letters, digits, '-', '_', '.' or '/' only."))
+        elif code:
+            taken = Customer.objects.filter(code=code)
+            if instance is not None:
+                taken = taken.exclude(pk=instance.pk)
+            if taken.exists():
+                errors.add("code", _("Customer code %(code)s is already in use.") % {"code": code})
+        if code or instance is None:
+            values["code"] = code
+    if "gender" in data:
+        if (data["gender"] or "") not in Gender.values:
+            errors.add("gender", _("Select a valid choice."))
+        values["gender"] = data["gender"] or ""
+    if "importance" in data:
+        if data["importance"] not in Importance.values:
+            errors.add("importance", _("Select a valid choice."))
+        values["importance"] = data["importance"]
+    if "birthday" in data or "birthday_calendar" in data:
+        birthday = data.get("birthday", instance.birthday if instance else None)
+        calendar = data.get("birthday_calendar", instance.birthday_calendar if instance else BirthdayCalendar.SOLAR)
+        if calendar not in BirthdayCalendar.values:
+            errors.add("birthday_calendar", _("Select a valid choice."))
+        if birthday is not None and not (dt.date(1900, 1, 1) <= birthday <= timezone.localdate()):
+            errors.add("birthday", _("Enter a birthday between 1900 and today."))
+        if calendar == BirthdayCalendar.LUNAR and birthday is None:
+            errors.add("birthday", _("A lunar birthday needs the date of birth."))
+        values["birthday"] = birthday
+        values["birthday_calendar"] = calendar
+        if calendar == BirthdayCalendar.LUNAR and birthday is not None and "birthday" not in errors.by_field:
+            month, day, leap = _lunar_birthday(birthday)
+            values.update(lunar_birth_month=month, lunar_birth_day=day, lunar_birth_leap=leap)
+        else:
+            values.update(lunar_birth_month=None, lunar_birth_day=None, lunar_birth_leap=False)
+    if "phones" in data:
+        values["phones"] = _clean_phones(errors, list(data["phones"] or []), instance.phones if instance else [])
+    if "email" in data:
+        email = _clean_text(errors, "email", data["email"] or "", max_length=254)
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                errors.add("email", _("Enter a valid email address."))
+        values["email"] = email.lower()
+    if "address" in data:
+        values["address"] = _clean_text(errors, "address", data["address"] or "", max_length=300)
+    if "notes" in data:
+        values["notes"] = _clean_text(errors, "notes", data["notes"] or "", max_length=MAX_NOTES)
+    owner: User | None = None
+    if data.get("owner_id") is not None:
+        owner = users_visible_to(actor).filter(pk=data["owner_id"]).first()
+        if owner is None:
+            errors.add("owner", _("Unknown account manager."))
+        else:
+            values["owner"] = owner
+    elif instance is None:
+        owner = actor
+        values["owner"] = actor
+    if data.get("department_id") is not None:
+        department = departments_visible_to(actor).filter(pk=data["department_id"]).first()
+        if department is None:
+            errors.add("department", _("Unknown department."))
+        values["department"] = department
+    elif instance is None and owner is not None:
+        values["department"] = Department.objects.filter(pk=owner.department_id).first()
+    if "store_id" in data:
+        store: Store | None = None
+        if data["store_id"] is not None:
+            store = stores_visible_to(actor).filter(pk=data["store_id"]).first()
+            if store is None:
+                errors.add("store", _("Unknown store."))
+        values["store"] = store
+    tag_names: list[str] | None = None
+    if "tags" in data:
+        tag_names = []
+        for raw in data["tags"] or []:
+            name = _clean_text(errors, "tags", raw or "", max_length=50)
+            if name and name not in tag_names:
+                tag_names.append(name)
+        if len(tag_names) > MAX_TAGS:
+            errors.add("tags", _("At most %(max)d tags.") % {"max": MAX_TAGS})
+    errors.raise_if_any()
+    return values, tag_names
+
+
+def _index(customer: Customer) -> None:
+    """Rebuild the customer's search row and short tokens from its current values."""
+    doc = search_document(
+        name=customer.name, is_person=customer.is_person, code=customer.code,
+        phones=list(customer.phones), email=customer.email,
+    )
+    CustomerSearch.objects.update_or_create(customer=customer, defaults={"doc": doc})
+    SearchToken.objects.filter(customer=customer).delete()
+    SearchToken.objects.bulk_create(
+        SearchToken(customer=customer, token=t) for t in sorted(short_tokens(name=customer.name, is_person=customer.is_person))
+    )
+
+
+def _sort_key(name: str, kind: str) -> str:
+    from guanxi.core.text import name_keys
+
+    return name_keys(name, is_person=kind == Kind.PERSON).sort_key
+
+
+def _set_tags(customer: Customer, names: list[str]) -> None:
+    tags = []
+    for name in names:
+        tag, _created = Tag.objects.get_or_create(name=name)
+        tags.append(tag)
+    customer.tags.set(tags)
+
+
+def customer_create(*, actor: User, data: dict[str, Any], channel: str = Channel.UI) -> Customer:
+    """Create a customer from submitted fields; the code is generated when left blank."""
+    values, tag_names = _validate(actor=actor, data=data, instance=None)
+    with transaction.atomic():
+        generated = not values.get("code")
+        if generated:
+            values["code"] = f"tmp-{uuid.uuid4().hex}"
+        values["name_sort"] = _sort_key(values["name"], values.get("kind", Kind.PERSON))
+        try:
+            with transaction.atomic():
+                customer = Customer.objects.create(created_by=actor, **values)
+        except IntegrityError as exc:
+            # Two people submitted the same code at the same moment.
+            raise ValidationError({"code": [_("Customer code %(code)s is already in use.") % {"code": values["code"]}]}) from exc
+        if generated:
+            customer.code = _generated_code(customer.pk)
+            Customer.objects.filter(pk=customer.pk).update(code=customer.code)
+        if tag_names:
+            _set_tags(customer, tag_names)
+        _index(customer)
+    return customer
+
+
+def _generated_code(pk: int) -> str:
+    code = f"C{pk:08d}"
+    suffix = 1
+    while Customer.objects.filter(code=code).exists():
+        suffix += 1
+        code = f"C{pk:08d}-{suffix}"
+    return code
+
+
+def customer_update(
+    *, actor: User, customer: Customer, version: int, data: dict[str, Any], channel: str = Channel.UI
+) -> Customer:
+    """Apply changes if nobody saved the customer since `version` was read; else ConflictError."""
+    if customer.archived_at is not None:
+        raise NotPermitted(_("This customer is archived; restore it before editing."))
+    values, tag_names = _validate(actor=actor, data=data, instance=customer)
+    if "name" in values or "kind" in values:
+        values["name_sort"] = _sort_key(values.get("name", customer.name), values.get("kind", customer.kind))
+    with transaction.atomic():
+        updated = Customer.objects.filter(pk=customer.pk, version=version).update(
+            version=F("version") + 1, updated_at=timezone.now(), **values
+        )
+        if not updated:
+            raise ConflictError(
+                _("Someone else changed this customer after you opened it. Reload to see their changes.")
+            )
+        customer.refresh_from_db()
+        if tag_names is not None:
+            _set_tags(customer, tag_names)
+        _index(customer)
+    return customer
+
+
+def customer_archive(*, actor: User, customer: Customer) -> Customer:
+    """Soft delete: the customer leaves every list but stays restorable."""
+    if customer.archived_at is not None:
+        return customer
+    Customer.objects.filter(pk=customer.pk).update(
+        archived_at=timezone.now(), version=F("version") + 1, updated_at=timezone.now()
+    )
+    customer.refresh_from_db()
+    return customer
+
+
+def customer_restore(*, actor: User, customer: Customer) -> Customer:
+    if not actor.may_restore_archived:
+        raise NotPermitted(_("You may not restore archived customers."))
+    Customer.objects.filter(pk=customer.pk).update(
+        archived_at=None, version=F("version") + 1, updated_at=timezone.now()
+    )
+    customer.refresh_from_db()
+    return customer
+
+
+def customer_reveal(*, actor: User, customer: Customer, field_name: str, channel: str = Channel.UI) -> Any:
+    """The clear value of a sensitive field, for a user whose role may see it; every reveal is logged."""
+    sensitive = registry.sensitive_fields.get(field_name)
+    if sensitive is None:
+        raise ValidationError({"field": [_("Unknown sensitive field: %(field)s") % {"field": field_name[:50]}]})
+    if not actor.may_reveal_sensitive:
+        raise NotPermitted(_("Your role may not reveal sensitive data."))
+    AccessLog.objects.create(user=actor, customer=customer, field=field_name, action="reveal", channel=channel)
+    return sensitive.reveal(customer)
+
+
+def customer_field_errors(
+    *, actor: User, data: dict[str, Any], instance: Customer | None, field: str
+) -> list[str]:
+    """Messages for one field as the service would judge it, saving nothing (htmx validation)."""
+    try:
+        _validate(actor=actor, data=data, instance=instance)
+    except ValidationError as error:
+        return [m for key, messages in error.message_dict.items() if key == field for m in messages]
+    return []

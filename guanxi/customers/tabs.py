@@ -1,0 +1,35 @@
+"""The customer page's own tabs and timeline events, registered like any later app's."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from guanxi.core.registry import TimelineEntry, registry
+from guanxi.customers.models import Customer
+from guanxi.customers.selectors import access_log_for, mask_phones
+
+
+def profile_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
+    return {"customer": customer, "masked_phones": mask_phones(customer.phones)}
+
+
+def timeline_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
+    return {"customer": customer, "entries": registry.timeline(customer, request.user, None, 50)}
+
+
+def access_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
+    return {"customer": customer, "entries": access_log_for(user=request.user, customer=customer)}  # type: ignore[arg-type]
+
+
+def archive_events(customer: Customer, user: Any, before: dt.datetime | None, limit: int) -> list[TimelineEntry]:
+    entries = [
+        TimelineEntry(at=customer.created_at, kind="created", title=_("Customer created"),
+                      actor=str(customer.created_by or "")),
+    ]
+    if customer.archived_at:
+        entries.append(TimelineEntry(at=customer.archived_at, kind="archived", title=_("Customer archived")))
+    return [e for e in entries if before is None or e.at < before][:limit]

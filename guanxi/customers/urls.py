@@ -1,0 +1,17 @@
+from django.urls import path
+
+from guanxi.customers import views
+
+app_name = "customers"
+
+urlpatterns = [
+    path("", views.customer_list, name="list"),
+    path("new/", views.customer_create, name="create"),
+    path("validate/", views.customer_validate, name="validate"),
+    path("<int:customer_id>/", views.customer_detail, name="detail"),
+    path("<int:customer_id>/edit/", views.customer_edit, name="edit"),
+    path("<int:customer_id>/tab/<slug:key>/", views.customer_tab, name="tab"),
+    path("<int:customer_id>/reveal/<slug:field>/", views.customer_reveal, name="reveal"),
+    path("<int:customer_id>/archive/", views.customer_archive, name="archive"),
+    path("<int:customer_id>/restore/", views.customer_restore, name="restore"),
+]

@@ -1,0 +1,203 @@
+"""Customer pages. Each view parses, calls a service or selector, and renders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from guanxi.accounts.models import User
+from guanxi.core.errors import ConflictError, NotPermitted
+from guanxi.core.htmx import render_page_or_partial
+from guanxi.core.registry import registry
+from guanxi.customers import selectors, services
+from guanxi.customers.forms import CustomerFilterForm, CustomerForm
+from guanxi.customers.models import Customer
+
+PAGE_SIZE = 50
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    figures = selectors.home_figures(user=user)
+    recent = selectors.recently_created(user=user, since=timezone.now() - timezone.timedelta(days=30))
+    return render(request, "customers/home.html", {"figures": figures, "recent": recent})
+
+
+@login_required
+@require_GET
+def customer_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = CustomerFilterForm(request.GET, user=user)
+    context: dict[str, Any] = {"form": form, "page": None, "columns": registry.list_columns}
+    status = 200
+    if form.is_valid():
+        data = form.cleaned_data
+        context["page"] = selectors.customer_page(
+            user=user, filters=form.filters(), sort=data.get("sort") or "name", cursor=data.get("cursor") or None,
+            limit=PAGE_SIZE,
+        )
+        context["sort"] = data.get("sort") or "name"
+    else:
+        status = 400
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    context["base_query"] = query.urlencode()
+    sortless = query.copy()
+    sortless.pop("sort", None)
+    context["sortless_query"] = sortless.urlencode()
+    return render_page_or_partial(
+        request, "customers/list.html", "customers/partials/list_results.html", context, status=status
+    )
+
+
+def _form_context(form: CustomerForm, customer: Customer | None) -> dict[str, Any]:
+    return {"form": form, "customer": customer}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_create(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if request.method == "POST":
+        form = CustomerForm(request.POST, user=user)
+        if form.is_valid():
+            try:
+                customer = services.customer_create(actor=user, data=form.service_data())
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, _("Customer %(name)s created.") % {"name": customer.name})
+                return redirect("customers:detail", customer_id=customer.pk)
+        return render(request, "customers/form.html", _form_context(form, None), status=422)
+    form = CustomerForm(user=user, initial={"owner": user.pk, "department": user.department_id})
+    return render(request, "customers/form.html", _form_context(form, None))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
+    user = _user(request)
+    customer = selectors.customer_get(user=user, customer_id=customer_id)
+    if request.method == "POST":
+        form = CustomerForm(request.POST, user=user)
+        if form.is_valid():
+            try:
+                services.customer_update(
+                    actor=user, customer=customer, version=form.cleaned_data.get("version") or 0,
+                    data=form.service_data(),
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            except (ConflictError, NotPermitted) as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("Customer %(name)s saved.") % {"name": customer.name})
+                return redirect("customers:detail", customer_id=customer.pk)
+        return render(request, "customers/form.html", _form_context(form, customer), status=422)
+    form = CustomerForm(user=user, initial=CustomerForm.initial_for(customer, selectors.mask_phones(customer.phones)))
+    return render(request, "customers/form.html", _form_context(form, customer))
+
+
+@login_required
+@require_POST
+def customer_validate(request: HttpRequest) -> HttpResponse:
+    """htmx: check one field as the user leaves it, without saving anything."""
+    user = _user(request)
+    field = request.GET.get("field", "")
+    customer = None
+    if request.GET.get("customer", "").isdigit():
+        customer = selectors.customer_get(user=user, customer_id=int(request.GET["customer"]))
+    form = CustomerForm(request.POST, user=user)
+    errors: list[str] = []
+    if field in form.fields:
+        if not form.is_valid():
+            errors = [str(e) for e in form.errors.get(field, [])]
+        if not errors:
+            data = form.service_data() if form.is_valid() else {}
+            service_field = {"owner": "owner_id", "department": "department_id", "store": "store_id"}.get(field, field)
+            if service_field in data:
+                errors = services.customer_field_errors(
+                    actor=user, data={service_field: data[service_field]}, instance=customer, field=field
+                )
+    return render(request, "customers/partials/field_errors.html", {"errors": errors, "field": field})
+
+
+@login_required
+@require_GET
+def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
+    user = _user(request)
+    customer = selectors.customer_get(user=user, customer_id=customer_id, include_archived=user.may_restore_archived)
+    tabs = registry.customer_tabs
+    active = tabs[0]
+    context = {
+        "customer": customer,
+        "tabs": tabs,
+        "active_tab": active,
+        "masked_phones": selectors.mask_phones(customer.phones),
+    }
+    context.update(active.context(request, customer))
+    context["customer"] = customer
+    return render(request, "customers/detail.html", context)
+
+
+@login_required
+@require_GET
+def customer_tab(request: HttpRequest, customer_id: int, key: str) -> HttpResponse:
+    user = _user(request)
+    customer = selectors.customer_get(user=user, customer_id=customer_id, include_archived=user.may_restore_archived)
+    tab = registry.tab(key)
+    if tab is None:
+        raise Http404("no such tab")
+    return render(request, tab.template, tab.context(request, customer))
+
+
+@login_required
+@require_POST
+def customer_reveal(request: HttpRequest, customer_id: int, field: str) -> HttpResponse:
+    user = _user(request)
+    customer = selectors.customer_get(user=user, customer_id=customer_id)
+    try:
+        value = services.customer_reveal(actor=user, customer=customer, field_name=field)
+    except NotPermitted as error:
+        return render(request, "customers/partials/revealed.html", {"error": error.message}, status=403)
+    except ValidationError:
+        raise Http404("no such field") from None
+    return render(request, "customers/partials/revealed.html", {"values": value, "field": field})
+
+
+@login_required
+@require_POST
+def customer_archive(request: HttpRequest, customer_id: int) -> HttpResponse:
+    user = _user(request)
+    customer = selectors.customer_get(user=user, customer_id=customer_id)
+    services.customer_archive(actor=user, customer=customer)
+    messages.success(request, _("Customer %(name)s archived.") % {"name": customer.name})
+    return redirect("customers:list")
+
+
+@login_required
+@require_POST
+def customer_restore(request: HttpRequest, customer_id: int) -> HttpResponse:
+    user = _user(request)
+    customer = selectors.customer_get(user=user, customer_id=customer_id, include_archived=True)
+    try:
+        services.customer_restore(actor=user, customer=customer)
+    except NotPermitted as error:
+        messages.error(request, error.message)
+        return redirect("customers:list")
+    messages.success(request, _("Customer %(name)s restored.") % {"name": customer.name})
+    return redirect("customers:detail", customer_id=customer.pk)
