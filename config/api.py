@@ -103,7 +103,11 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return _errors(request, exc.status_code, [{"field": None, "message": str(exc.message)}])
+    message = str(exc.message)
+    if exc.status_code == 400 and message.startswith("Cannot parse request body"):
+        # Ninja's own words, untranslated: the body was not JSON (or not UTF-8).
+        message = _("The request body is not valid JSON.")
+    return _errors(request, exc.status_code, [{"field": None, "message": message}])
 
 
 @api.exception_handler(RequestDataTooBig)

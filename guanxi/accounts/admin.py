@@ -9,7 +9,7 @@ from guanxi.accounts.models import Department, Region, Role, Store, User
 class UserAdmin(BaseUserAdmin):
     list_display = ["username", "display_name", "department", "role", "is_active", "is_superuser"]
     list_filter = ["role", "department", "is_active"]
-    fieldsets = (*BaseUserAdmin.fieldsets, (_("Organization"), {"fields": ("display_name", "department", "role", "language")}))
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()), (_("Organization"), {"fields": ("display_name", "department", "role", "language")}))
 
 
 @admin.register(Department)

@@ -217,8 +217,11 @@ def fit_file(
     end = parse_until(until)
     if end is not None and tx.date.min() > end:
         raise FitFileError(f"no transactions on or before --until {until}")
-    summary = summarize_transactions(tx.customer, tx.date, tx.amount, until=end, unit=unit)
-    return score_customers(summary, options)
+    try:
+        summary = summarize_transactions(tx.customer, tx.date, tx.amount, until=end, unit=unit)
+        return score_customers(summary, options)
+    except ValueError as exc:
+        raise FitFileError(f"cannot fit the models: {exc}") from exc
 
 
 def fit_json(scores: CustomerScores) -> dict[str, object]:

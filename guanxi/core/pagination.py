@@ -11,9 +11,10 @@ from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 T = TypeVar("T")
+M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def decode_cursor(cursor: str) -> tuple[str, Any, int] | None:
     return direction, value, pk
 
 
-def keyset_page(qs: QuerySet[T], *, field: str, descending: bool, cursor: str | None, limit: int) -> Page[T]:
+def keyset_page(qs: QuerySet[M], *, field: str, descending: bool, cursor: str | None, limit: int) -> Page[M]:
     """One page ordered by (field, pk), starting after or before the cursor's row.
 
     The redundant `field <= value` bound lets the database walk the (field, id) index from the

@@ -85,7 +85,7 @@ class NameKeys:
 @lru_cache(maxsize=4096)
 def _org_syllables(name: str) -> tuple[str, ...]:
     # Organisation names are phrases, so pypinyin's phrase dictionary reads them better.
-    return tuple(s.lower() for s in lazy_pinyin(name, errors=lambda chars: list(chars)) if s.strip())
+    return tuple(part.lower() for chunk in lazy_pinyin(name, errors="default") for part in chunk.split())
 
 
 def name_keys(name: str, *, is_person: bool) -> NameKeys:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Path, Query, Router, Schema
+from django.utils.translation import gettext as _
+from ninja import Path, Query, Router, Schema, Status
 from pydantic import Field
 
+from guanxi.core.pagination import decode_cursor
 from guanxi.core.schemas import CleanStr
 from guanxi.customers import selectors, services
 from guanxi.customers.choices import Channel
@@ -51,6 +54,8 @@ def _filters(query: CustomerQuery) -> selectors.CustomerFilters:
 
 @router.get("/customers", response=CustomerListOut, summary="List and search customers")
 def list_customers(request: HttpRequest, query: Query[CustomerQuery]) -> dict[str, Any]:
+    if query.cursor is not None and decode_cursor(query.cursor) is None:
+        raise ValidationError({"cursor": [_("This cursor is not valid; start again without it.")]})
     filters = _filters(query)
     if query.cursor is not None or query.offset == 0:
         page = selectors.customer_page(
@@ -71,10 +76,10 @@ def list_customers(request: HttpRequest, query: Query[CustomerQuery]) -> dict[st
 
 
 @router.post("/customers", response={201: CustomerOut}, summary="Create a customer")
-def create_customer(request: HttpRequest, payload: CustomerIn) -> tuple[int, CustomerOut]:
+def create_customer(request: HttpRequest, payload: CustomerIn) -> Status:
     customer = services.customer_create(actor=request.auth, data=payload.model_dump(), channel=Channel.API)  # type: ignore[attr-defined]
     customer = selectors.customer_get(user=request.auth, customer_id=customer.pk)  # type: ignore[attr-defined]
-    return 201, CustomerOut.from_customer(customer)
+    return Status(201, CustomerOut.from_customer(customer))
 
 
 @router.get("/customers/{customer_id}", response=CustomerOut, summary="One customer")

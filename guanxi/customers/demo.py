@@ -12,8 +12,11 @@ import hashlib
 import json
 import random
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
+from itertools import accumulate
+from typing import Any
 
 from django.db import connections, transaction
 from django.utils import timezone
@@ -21,7 +24,8 @@ from faker import Faker
 from lunar_python import LunarYear, Solar
 
 from guanxi.core.registry import DemoContext
-from guanxi.core.text import name_keys, search_document, short_tokens
+from guanxi.core.text import _SEPARATOR as SEPARATOR
+from guanxi.core.text import name_keys, normalize_query, short_tokens
 
 # Surnames with their approximate share of the population (per mille), compound surnames and
 # surnames with special readings included so search by their readings can be tried.
@@ -55,6 +59,7 @@ FORMATS = ["便利店", "烟酒店", "超市", "副食店", "书店", "咖啡馆
 TAGS = ["VIP", "烟草零售", "老客户", "转介绍", "团购", "理财客户"]
 EMAIL_DOMAINS = ["example.com", "example.cn", "example.net"]
 ADDRESS_POOL_SIZE = 3000
+_EPOCH = dt.date(1950, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -83,7 +88,7 @@ def _address_pool(seed: int) -> list[str]:
     return [fake.address().split(" ")[0] for _ in range(ADDRESS_POOL_SIZE)]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _lunar_months(year: int) -> tuple[tuple[Solar, int, int], ...]:
     """(first day, day count, month) of the lunar months `Lunar.fromSolar` walks for a solar year."""
     return tuple(
@@ -92,7 +97,7 @@ def _lunar_months(year: int) -> tuple[tuple[Solar, int, int], ...]:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def lunar_birthday(day: dt.date) -> tuple[int, int, bool]:
     """(month, day, leap) of the lunar date of a solar date.
 
@@ -107,8 +112,9 @@ def lunar_birthday(day: dt.date) -> tuple[int, int, bool]:
     raise ValueError(f"no lunar month for {day}")
 
 
-def _person_name(rng: random.Random, surnames: Sequence[str], weights: Sequence[float]) -> tuple[str, str]:
-    surname = rng.choices(surnames, weights=weights)[0]
+def _person_name(rng: random.Random, surnames: Sequence[str], cum_weights: Sequence[float]) -> tuple[str, str]:
+    # `cum_weights` precomputed gives exactly what `weights=` gives, without re-summing each call.
+    surname = rng.choices(surnames, cum_weights=cum_weights)[0]
     gender = "male" if rng.random() < 0.5 else "female"
     pool = MALE_CHARS if gender == "male" else FEMALE_CHARS
     length = 1 if rng.random() < 0.35 else 2
@@ -119,29 +125,69 @@ def _phone(rng: random.Random) -> str:
     return "1" + rng.choice("3456789") + f"{rng.randrange(10**9):09d}"
 
 
-def build_customers(*, seed: int, count: int, owners: int, stores: int) -> Iterator[DemoCustomer]:
+@dataclass(frozen=True)
+class NameInfo:
+    """What the search index and the list need from a name, computed once per distinct name."""
+
+    sort_key: str
+    first_full: str
+    doc_parts: tuple[str, ...]  # the name's part of `search_document`, before code, phones and email
+    tokens: tuple[str, ...]  # `short_tokens`, sorted
+
+
+class NameInfoCache:
+    """Per-name pinyin work, memoised: a million customers share roughly half as many names."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, bool], NameInfo] = {}
+
+    def get(self, name: str, is_person: bool) -> NameInfo:
+        info = self._cache.get((name, is_person))
+        if info is None:
+            keys = name_keys(name, is_person=is_person)
+            # The same pieces, in the same order, as `search_document` puts before the code.
+            doc_parts = (normalize_query(name), *keys.full, *keys.initials)
+            info = NameInfo(
+                sort_key=keys.sort_key, first_full=keys.full[0] if keys.full else "", doc_parts=doc_parts,
+                tokens=tuple(sorted(short_tokens(name=name, is_person=is_person))),
+            )
+            self._cache[(name, is_person)] = info
+        return info
+
+    def document(self, info: NameInfo, *, code: str, phones: Sequence[str], email: str) -> str:
+        """`search_document(...)` for a name already looked up (tests check they agree)."""
+        parts = [*info.doc_parts, normalize_query(code), *phones]
+        if email:
+            parts.append(normalize_query(email))
+        return SEPARATOR.join(p for p in dict.fromkeys(parts) if p)
+
+
+def build_customers(
+    *, seed: int, count: int, owners: int, stores: int, names: NameInfoCache | None = None
+) -> Iterator[DemoCustomer]:
     """The demo customers for a seed, as a stream; identical for identical arguments."""
     rng = random.Random(seed)
+    names = names or NameInfoCache()
     addresses = _address_pool(seed)
     surnames = [s for s, _ in SURNAMES]
-    weights = [w for _, w in SURNAMES]
+    cum_weights = list(accumulate(w for _, w in SURNAMES))
     for n in range(1, count + 1):
         is_org = rng.random() < 0.2
         if is_org:
             name = rng.choice(DISTRICTS) + rng.choice(ROADS) + rng.choice(BRANDS) + rng.choice(FORMATS)
             gender = ""
         else:
-            name, gender = _person_name(rng, surnames, weights)
+            name, gender = _person_name(rng, surnames, cum_weights)
         birthday = lunar = None
         if not is_org and rng.random() < 0.7:
-            birthday = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(20000))
+            birthday = _EPOCH + dt.timedelta(days=rng.randrange(20000))
             if rng.random() < 0.2:
                 lunar = lunar_birthday(birthday)
         phones = tuple(_phone(rng) for _ in range(1 if rng.random() < 0.8 else 2))
         email = ""
         if rng.random() < 0.3:
-            keys = name_keys(name, is_person=not is_org)
-            email = f"{keys.full[0][:20]}{rng.randrange(1000)}@{rng.choice(EMAIL_DOMAINS)}"
+            full = names.get(name, not is_org).first_full
+            email = f"{full[:20]}{rng.randrange(1000)}@{rng.choice(EMAIL_DOMAINS)}"
         roll = rng.random()
         importance = "A" if roll < 0.15 else ("B" if roll < 0.6 else "C")
         store_index = rng.randrange(stores) if stores and rng.random() < 0.7 else None
@@ -170,37 +216,64 @@ CUSTOMER_COLUMNS = [
     "lunar_birth_day", "lunar_birth_leap", "phones", "email", "address", "importance", "owner_id",
     "department_id", "store_id", "notes", "version", "archived_at", "created_at", "updated_at", "created_by_id",
 ]
+# table → columns, in the order rows are written
+TABLES: dict[str, list[str]] = {
+    "customers_customer": CUSTOMER_COLUMNS,
+    "customers_customersearch": ["customer_id", "doc"],
+    "customers_searchtoken": ["token", "customer_id"],
+    "customers_customer_tags": ["customer_id", "tag_id"],
+}
+BATCH_ROWS = 20000
+# COPY text format: backslash, tab, newline and carriage return must be escaped in values.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_value(value: object) -> str:
+    """One value in COPY text format."""
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return str(value)
 
 
 class _Writer:
-    """Buffers rows per table and writes them with COPY (PostgreSQL) or executemany (others)."""
+    """Buffers rows per table; COPY in text format on PostgreSQL, batched INSERTs elsewhere."""
 
     def __init__(self, using: str) -> None:
         self.connection = connections[using]
-        self.buffers: dict[str, tuple[list[str], list[tuple[object, ...]]]] = {}
+        self.is_pg = self.connection.vendor == "postgresql"
+        self.buffers: dict[str, list[tuple[object, ...]]] = {table: [] for table in TABLES}
 
-    def add(self, table: str, columns: list[str], row: tuple[object, ...]) -> None:
-        self.buffers.setdefault(table, (columns, []))[1].append(row)
-        if len(self.buffers[table][1]) >= 20000:
+    def add(self, table: str, row: tuple[object, ...]) -> None:
+        buffer = self.buffers[table]
+        buffer.append(row)
+        if len(buffer) >= BATCH_ROWS:
             self.flush(table)
 
     def flush(self, table: str | None = None) -> None:
         for name in [table] if table else list(self.buffers):
-            columns, rows = self.buffers[name]
+            rows = self.buffers[name]
             if rows:
-                self._write(name, columns, rows)
+                self._write(name, TABLES[name], rows)
                 rows.clear()
 
     def _write(self, table: str, columns: list[str], rows: list[tuple[object, ...]]) -> None:
         with self.connection.cursor() as cursor:
-            if self.connection.vendor == "postgresql":
-                raw = cursor.cursor
-                with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
+            if self.is_pg:
+                # One string per batch: psycopg's per-row `write_row` costs more than the generator.
+                data = "".join("\t".join(map(_copy_value, row)) + "\n" for row in rows)
+                with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                    copy.write(data)
             else:
                 marks = ", ".join(["%s"] * len(columns))
-                adapted = [tuple(self._adapt(v) for v in row) for row in rows]
+                adapted: Any = [tuple(self._adapt(v) for v in row) for row in rows]
                 cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", adapted)
 
     def _adapt(self, value: object) -> object:
@@ -211,45 +284,120 @@ class _Writer:
         return value
 
 
+def _secondary_objects(cursor: object, tables: list[str]) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
+    """The plain indexes (not backing a primary key or unique constraint) and the foreign keys of `tables`.
+
+    Returned as their exact definitions (`pg_get_indexdef`, `pg_get_constraintdef`), so they can be
+    dropped and recreated identically.
+    """
+    cursor.execute(  # type: ignore[attr-defined]
+        """
+        SELECT ci.relname, pg_get_indexdef(i.indexrelid)
+        FROM pg_index i
+        JOIN pg_class t ON t.oid = i.indrelid
+        JOIN pg_class ci ON ci.oid = i.indexrelid
+        WHERE t.relname = ANY(%s) AND t.relnamespace = current_schema()::regnamespace
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = t.oid)
+        ORDER BY ci.relname
+        """,
+        [tables],
+    )
+    indexes = [(name, definition) for name, definition in cursor.fetchall()]  # type: ignore[attr-defined]
+    cursor.execute(  # type: ignore[attr-defined]
+        """
+        SELECT t.relname, k.conname, pg_get_constraintdef(k.oid)
+        FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid
+        WHERE k.contype = 'f' AND t.relname = ANY(%s) AND t.relnamespace = current_schema()::regnamespace
+        ORDER BY t.relname, k.conname
+        """,
+        [tables],
+    )
+    foreign_keys = [(table, name, definition) for table, name, definition in cursor.fetchall()]  # type: ignore[attr-defined]
+    return indexes, foreign_keys
+
+
+@contextmanager
+def _bulk_load(connection: object, tables: list[str]) -> Iterator[None]:
+    """PostgreSQL: load without secondary indexes and foreign keys, then rebuild them.
+
+    Building a (trigram GIN) index once over a million rows is far cheaper than maintaining it row
+    by row, and re-adding a foreign key checks all rows in one join instead of one trigger per row.
+    Must run inside the loading transaction: if anything fails, the drops roll back too. The
+    definitions are read from the catalogue, so exactly what the migrations created comes back
+    (checked at the end).
+    """
+    with connection.cursor() as cursor:  # type: ignore[attr-defined]
+        indexes, foreign_keys = _secondary_objects(cursor, tables)
+        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        for table, name, _ in foreign_keys:
+            cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+        for name, _ in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+    yield
+    with connection.cursor() as cursor:  # type: ignore[attr-defined]
+        for _, definition in indexes:
+            cursor.execute(definition)
+        for table, name, definition in foreign_keys:
+            cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+        if _secondary_objects(cursor, tables) != (indexes, foreign_keys):
+            raise RuntimeError("demo: indexes or foreign keys differ after the bulk load")
+
+
 def generate(ctx: DemoContext) -> None:
     from guanxi.customers.models import Customer, Tag
 
     owners = ctx.data["reps"]
     stores = ctx.data["stores"]
     now = timezone.now()
+    names = NameInfoCache()
     with transaction.atomic(using=ctx.using):
         tags = [Tag.objects.using(ctx.using).create(name=name) for name in TAGS]
+        tag_ids = [tag.pk for tag in tags]
+        store_ids = [store.pk for store in stores]
+        owner_keys = [(owner.pk, owner.department_id) for owner in owners]
         first_id = (Customer.objects.using(ctx.using).order_by("-id").values_list("id", flat=True).first() or 0) + 1
         writer = _Writer(ctx.using)
-        is_pg = writer.connection.vendor == "postgresql"
+        add = writer.add
         customer_id = first_id - 1
-        for c in build_customers(seed=ctx.seed, count=ctx.customers, owners=len(owners), stores=len(stores)):
-            customer_id += 1
-            owner = owners[c.owner_index]
-            is_person = c.kind == "person"
-            created = now - dt.timedelta(days=c.age_days, seconds=customer_id % 86400)
-            phones = list(c.phones)
-            writer.add("customers_customer", CUSTOMER_COLUMNS, (
-                customer_id, c.kind, c.name, name_keys(c.name, is_person=is_person).sort_key, c.code, c.gender,
-                c.birthday, "lunar" if c.lunar else "solar", c.lunar[0] if c.lunar else None,
-                c.lunar[1] if c.lunar else None, bool(c.lunar and c.lunar[2]),
-                json.dumps(phones), c.email, c.address, c.importance, owner.pk, owner.department_id,
-                stores[c.store_index].pk if c.store_index is not None else None, "", 1, None, created, created,
-                owner.pk,
-            ))
-            doc = search_document(name=c.name, is_person=is_person, code=c.code, phones=phones, email=c.email)
-            writer.add("customers_customersearch", ["customer_id", "doc"], (customer_id, doc))
-            for token in sorted(short_tokens(name=c.name, is_person=is_person)):
-                writer.add("customers_searchtoken", ["token", "customer_id"], (token, customer_id))
-            for tag_index in c.tag_indexes:
-                writer.add("customers_customer_tags", ["customer_id", "tag_id"], (customer_id, tags[tag_index].pk))
-            if customer_id % 100000 == 0:
-                ctx.stdout(f"customers: {customer_id - first_id + 1:,} generated")
-        writer.flush()
-        if is_pg:
+        loading = _bulk_load(writer.connection, list(TABLES)) if writer.is_pg else _nothing()
+        with loading:
+            for c in build_customers(
+                seed=ctx.seed, count=ctx.customers, owners=len(owners), stores=len(stores), names=names
+            ):
+                customer_id += 1
+                owner_id, department_id = owner_keys[c.owner_index]
+                is_person = c.kind == "person"
+                info = names.get(c.name, is_person)
+                created = now - dt.timedelta(days=c.age_days, seconds=customer_id % 86400)
+                lunar = c.lunar
+                add("customers_customer", (
+                    customer_id, c.kind, c.name, info.sort_key, c.code, c.gender,
+                    c.birthday, "lunar" if lunar else "solar", lunar[0] if lunar else None,
+                    lunar[1] if lunar else None, bool(lunar and lunar[2]),
+                    json.dumps(list(c.phones)), c.email, c.address, c.importance, owner_id, department_id,
+                    store_ids[c.store_index] if c.store_index is not None else None, "", 1, None, created, created,
+                    owner_id,
+                ))
+                doc = names.document(info, code=c.code, phones=c.phones, email=c.email)
+                add("customers_customersearch", (customer_id, doc))
+                for token in info.tokens:
+                    add("customers_searchtoken", (token, customer_id))
+                for tag_index in c.tag_indexes:
+                    add("customers_customer_tags", (customer_id, tag_ids[tag_index]))
+                if customer_id % 100000 == 0:
+                    ctx.stdout(f"customers: {customer_id - first_id + 1:,} generated")
+            writer.flush()
+            if writer.is_pg:
+                ctx.stdout("customers: rebuilding indexes and foreign keys")
+        if writer.is_pg:
             with writer.connection.cursor() as cursor:
                 for table in ("customers_customer", "customers_searchtoken", "customers_customer_tags"):
                     cursor.execute(
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
                     )
     ctx.stdout(f"customers: {ctx.customers:,} loaded")
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield

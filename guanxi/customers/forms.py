@@ -18,10 +18,14 @@ from guanxi.customers.selectors import SORTS, CustomerFilters, tag_choices
 _LIST_SPLIT = re.compile(r"[,，;；、\n]+")
 
 
-def _reject_garbled(value: str) -> str:
+def _reject_garbled(value: str) -> None:
     if "\ufffd" in value:
         raise ValidationError(_("The text is not valid UTF-8."), code="encoding")
-    return value
+
+
+def _set_choices(field: forms.Field, choices: list[tuple[Any, Any]]) -> None:
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices
 
 
 class CustomerFilterForm(forms.Form):
@@ -40,7 +44,7 @@ class CustomerFilterForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choices: dict[str, list[tuple[Any, str]]] = {
+        choices: dict[str, list[tuple[Any, Any]]] = {
             "kind": list(Kind.choices),
             "importance": list(Importance.choices),
             "owner": [(u.pk, str(u)) for u in users_visible_to(user)[:500]],
@@ -50,7 +54,7 @@ class CustomerFilterForm(forms.Form):
         }
         for name, options in choices.items():
             # The empty option carries the field's name, so a row of selects needs no labels.
-            self.fields[name].choices = [("", self.fields[name].label), *options]
+            _set_choices(self.fields[name], [("", self.fields[name].label), *options])
         if not user.may_restore_archived:
             del self.fields["archived"]
 
@@ -89,10 +93,10 @@ class CustomerForm(forms.Form):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        blank = [("", "—")]
-        self.fields["owner"].choices = blank + [(u.pk, str(u)) for u in users_visible_to(user)[:500]]
-        self.fields["department"].choices = blank + [(d.pk, d.name) for d in departments_visible_to(user)]
-        self.fields["store"].choices = blank + [(s.pk, s.name) for s in stores_visible_to(user)]
+        blank: list[tuple[Any, Any]] = [("", "—")]
+        _set_choices(self.fields["owner"], blank + [(u.pk, str(u)) for u in users_visible_to(user)[:500]])
+        _set_choices(self.fields["department"], blank + [(d.pk, d.name) for d in departments_visible_to(user)])
+        _set_choices(self.fields["store"], blank + [(s.pk, s.name) for s in stores_visible_to(user)])
 
     @staticmethod
     def initial_for(customer: Customer, masked_phones: list[str]) -> dict[str, Any]:

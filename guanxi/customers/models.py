@@ -99,6 +99,9 @@ class CustomerSearch(models.Model):
     class Meta:
         verbose_name = _("customer search row")
 
+    def __str__(self) -> str:
+        return self.doc
+
 
 class SearchToken(models.Model):
     """An exact-match key for one- and two-character queries (张伟, zs), which trigrams cannot serve."""
@@ -109,6 +112,9 @@ class SearchToken(models.Model):
     class Meta:
         indexes = [models.Index(fields=["token", "customer"], name="search_token_lookup")]
         verbose_name = _("search token")
+
+    def __str__(self) -> str:
+        return self.token
 
 
 class AccessLog(models.Model):
@@ -125,3 +131,6 @@ class AccessLog(models.Model):
         ordering = ["-at"]
         verbose_name = _("access log entry")
         verbose_name_plural = _("access log")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {self.field}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Literal, cast
 
 from ninja import Schema
 from pydantic import ConfigDict, Field
@@ -120,15 +120,15 @@ class CustomerOut(Schema):
     def from_customer(customer: Customer) -> CustomerOut:
         owner = customer.owner
         return CustomerOut(
-            id=customer.pk, kind=customer.kind, name=customer.name, code=customer.code, gender=customer.gender,
-            birthday=customer.birthday, birthday_calendar=customer.birthday_calendar,
+            id=customer.pk, kind=cast(KindLiteral, customer.kind), name=customer.name, code=customer.code, gender=customer.gender,
+            birthday=customer.birthday, birthday_calendar=cast(CalendarLiteral, customer.birthday_calendar),
             lunar_birthday=(
                 LunarBirthday(month=customer.lunar_birth_month, day=customer.lunar_birth_day,
                               leap=customer.lunar_birth_leap)
                 if customer.lunar_birth_month and customer.lunar_birth_day else None
             ),
             phones=[mask_digits(p) for p in customer.phones], email=customer.email, address=customer.address,
-            importance=customer.importance, tags=[t.name for t in customer.tags.all()],
+            importance=cast(ImportanceLiteral, customer.importance), tags=[t.name for t in customer.tags.all()],
             owner=UserRef(id=owner.pk, username=owner.username, display_name=str(owner)),
             department=NamedRef(id=customer.department.pk, name=customer.department.name) if customer.department else None,
             store=NamedRef(id=customer.store.pk, name=customer.store.name) if customer.store else None,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Count as DbCount
 from django.db.models import QuerySet
@@ -66,8 +65,8 @@ def _apply_search(qs: QuerySet[Customer], q: str) -> QuerySet[Customer]:
 
 
 def customer_queryset(*, user: User, filters: CustomerFilters) -> QuerySet[Customer]:
-    qs = Customer.objects.visible_to(user)
-    qs = qs.archived() if filters.archived else qs.active()
+    scoped = Customer.objects.visible_to(user)
+    qs: QuerySet[Customer] = scoped.archived() if filters.archived else scoped.active()
     if filters.q:
         qs = _apply_search(qs, filters.q)
     if filters.kind:
@@ -112,9 +111,8 @@ def customer_offset_page(
 
 def customer_get(*, user: User, customer_id: int, include_archived: bool = False) -> Customer:
     """A customer the user may see, or 404 — never a hint that the id exists outside the scope."""
-    qs = _with_relations(Customer.objects.visible_to(user))
-    if not include_archived:
-        qs = qs.active()
+    scoped = Customer.objects.visible_to(user)
+    qs = _with_relations(scoped if include_archived else scoped.active())
     customer = qs.filter(pk=customer_id).first() if 0 < customer_id < 2**63 else None
     if customer is None:
         raise Http404("customer not found")

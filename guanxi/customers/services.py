@@ -198,7 +198,7 @@ def _validate(
         if department is None:
             errors.add("department", _("Unknown department."))
         values["department"] = department
-    elif instance is None and owner is not None:
+    elif instance is None and owner is not None and owner.department_id:
         values["department"] = Department.objects.filter(pk=owner.department_id).first()
     if "store_id" in data:
         store: Store | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -33,7 +34,7 @@ def _user(request: HttpRequest) -> User:
 def home(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     figures = selectors.home_figures(user=user)
-    recent = selectors.recently_created(user=user, since=timezone.now() - timezone.timedelta(days=30))
+    recent = selectors.recently_created(user=user, since=timezone.now() - dt.timedelta(days=30))
     return render(request, "customers/home.html", {"figures": figures, "recent": recent})
 
 

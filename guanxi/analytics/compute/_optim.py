@@ -62,7 +62,9 @@ class OptimOutcome:
     message: str
 
 
-def minimize_log_params(objective: Objective, x0: FloatArray, *, max_iter: int = 2000) -> OptimOutcome:
+def minimize_log_params(
+    objective: Objective, x0: FloatArray, *, max_iter: int = 2000, ftol: float = 1e-15
+) -> OptimOutcome:
     """Minimise a mean negative log-likelihood over log-parameters with L-BFGS-B.
 
     The tolerances are tight on purpose: the estimates are compared with other implementations
@@ -75,7 +77,7 @@ def minimize_log_params(objective: Objective, x0: FloatArray, *, max_iter: int =
         jac=True,
         method="L-BFGS-B",
         bounds=bounds,
-        options={"maxiter": max_iter, "ftol": 1e-15, "gtol": 1e-10, "maxcor": 20},
+        options={"maxiter": max_iter, "ftol": ftol, "gtol": 1e-10, "maxcor": 20},
     )
     converged = bool(result.success) or _is_flat_stop(result.message)
     return OptimOutcome(
@@ -100,3 +102,63 @@ def unique_inverse(values: NDArray[np.generic]) -> tuple[NDArray[np.generic], In
     """
     uniq, inverse = np.unique(values, return_inverse=True)
     return uniq, inverse.astype(np.int64).reshape(-1)
+
+
+#: Above twice this many customers a fit is first run on a seeded sample of this size.
+WARM_START_SAMPLE = 100_000
+
+
+def warm_start_indices(n: int, seed: int = 0) -> IntArray | None:
+    """Rows of the warm-start sample, or None when the data are small enough to fit directly."""
+    if n <= 2 * WARM_START_SAMPLE:
+        return None
+    return np.sort(np.random.default_rng(seed).choice(n, size=WARM_START_SAMPLE, replace=False))
+
+
+def _fd_hessian(objective: Objective, theta: FloatArray, eps: float = 1e-5) -> FloatArray:
+    """Hessian by central differences of the analytic gradient (2 p gradient calls), symmetrised."""
+    cols = []
+    for unit in np.eye(theta.size):
+        cols.append((objective(theta + eps * unit)[1] - objective(theta - eps * unit)[1]) / (2 * eps))
+    hess = np.array(cols)
+    return (hess + hess.T) / 2.0
+
+
+def minimize_with_warm_start(
+    full: Objective, sample: Objective | None, x0: FloatArray, *, max_newton: int = 30
+) -> OptimOutcome:
+    """Fit on a sample, then polish on the full data with Newton steps using the sample's Hessian.
+
+    The mean log-likelihood of a 100,000-customer sample has almost the same curvature as the full
+    data, so each polishing step costs one full gradient and gains a factor of about
+    1/sqrt(sample size) in accuracy: 3-5 full evaluations instead of the ~20 L-BFGS-B needs from
+    scratch. If a step fails to decrease the objective or the Hessian is not positive definite,
+    it falls back to L-BFGS-B from the best point found.
+    """
+    if sample is None:
+        return minimize_log_params(full, x0)
+    warm = minimize_log_params(sample, x0, ftol=1e-12)
+    hess = _fd_hessian(sample, warm.log_params)
+    theta = warm.log_params
+    try:
+        np.linalg.cholesky(hess)
+    except np.linalg.LinAlgError:
+        return minimize_log_params(full, theta)
+    best_f, best_theta, last_step = np.inf, theta, np.inf
+    for step_count in range(1, max_newton + 1):
+        value, grad = full(theta)
+        if not np.isfinite(value) or value > best_f:
+            if last_step < 1e-6:  # rounding noise at the optimum, not divergence
+                return _polished(best_theta, best_f, warm.iterations + step_count)
+            break
+        best_f, best_theta = value, theta
+        step = np.linalg.solve(hess, grad)
+        last_step = float(np.max(np.abs(step)))
+        if last_step < 1e-9:
+            return _polished(theta, value, warm.iterations + step_count)
+        theta = np.clip(theta - step, -LOG_PARAM_BOUND, LOG_PARAM_BOUND)
+    return minimize_log_params(full, best_theta)
+
+
+def _polished(theta: FloatArray, value: float, iterations: int) -> OptimOutcome:
+    return OptimOutcome(theta, float(value), True, iterations, "CONVERGENCE: NEWTON POLISH ON FULL DATA")

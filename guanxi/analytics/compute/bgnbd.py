@@ -18,7 +18,15 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import digamma, expit, gammaln, hyp2f1
 
-from ._optim import FitResult, FloatArray, IntArray, minimize_log_params, unique_inverse
+from ._optim import (
+    FitResult,
+    FloatArray,
+    IntArray,
+    Objective,
+    minimize_with_warm_start,
+    unique_inverse,
+    warm_start_indices,
+)
 
 
 @dataclass(frozen=True)
@@ -80,8 +88,8 @@ def _validate(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> tuple[F
         raise ValueError("recency must be between 0 and T")
     if np.any((x == 0) & (t_x != 0)):
         raise ValueError("recency must be 0 when frequency is 0")
-    if not np.all(np.isfinite(age)) or np.any(age <= 0):
-        raise ValueError("T must be positive and finite")
+    if not np.all(np.isfinite(age)) or np.any(age < 0):
+        raise ValueError("T must be non-negative and finite")
     return x, t_x, age
 
 
@@ -121,6 +129,16 @@ def bgnbd_log_likelihood(fit: BgNbdFit, frequency: ArrayLike, recency: ArrayLike
     return _loglik_and_grad(log_params, _BgNbdData.build(x, t_x, age))[0]
 
 
+def _mean_objective(data: _BgNbdData, n: int) -> Objective:
+    """Mean negative log-likelihood and gradient, the scale-free objective the optimiser sees."""
+
+    def objective(theta: FloatArray) -> tuple[float, FloatArray]:
+        ll, grad = _loglik_and_grad(theta, data)
+        return -ll / n, -grad / n
+
+    return objective
+
+
 def fit_bgnbd(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> BgNbdFit:
     """Maximum-likelihood BG/NBD fit.
 
@@ -129,15 +147,16 @@ def fit_bgnbd(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> BgNbdFi
     reported on the original time scale.
     """
     x, t_x, age = _validate(frequency, recency, T)
+    if age.max() <= 0:
+        raise ValueError("every customer was first seen at the end of the period (all T == 0)")
     scale = 1.0 / float(age.max())
     data = _BgNbdData.build(x, t_x * scale, age * scale)
     n = float(x.size)
-
-    def objective(theta: FloatArray) -> tuple[float, FloatArray]:
-        ll, grad = _loglik_and_grad(theta, data)
-        return -ll / n, -grad / n
-
-    outcome = minimize_log_params(objective, np.zeros(4))
+    pick = warm_start_indices(x.size)
+    sample = None
+    if pick is not None:
+        sample = _mean_objective(_BgNbdData.build(x[pick], t_x[pick] * scale, age[pick] * scale), pick.size)
+    outcome = minimize_with_warm_start(_mean_objective(data, x.size), sample, np.zeros(4))
     r, alpha_scaled, a, b = np.exp(outcome.log_params)
     alpha = float(alpha_scaled / scale)
     # Rescaling time by c shifts each customer's log-likelihood by -x log c; undo that.
@@ -211,26 +230,30 @@ def unique_pairs(first: FloatArray, second: FloatArray) -> tuple[FloatArray, Flo
     return f_sorted[new], s_sorted[new], inverse
 
 
+#: Within this distance of a == 1 the (removable) 0/0 singularity is bridged by a central average.
+_A_NEAR_ONE = 1e-4
+
+
 def _alive_expectation(fit: BgNbdFit, x: FloatArray, age: FloatArray, t: FloatArray) -> FloatArray:
-    """(a+b+x-1)/(a-1) [1 - (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z)], z = t/(alpha+T+t)."""
-    r, alpha, a, b = fit.r, fit.alpha, fit.a, fit.b
+    """(a+b+x-1)/(a-1) [1 - (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z)], z = t/(alpha+T+t).
+
+    At a == 1 numerator and denominator both vanish; the function is smooth in a, so near 1 it
+    is the mean of a = 1 +/- 1e-4, accurate to O(1e-8).
+    """
+    if abs(fit.a - 1.0) < _A_NEAR_ONE:
+        above = _alive_expectation_at(fit.r, fit.alpha, 1.0 + _A_NEAR_ONE, fit.b, x, age, t)
+        below = _alive_expectation_at(fit.r, fit.alpha, 1.0 - _A_NEAR_ONE, fit.b, x, age, t)
+        return 0.5 * (above + below)
+    return _alive_expectation_at(fit.r, fit.alpha, fit.a, fit.b, x, age, t)
+
+
+def _alive_expectation_at(
+    r: float, alpha: float, a: float, b: float, x: FloatArray, age: FloatArray, t: FloatArray
+) -> FloatArray:
+    """The closed form itself, for one set of parameters."""
     c = a + b + x - 1.0
     log_one_minus_z = np.log(alpha + age) - np.log(alpha + age + t)
     z = -np.expm1(log_one_minus_z)
     hyp = hyp2f1(a + b - 1.0 - r, a - 1.0, c, z)
     term = np.exp((a - 1.0) * log_one_minus_z) * hyp
     return c / (a - 1.0) * (1.0 - term)
-
-
-def expected_purchases_population(fit: BgNbdFit, t: ArrayLike) -> FloatArray:
-    """Expected repeat purchases in (0, t] for a newly acquired customer (eq. 9)."""
-    horizon = np.asarray(t, dtype=np.float64)
-    return _alive_expectation_unconditional(fit, horizon)
-
-
-def _alive_expectation_unconditional(fit: BgNbdFit, t: FloatArray) -> FloatArray:
-    """(a+b-1)/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b; a+b-1; t/(alpha+t))]."""
-    r, alpha, a, b = fit.r, fit.alpha, fit.a, fit.b
-    z = t / (alpha + t)
-    hyp = hyp2f1(r, b, a + b - 1.0, z)
-    return (a + b - 1.0) / (a - 1.0) * (1.0 - hyp * (alpha / (alpha + t)) ** r)

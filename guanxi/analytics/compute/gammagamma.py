@@ -13,7 +13,15 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import digamma, gammaln
 
-from ._optim import FitResult, FloatArray, IntArray, minimize_log_params, unique_inverse
+from ._optim import (
+    FitResult,
+    FloatArray,
+    IntArray,
+    Objective,
+    minimize_with_warm_start,
+    unique_inverse,
+    warm_start_indices,
+)
 
 
 class InsufficientDataError(ValueError):
@@ -91,6 +99,16 @@ def _loglik_and_grad(log_params: FloatArray, data: _GammaGammaData) -> tuple[flo
     return float(ll), np.array([dp * p, dq * q, dv * v])
 
 
+def _mean_objective(data: _GammaGammaData, n: int) -> Objective:
+    """Mean negative log-likelihood and gradient, the scale-free objective the optimiser sees."""
+
+    def objective(theta: FloatArray) -> tuple[float, FloatArray]:
+        ll, grad = _loglik_and_grad(theta, data)
+        return -ll / n, -grad / n
+
+    return objective
+
+
 def fit_gamma_gamma(frequency: ArrayLike, monetary: ArrayLike) -> GammaGammaFit:
     """Maximum-likelihood Gamma-Gamma fit on the qualifying customers.
 
@@ -108,12 +126,11 @@ def fit_gamma_gamma(frequency: ArrayLike, monetary: ArrayLike) -> GammaGammaFit:
     x, m = x_all[mask], m_all[mask]
     scale = 1.0 / float(m.mean())
     data = _GammaGammaData.build(x, m * scale)
-
-    def objective(theta: FloatArray) -> tuple[float, FloatArray]:
-        ll, grad = _loglik_and_grad(theta, data)
-        return -ll / n_fit, -grad / n_fit
-
-    outcome = minimize_log_params(objective, np.zeros(3))
+    pick = warm_start_indices(n_fit)
+    sample = None
+    if pick is not None:
+        sample = _mean_objective(_GammaGammaData.build(x[pick], m[pick] * scale), pick.size)
+    outcome = minimize_with_warm_start(_mean_objective(data, n_fit), sample, np.zeros(3))
     p, q, v_scaled = np.exp(outcome.log_params)
     # Scaling spend by c shifts each log-likelihood term by -log c (the density of m).
     total_ll = -outcome.mean_nll * n_fit + n_fit * np.log(scale)

@@ -90,8 +90,8 @@ def _validate(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> tuple[F
     age = np.asarray(T, dtype=np.float64).reshape(-1)
     if not (x.shape == t_x.shape == age.shape) or x.size == 0:
         raise ValueError("frequency, recency and T must be non-empty and of equal length")
-    if np.any(x < 0) or np.any(t_x < 0) or np.any(t_x > age) or np.any(age <= 0):
-        raise ValueError("need x >= 0 and 0 <= t_x <= T with T > 0")
+    if np.any(x < 0) or np.any(t_x < 0) or np.any(t_x > age) or not np.all(np.isfinite(age)):
+        raise ValueError("need x >= 0 and 0 <= t_x <= T with T finite")
     return x, t_x, age
 
 
@@ -172,6 +172,8 @@ def fit_pareto_nbd(
     if sampled:
         pick = np.sort(np.random.default_rng(seed).choice(x.size, size=max_customers, replace=False))
         x, t_x, age = x[pick], t_x[pick], age[pick]
+    if age.max() <= 0:
+        raise ValueError("every customer was first seen at the end of the period (all T == 0)")
     scale = 1.0 / float(age.max())
     xs, ts, ages = x, t_x * scale, age * scale
     quad = _Quadrature.build(ts, ages)

@@ -72,7 +72,7 @@ def to_day_numbers(dates: ArrayLike) -> IntArray:
     """
     arr = np.asarray(dates)
     if np.issubdtype(arr.dtype, np.integer):
-        return arr.astype(np.int64)
+        return arr.astype(np.int64, copy=False)
     if not np.issubdtype(arr.dtype, np.datetime64):
         arr = arr.astype("datetime64[D]")
     return arr.astype("datetime64[D]").astype(np.int64)
@@ -110,10 +110,7 @@ def summarize_transactions(
     if ids.size == 0:
         raise ValueError("no transactions on or before the end of the observation period")
 
-    customers, cust_idx = np.unique(ids, return_inverse=True)
-    cust_idx = cust_idx.reshape(-1).astype(np.int64)
-    day_pairs, pair_cust, pair_spend = _merge_same_day(cust_idx, days, money)
-
+    customers, day_pairs, pair_cust, pair_spend = _merge_same_day(ids, days, money)
     starts = _group_starts(pair_cust)
     ends = np.append(starts[1:], pair_cust.size) - 1
     first_day = day_pairs[starts]
@@ -143,18 +140,38 @@ def summarize_transactions(
 
 
 def _merge_same_day(
-    cust_idx: IntArray, days: IntArray, money: FloatArray
-) -> tuple[IntArray, IntArray, FloatArray]:
-    """Collapse rows to one per (customer, day), sorted by customer then day, summing amounts."""
+    ids: NDArray[np.generic], days: IntArray, money: FloatArray
+) -> tuple[NDArray[np.generic], IntArray, IntArray, FloatArray]:
+    """Collapse rows to one per (customer, day), sorted by customer then day, summing amounts.
+
+    Returns the distinct customers and, per merged row, its day, customer index and spend.
+    Integer ids take a fast path: one argsort of a packed (id, day) key instead of a separate
+    ``np.unique`` over the ids, which halves the sorting work on large files.
+    """
     min_day = int(days.min())
     span = int(days.max()) - min_day + 1
-    key = cust_idx * span + (days - min_day)
-    order = np.argsort(key, kind="stable")
+    if np.issubdtype(ids.dtype, np.integer):
+        min_id = int(ids.min())
+        if (int(ids.max()) - min_id + 1) * span < 2**62:
+            key = (ids.astype(np.int64, copy=False) - min_id) * span + (days - min_day)
+            order = np.argsort(key)
+            key_sorted = key[order]
+            starts = _group_starts(key_sorted)
+            unique_keys = key_sorted[starts]
+            spend = np.add.reduceat(money[order], starts)
+            raw_cust = unique_keys // span
+            cust_starts = _group_starts(raw_cust)
+            pair_cust = np.cumsum(np.r_[0, (raw_cust[1:] != raw_cust[:-1])]).astype(np.int64)
+            customers = (raw_cust[cust_starts] + min_id).astype(ids.dtype)
+            return customers, unique_keys % span + min_day, pair_cust, spend
+    customers, cust_idx = np.unique(ids, return_inverse=True)
+    key = cust_idx.reshape(-1).astype(np.int64, copy=False) * span + (days - min_day)
+    order = np.argsort(key)
     key_sorted = key[order]
     starts = _group_starts(key_sorted)
     unique_keys = key_sorted[starts]
     spend = np.add.reduceat(money[order], starts)
-    return unique_keys % span + min_day, unique_keys // span, spend
+    return customers, unique_keys % span + min_day, unique_keys // span, spend
 
 
 def _group_starts(sorted_keys: NDArray[np.integer]) -> IntArray:

@@ -1,0 +1,160 @@
+"""Benchmark of the analytics compute pipeline against lifetimes 0.11.3 (run by hand).
+
+    .venv/bin/python bench/analytics.py                      # 1,000,000 customers, median of 3
+    .venv/bin/python bench/analytics.py --customers 100000 --repeats 3
+
+Stages (ours and lifetimes alternate, each timed separately): summarise transactions, fit BG/NBD,
+fit Gamma-Gamma, CLV (12 months, 1%/month, daily unit). Then bought-together over 1,000,000
+orders (ours only; lifetimes has no equivalent). Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform
+import statistics
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from guanxi.analytics.compute import (  # noqa: E402
+    customer_lifetime_value,
+    expected_average_spend,
+    fit_bgnbd,
+    fit_gamma_gamma,
+    summarize_transactions,
+)
+from guanxi.analytics.compute.basket import bought_together  # noqa: E402
+from guanxi.analytics.compute.simulate import simulate_transactions  # noqa: E402
+
+START_DAY = int(np.datetime64("2023-01-01", "D").astype(np.int64))
+UNTIL_DAY = int(np.datetime64("2024-12-31", "D").astype(np.int64))
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    """Wall time of one call, after a garbage collection so earlier stages do not leak into it."""
+    gc.collect()
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def make_transactions(n_customers: int, seed: int) -> Any:
+    """About 10 transactions per customer over two years (per-day BG/NBD and Gamma-Gamma)."""
+    return simulate_transactions(
+        n_customers,
+        bgnbd_per_day=(2.0, 60.0, 1.0, 14.0),
+        gamma_gamma=(4.0, 6.0, 100.0),
+        start_day=START_DAY,
+        until_day=UNTIL_DAY,
+        seed=seed,
+    )
+
+
+def ours_pipeline(tx: Any) -> dict[str, tuple[float, Any]]:
+    out: dict[str, tuple[float, Any]] = {}
+    out["summarize"] = timed(lambda: summarize_transactions(tx.customer, tx.day, tx.amount, until=np.datetime64(tx.until_day, "D")))
+    s = out["summarize"][1]
+    out["fit BG/NBD"] = timed(lambda: fit_bgnbd(s.frequency, s.recency, s.T))
+    out["fit Gamma-Gamma"] = timed(lambda: fit_gamma_gamma(s.frequency, s.monetary))
+    bg, gg = out["fit BG/NBD"][1], out["fit Gamma-Gamma"][1]
+
+    def clv() -> np.ndarray:
+        spend = expected_average_spend(gg, s.frequency, s.monetary)
+        return customer_lifetime_value(bg, s.frequency, s.recency, s.T, spend, months=12, unit="day")
+
+    out["CLV"] = timed(clv)
+    return out
+
+
+def lifetimes_pipeline(tx: Any) -> dict[str, tuple[float, Any]]:
+    import pandas as pd
+    from lifetimes import BetaGeoFitter, GammaGammaFitter
+    from lifetimes.utils import summary_data_from_transaction_data
+
+    frame = pd.DataFrame(
+        {"customer": tx.customer, "date": tx.day.astype("datetime64[D]").astype("datetime64[ns]"), "amount": tx.amount}
+    )
+    end = pd.Timestamp(np.datetime64(tx.until_day, "D"))
+    out: dict[str, tuple[float, Any]] = {}
+    out["summarize"] = timed(
+        lambda: summary_data_from_transaction_data(
+            frame, "customer", "date", monetary_value_col="amount", observation_period_end=end, freq="D"
+        )
+    )
+    s = out["summarize"][1]
+    out["fit BG/NBD"] = timed(lambda: BetaGeoFitter().fit(s.frequency, s.recency, s["T"]))
+    repeat = s[(s.frequency > 0) & (s.monetary_value > 0)]
+    out["fit Gamma-Gamma"] = timed(lambda: GammaGammaFitter().fit(repeat.frequency, repeat.monetary_value))
+    bg, gg = out["fit BG/NBD"][1], out["fit Gamma-Gamma"][1]
+    out["CLV"] = timed(
+        lambda: gg.customer_lifetime_value(bg, s.frequency, s.recency, s["T"], s.monetary_value, time=12, freq="D")
+    )
+    return out
+
+
+def make_orders(n_orders: int, n_products: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """1-6 lines per order, products drawn from a Zipf-like popularity curve."""
+    rng = np.random.default_rng(seed)
+    lines = rng.integers(1, 7, size=n_orders)
+    orders = np.repeat(np.arange(n_orders), lines)
+    weights = 1.0 / np.arange(1, n_products + 1) ** 0.8
+    products = rng.choice(n_products, size=orders.size, p=weights / weights.sum())
+    return orders, products
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--skip-lifetimes", action="store_true")
+    args = parser.parse_args()
+    warnings.filterwarnings("ignore")
+
+    tx = make_transactions(args.customers, args.seed)
+    print(f"# {args.customers:,} customers, {tx.customer.size:,} transactions; "
+          f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, numpy {np.__version__}")
+    ours: dict[str, list[float]] = {}
+    theirs: dict[str, list[float]] = {}
+    for rep in range(args.repeats):
+        for name, (seconds, _) in ours_pipeline(tx).items():
+            ours.setdefault(name, []).append(seconds)
+        if not args.skip_lifetimes:
+            for name, (seconds, _) in lifetimes_pipeline(tx).items():
+                theirs.setdefault(name, []).append(seconds)
+        print(f"  repeat {rep + 1}/{args.repeats} done", file=sys.stderr, flush=True)
+
+    print("\n| stage | guanxi (s) | lifetimes (s) | speed-up |\n|---|---:|---:|---:|")
+    total_ours = total_theirs = 0.0
+    for name, samples in ours.items():
+        mine = statistics.median(samples)
+        total_ours += mine
+        if theirs:
+            other = statistics.median(theirs[name])
+            total_theirs += other
+            print(f"| {name} | {mine:.2f} | {other:.2f} | {other / mine:.1f}x |")
+        else:
+            print(f"| {name} | {mine:.2f} | - | - |")
+    if theirs:
+        print(f"| **total** | **{total_ours:.2f}** | **{total_theirs:.2f}** | **{total_theirs / total_ours:.1f}x** |")
+
+    orders, products = make_orders(args.orders, 5_000, args.seed)
+    basket_times = [timed(lambda: bought_together(orders, products, min_count=5))[0] for _ in range(args.repeats)]
+    pairs = bought_together(orders, products, min_count=5)
+    print(f"\nbought-together: {args.orders:,} orders, {orders.size:,} lines, {pairs.a.size:,} pairs kept: "
+          f"median {statistics.median(basket_times):.2f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,43 @@
+import datetime as dt
+
+import pytest
+
+from guanxi.core.registry import CustomerTab, DemoGenerator, Registry, Reminder, TimelineEntry, registry
+
+
+def test_tabs_are_ordered_and_unique() -> None:
+    reg = Registry()
+    reg.add_customer_tab(CustomerTab(key="b", label="B", template="b.html", context=lambda r, c: {}, order=20))
+    reg.add_customer_tab(CustomerTab(key="a", label="A", template="a.html", context=lambda r, c: {}, order=10))
+    assert [t.key for t in reg.customer_tabs] == ["a", "b"]
+    with pytest.raises(ValueError):
+        reg.add_customer_tab(CustomerTab(key="a", label="A", template="a.html", context=lambda r, c: {}))
+
+
+def test_timeline_merges_sources_newest_first() -> None:
+    reg = Registry()
+    t0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    reg.add_timeline_source(lambda c, u, b, n: [TimelineEntry(at=t0, kind="a", title="old")])
+    reg.add_timeline_source(lambda c, u, b, n: [TimelineEntry(at=t0 + dt.timedelta(days=1), kind="b", title="new")])
+    assert [e.title for e in reg.timeline(None, None)] == ["new", "old"]
+    assert [e.title for e in reg.timeline(None, None, limit=1)] == ["new"]
+
+
+def test_reminders_sorted_by_date() -> None:
+    reg = Registry()
+    reg.add_reminder_source(lambda u, s, e: [Reminder(on=dt.date(2026, 2, 1), kind="x", title="b"),
+                                             Reminder(on=dt.date(2026, 1, 1), kind="x", title="a")])
+    assert [r.title for r in reg.reminders(None, dt.date(2026, 1, 1), dt.date(2026, 12, 31))] == ["a", "b"]
+
+
+def test_demo_generators_run_in_order() -> None:
+    reg = Registry()
+    reg.add_demo_generator(DemoGenerator(name="late", order=50, run=lambda ctx: None))
+    reg.add_demo_generator(DemoGenerator(name="early", order=5, run=lambda ctx: None))
+    assert [g.name for g in reg.demo_generators] == ["early", "late"]
+
+
+def test_installed_apps_registered_their_extensions() -> None:
+    assert [t.key for t in registry.customer_tabs][:2] == ["profile", "timeline"]
+    assert "phones" in registry.sensitive_fields
+    assert [g.name for g in registry.demo_generators][:2] == ["organization", "customers"]
