@@ -45,9 +45,11 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy guanxi config
 
+# Needs GNU gettext (msgfmt); the compiled .mo is committed so `make run` does not.
 messages: install
-	cd guanxi && ../$(BIN)/guanxi makemessages -l zh_Hans --no-obsolete
-	cd guanxi && ../$(BIN)/guanxi compilemessages -l zh_Hans
+	$(BIN)/guanxi makemessages -l zh_Hans --no-obsolete --no-location \
+		--ignore=.venv --ignore=node_modules --ignore=static/vendor --ignore=var --ignore=bench --ignore=tests
+	$(BIN)/guanxi compilemessages -l zh_Hans --ignore=.venv
 
 bench-search: install
 	$(BIN)/python bench/search.py

@@ -73,7 +73,7 @@ for user in rep1 admin; do
   timeout --kill-after=10 "$TIME_LIMIT" "$BIN/schemathesis" run "$base/api/v1/openapi.json" \
     -H "Authorization: Bearer $token" \
     --checks not_a_server_error \
-    --max-examples "$MAX_EXAMPLES" --seed "$SEED" --workers 2 \
+    --max-examples "$MAX_EXAMPLES" --seed "$SEED" --workers "${ST_WORKERS:-1}" \
     --request-timeout 30 --generation-database none \
     --report vcr,junit,json --report-dir "$report" \
     --report-vcr-path "$report/cassette.yaml" --report-junit-path "$report/junit.xml" \

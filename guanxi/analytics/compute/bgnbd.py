@@ -254,6 +254,13 @@ def _alive_expectation_at(
     c = a + b + x - 1.0
     log_one_minus_z = np.log(alpha + age) - np.log(alpha + age + t)
     z = -np.expm1(log_one_minus_z)
-    hyp = hyp2f1(a + b - 1.0 - r, a - 1.0, c, z)
-    term = np.exp((a - 1.0) * log_one_minus_z) * hyp
+    with np.errstate(invalid="ignore", over="ignore"):
+        term = np.exp((a - 1.0) * log_one_minus_z) * hyp2f1(a + b - 1.0 - r, a - 1.0, c, z)
+    bad = ~np.isfinite(term)
+    if bad.any():
+        # Huge a and b (a degenerate, nearly deterministic dropout): the untransformed series is
+        # the well-behaved one there.
+        rx = np.broadcast_to(r + x, term.shape)[bad]
+        bx = np.broadcast_to(b + x, term.shape)[bad]
+        term[bad] = np.exp(rx * log_one_minus_z[bad]) * hyp2f1(rx, bx, c[bad], z[bad])
     return c / (a - 1.0) * (1.0 - term)
