@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.accounts.models import User
 from guanxi.accounts.selectors import departments_visible_to, stores_visible_to, users_visible_to
+from guanxi.core.registry import registry
 from guanxi.customers.choices import BirthdayCalendar, Gender, Importance, Kind
 from guanxi.customers.models import Customer
 from guanxi.customers.selectors import SORTS, CustomerFilters, tag_choices
@@ -52,6 +53,9 @@ class CustomerFilterForm(forms.Form):
             "store": [(s.pk, s.name) for s in stores_visible_to(user)],
             "tag": [(pk, name) for pk, name in tag_choices(user=user)],
         }
+        for extension in registry.list_filters:
+            self.fields[f"x_{extension.key}"] = forms.ChoiceField(label=extension.label, required=False)
+            choices[f"x_{extension.key}"] = extension.choices(user)
         for name, options in choices.items():
             # The empty option carries the field's name, so a row of selects needs no labels.
             _set_choices(self.fields[name], [("", self.fields[name].label), *options])
@@ -64,7 +68,11 @@ class CustomerFilterForm(forms.Form):
             q=data.get("q") or "", kind=data.get("kind") or "", importance=data.get("importance") or "",
             owner_id=data.get("owner"), department_id=data.get("department"), store_id=data.get("store"),
             tag_id=data.get("tag"), archived=bool(data.get("archived")),
+            extra=tuple((f.key, data.get(f"x_{f.key}") or "") for f in registry.list_filters),
         )
+
+    def extension_fields(self) -> list[forms.BoundField]:
+        return [self[f"x_{f.key}"] for f in registry.list_filters]
 
 
 class CustomerForm(forms.Form):

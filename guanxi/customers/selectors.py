@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from guanxi.accounts.models import User
 from guanxi.core.pagination import Count, Page, capped_count, keyset_page
+from guanxi.core.registry import registry
 from guanxi.core.text import looks_like_phone_input, normalize_query, phone_digits
 from guanxi.customers.choices import Importance
 from guanxi.customers.models import AccessLog, Customer, CustomerSearch, SearchToken
@@ -39,6 +40,8 @@ class CustomerFilters:
     store_id: int | None = None
     tag_id: int | None = None
     archived: bool = False
+    # Filters other apps registered (guanxi.core.registry.ListFilter): (key, value) pairs.
+    extra: tuple[tuple[str, str], ...] = ()
 
 
 def search_terms(q: str) -> tuple[str, str]:
@@ -81,11 +84,18 @@ def customer_queryset(*, user: User, filters: CustomerFilters) -> QuerySet[Custo
         qs = qs.filter(store_id=filters.store_id)
     if filters.tag_id:
         qs = qs.filter(tags__id=filters.tag_id)
+    for key, value in filters.extra:
+        extension = next((f for f in registry.list_filters if f.key == key), None)
+        if extension is not None and value:
+            qs = extension.apply(qs, value)
     return qs
 
 
 def _with_relations(qs: QuerySet[Customer]) -> QuerySet[Customer]:
-    return qs.select_related("owner", "department", "store").prefetch_related("tags")
+    qs = qs.select_related("owner", "department", "store").prefetch_related("tags")
+    for column in registry.list_columns:
+        qs = column.annotate(qs)
+    return qs
 
 
 def customer_page(

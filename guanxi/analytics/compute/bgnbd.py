@@ -260,7 +260,7 @@ def _alive_expectation_at(
     if bad.any():
         # Huge a and b (a degenerate, nearly deterministic dropout): the untransformed series is
         # the well-behaved one there.
-        rx = np.broadcast_to(r + x, term.shape)[bad]
-        bx = np.broadcast_to(b + x, term.shape)[bad]
-        term[bad] = np.exp(rx * log_one_minus_z[bad]) * hyp2f1(rx, bx, c[bad], z[bad])
+        rx, bx, cc, zz, lz = (np.broadcast_to(v, term.shape)[bad] for v in (r + x, b + x, c, z, log_one_minus_z))
+        with np.errstate(invalid="ignore", over="ignore"):
+            term[bad] = np.exp(rx * lz) * hyp2f1(rx, bx, cc, zz)
     return c / (a - 1.0) * (1.0 - term)

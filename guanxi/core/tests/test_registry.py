@@ -41,3 +41,23 @@ def test_installed_apps_registered_their_extensions() -> None:
     assert [t.key for t in registry.customer_tabs][:2] == ["profile", "timeline"]
     assert "phones" in registry.sensitive_fields
     assert [g.name for g in registry.demo_generators][:2] == ["organization", "customers"]
+
+
+@pytest.mark.django_db
+def test_registered_list_filter_and_column_reach_the_customer_list(client, org, make_customer, monkeypatch) -> None:
+    from guanxi.core.registry import ListColumn, ListFilter
+    from guanxi.core.testing import login
+
+    monkeypatch.setattr(registry, "list_filters", [ListFilter(
+        key="vip", label="VIP only", choices=lambda user: [("yes", "yes")],
+        apply=lambda qs, value: qs.filter(importance="A"),
+    )])
+    monkeypatch.setattr(registry, "list_columns", [ListColumn(
+        key="shout", label="Shout", value=lambda c: c.name + "!",
+    )])
+    make_customer("张三", importance="A")
+    make_customer("李四", importance="C")
+    login(client, org.owner)
+    html = client.get("/customers/", {"x_vip": "yes"}).content.decode()
+    assert "张三!" in html and "李四" not in html and "VIP only" in html
+    assert "李四!" in client.get("/customers/").content.decode()
