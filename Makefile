@@ -33,7 +33,7 @@ $(VENDOR)/.copied: node_modules/.package-lock.json
 vendor: $(VENDOR)/.copied
 
 run: install vendor
-	mkdir -p var
+	mkdir -p var/staticfiles
 	$(BIN)/guanxi migrate --noinput
 	$(BIN)/guanxi demo --if-empty
 	$(BIN)/guanxi serve --port $(PORT)

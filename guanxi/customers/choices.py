@@ -1,10 +1,11 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Kind(models.TextChoices):
     PERSON = "person", _("Person")
-    ORGANIZATION = "organization", _("Organization")
+    ORGANIZATION = "organization", pgettext_lazy("customer kind", "Organization")
 
 
 class Gender(models.TextChoices):

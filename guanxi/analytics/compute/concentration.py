@@ -71,7 +71,7 @@ def composition(groups: ArrayLike, values: ArrayLike | None = None) -> Compositi
     v = np.ones(g.size) if values is None else np.asarray(values, dtype=np.float64).reshape(-1)
     if v.shape != g.shape:
         raise ValueError("groups and values must have the same length")
-    sums = np.bincount(index, weights=v, minlength=labels.size)
+    sums = np.bincount(index, weights=v, minlength=labels.size).astype(np.float64)
     total = float(sums.sum())
     value_share = sums / total if total != 0 else np.zeros_like(sums)
-    return Composition(labels, counts, counts / max(g.size, 1), sums, value_share)
+    return Composition(labels, counts, counts.astype(np.float64) / max(g.size, 1), sums, value_share)

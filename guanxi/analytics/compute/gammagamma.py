@@ -66,7 +66,7 @@ class _GammaGammaData:
     def build(cls, x: FloatArray, m: FloatArray) -> _GammaGammaData:
         ux, idx = unique_inverse(x)
         counts = np.bincount(idx, minlength=ux.size).astype(np.float64)
-        return cls(x, np.log(m), m, ux, idx, counts, float(-np.log(m).sum()))
+        return cls(x, np.log(m), m, ux.astype(np.float64), idx, counts, float(-np.log(m).sum()))
 
 
 def qualifying_mask(frequency: ArrayLike, monetary: ArrayLike) -> np.ndarray:

@@ -16,8 +16,8 @@ TRUE_GG = {"p": 1.5, "q": 4.0, "v": 5.0}
 def test_fits_recover_simulated_parameters_within_5_percent() -> None:
     data = simulate_customers(
         50_000,
-        bgnbd=tuple(TRUE_BGNBD.values()),
-        gamma_gamma=tuple(TRUE_GG.values()),
+        bgnbd=(TRUE_BGNBD["r"], TRUE_BGNBD["alpha"], TRUE_BGNBD["a"], TRUE_BGNBD["b"]),
+        gamma_gamma=(TRUE_GG["p"], TRUE_GG["q"], TRUE_GG["v"]),
         t_range=(104.0, 156.0),
         seed=20240305,
     )
