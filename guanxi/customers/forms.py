@@ -40,8 +40,8 @@ class CustomerFilterForm(forms.Form):
     store = forms.TypedChoiceField(label=_("Store"), required=False, coerce=int, empty_value=None)
     tag = forms.TypedChoiceField(label=_("Tag"), required=False, coerce=int, empty_value=None)
     archived = forms.BooleanField(label=_("Archived"), required=False)
-    sort = forms.ChoiceField(required=False, choices=[(k, k) for k in SORTS])
-    cursor = forms.CharField(required=False, max_length=500, validators=[_reject_garbled])
+    sort = forms.ChoiceField(required=False, choices=[(k, k) for k in SORTS], widget=forms.HiddenInput)
+    cursor = forms.CharField(required=False, max_length=500, validators=[_reject_garbled], widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -118,19 +118,25 @@ class CustomerForm(forms.Form):
         }
 
     def service_data(self) -> dict[str, Any]:
-        """The cleaned values under the service's names (owner → owner_id …)."""
+        """The cleaned values under the service's names (owner → owner_id …).
+
+        Only fields that passed the form's own checks are included, so one field can be judged by
+        the service while another is still empty (htmx validation as the user types).
+        """
         data = self.cleaned_data
-        return {
-            "kind": data["kind"], "name": data["name"], "code": data.get("code") or "",
-            "gender": data.get("gender") or "", "birthday": data.get("birthday"),
-            "birthday_calendar": data.get("birthday_calendar") or BirthdayCalendar.SOLAR,
-            "phones": [p for p in _LIST_SPLIT.split(data.get("phones") or "") if p.strip()],
-            "email": data.get("email") or "", "address": data.get("address") or "",
-            "importance": data["importance"],
-            "tags": [t.strip() for t in _LIST_SPLIT.split(data.get("tags") or "") if t.strip()],
-            "owner_id": data.get("owner"), "department_id": data.get("department"), "store_id": data.get("store"),
-            "notes": data.get("notes") or "",
-        }
+        renamed = {"owner": "owner_id", "department": "department_id", "store": "store_id"}
+        result: dict[str, Any] = {}
+        for name, value in data.items():
+            if name == "version":
+                continue
+            if name in ("phones", "tags"):
+                value = [item.strip() for item in _LIST_SPLIT.split(value or "") if item.strip()]
+            elif isinstance(value, str):
+                value = value or ""
+            result[renamed.get(name, name)] = value
+        if "birthday_calendar" in result and not result["birthday_calendar"]:
+            result["birthday_calendar"] = BirthdayCalendar.SOLAR
+        return result
 
     def add_service_errors(self, error: ValidationError) -> None:
         """Attach the service's field errors to the matching form fields."""

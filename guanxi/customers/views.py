@@ -125,10 +125,10 @@ def customer_validate(request: HttpRequest) -> HttpResponse:
     form = CustomerForm(request.POST, user=user)
     errors: list[str] = []
     if field in form.fields:
-        if not form.is_valid():
-            errors = [str(e) for e in form.errors.get(field, [])]
+        form.is_valid()
+        errors = [str(e) for e in form.errors.get(field, [])]
         if not errors:
-            data = form.service_data() if form.is_valid() else {}
+            data = form.service_data()
             service_field = {"owner": "owner_id", "department": "department_id", "store": "store_id"}.get(field, field)
             if service_field in data:
                 errors = services.customer_field_errors(
