@@ -104,6 +104,8 @@ def new_page(browser: Any, live_server: Any, demo: dict[str, Any], request: pyte
     pages: list[Any] = []
 
     def make(*, viewport: dict[str, int] | None = None, **options: Any) -> Any:
+        options.setdefault("locale", "zh-CN")  # as the app's users' browsers; the app ignores it
+        options.setdefault("timezone_id", "Asia/Shanghai")
         context = browser.new_context(
             base_url=live_server.url, viewport=viewport or {"width": 1280, "height": 900}, **options
         )
