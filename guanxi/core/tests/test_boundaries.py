@@ -52,3 +52,13 @@ def test_the_boundary_check_detects_a_forbidden_import(tmp_path: Path) -> None:
     sample = tmp_path / "x.py"
     sample.write_text("from guanxi.orders.models import Order\nimport guanxi.core.text\n", encoding="utf-8")
     assert _imports(sample) == {"guanxi.orders.models", "guanxi.core.text"}
+
+
+def test_analytics_compute_is_pure() -> None:
+    root = Path(guanxi.__file__).parent / "analytics" / "compute"
+    offenders = {
+        str(path.relative_to(root)): sorted(n for n in _imports(path) if n.startswith(("django", "guanxi.")) and
+                                            not n.startswith("guanxi.analytics.compute"))
+        for path in root.rglob("*.py")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
