@@ -11,7 +11,8 @@ from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import Model, Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet
+from django.db.models.functions import Coalesce
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Model)
@@ -78,11 +79,16 @@ def decode_cursor(cursor: str) -> tuple[str, Any, int] | None:
     return direction, value, pk
 
 
-def keyset_page(qs: QuerySet[M], *, field: str, descending: bool, cursor: str | None, limit: int) -> Page[M]:
+def keyset_page(
+    qs: QuerySet[M], *, field: str, descending: bool, cursor: str | None, limit: int, gather_first: bool = False
+) -> Page[M]:
     """One page ordered by (field, pk), starting after or before the cursor's row.
 
     The redundant `field <= value` bound lets the database walk the (field, id) index from the
-    cursor instead of filtering from the start.
+    cursor instead of filtering from the start. `gather_first` (for searches) orders by an
+    expression no index provides, so PostgreSQL collects the matches through the search index and
+    sorts them, rather than walking the whole name index hoping to meet matches early — a plan it
+    picks whenever it overestimates how many rows match.
     """
     decoded = decode_cursor(cursor) if cursor else None
     direction = decoded[0] if decoded else "next"
@@ -94,13 +100,13 @@ def keyset_page(qs: QuerySet[M], *, field: str, descending: bool, cursor: str | 
             qs = qs.filter(Q(**{f"{field}__lte": value}), Q(**{f"{field}__lt": value}) | Q(pk__lt=pk))
         else:
             qs = qs.filter(Q(**{f"{field}__gte": value}), Q(**{f"{field}__gt": value}) | Q(pk__gt=pk))
-    order = [f"-{field}", "-pk"] if walk_desc else [field, "pk"]
+    sort_key: Any = Coalesce(field, field) if gather_first else F(field)
+    order = [sort_key.desc(), "-pk"] if walk_desc else [sort_key.asc(), "pk"]
     rows = list(qs.order_by(*order)[: limit + 1])
     has_more = len(rows) > limit
     rows = rows[:limit]
     if backwards:
         rows.reverse()
-    count = Count(0, exact=True)
 
     def key(row: Any) -> tuple[Any, int]:
         return getattr(row, field), row.pk
@@ -115,4 +121,4 @@ def keyset_page(qs: QuerySet[M], *, field: str, descending: bool, cursor: str | 
         else:
             next_cursor = encode_cursor(last_value, last_pk, "next") if has_more else None
             prev_cursor = encode_cursor(first_value, first_pk, "prev") if decoded else None
-    return Page(items=rows, count=count, next_cursor=next_cursor, prev_cursor=prev_cursor)
+    return Page(items=rows, count=Count(len(rows), exact=False), next_cursor=next_cursor, prev_cursor=prev_cursor)

@@ -221,7 +221,7 @@ CUSTOMER_COLUMNS = [
 TABLES: dict[str, list[str]] = {
     "customers_customer": CUSTOMER_COLUMNS,
     "customers_customersearch": ["customer_id", "doc"],
-    "customers_searchtoken": ["token", "customer_id"],
+    "customers_searchtoken": ["token", "name_sort", "customer_id"],
     "customers_customer_tags": ["customer_id", "tag_id"],
 }
 BATCH_ROWS = 20000
@@ -383,7 +383,7 @@ def generate(ctx: DemoContext) -> None:
                 doc = names.document(info, code=c.code, phones=c.phones, email=c.email)
                 add("customers_customersearch", (customer_id, doc))
                 for token in info.tokens:
-                    add("customers_searchtoken", (token, customer_id))
+                    add("customers_searchtoken", (token, info.sort_key, customer_id))
                 for tag_index in c.tag_indexes:
                     add("customers_customer_tags", (customer_id, tag_ids[tag_index]))
                 if customer_id % 100000 == 0:

@@ -54,7 +54,7 @@ class CustomerFilterForm(forms.Form):
             "tag": [(pk, name) for pk, name in tag_choices(user=user)],
         }
         for extension in registry.list_filters:
-            self.fields[f"x_{extension.key}"] = forms.ChoiceField(label=extension.label, required=False)
+            self.fields[f"x_{extension.key}"] = forms.ChoiceField(label=str(extension.label), required=False)
             choices[f"x_{extension.key}"] = extension.choices(user)
         for name, options in choices.items():
             # The empty option carries the field's name, so a row of selects needs no labels.

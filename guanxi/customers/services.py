@@ -229,7 +229,8 @@ def _index(customer: Customer) -> None:
     CustomerSearch.objects.update_or_create(customer=customer, defaults={"doc": doc})
     SearchToken.objects.filter(customer=customer).delete()
     SearchToken.objects.bulk_create(
-        SearchToken(customer=customer, token=t) for t in sorted(short_tokens(name=customer.name, is_person=customer.is_person))
+        SearchToken(customer=customer, token=t, name_sort=customer.name_sort)
+        for t in sorted(short_tokens(name=customer.name, is_person=customer.is_person))
     )
 
 

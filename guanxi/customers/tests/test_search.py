@@ -119,3 +119,32 @@ def test_offset_paging(org, people) -> None:
     items, count = customer_offset_page(user=org.admin, filters=CustomerFilters(), offset=5, limit=5)
     assert [c.name for c in items] == ["张三", "张伟强"]
     assert (count.value, count.exact) == (7, True)
+
+
+def test_token_walk_pages_like_the_plain_list(org, make_customer) -> None:
+    for name in ["张一", "张二", "张三", "章四", "王五", "张六", "周七"]:
+        make_customer(name)
+    expected = [c.name for c in customer_page(user=org.admin, filters=CustomerFilters(q="zh"), limit=50).items]
+    assert expected == ["张二", "张六", "张三", "章四", "张一", "周七"]
+    seen, cursor = [], None
+    while True:
+        page = customer_page(user=org.admin, filters=CustomerFilters(q="zh"), cursor=cursor, limit=2)
+        seen += [c.name for c in page.items]
+        assert page.count.value == 6
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == expected
+    back = customer_page(user=org.admin, filters=CustomerFilters(q="zh"), cursor=page.prev_cursor, limit=2)
+    assert [c.name for c in back.items] == ["张三", "章四"]
+    # the rep's path (no token walk) agrees
+    assert [c.name for c in customer_page(user=org.owner, filters=CustomerFilters(q="zh")).items] == expected
+
+
+def test_renaming_moves_the_token_sort_key(org, make_customer) -> None:
+    from guanxi.customers.models import SearchToken
+    from guanxi.customers.services import customer_update
+
+    customer = make_customer("张三")
+    customer_update(actor=org.owner, customer=customer, version=1, data={"name": "王三"})
+    assert set(SearchToken.objects.filter(customer=customer).values_list("name_sort", flat=True)) == {"wang san 王三"}
