@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BIN=.venv/bin
+BIN="$PWD/.venv/bin"
 MAX_EXAMPLES=${ST_MAX_EXAMPLES:-100}
 TIME_LIMIT=${ST_TIME_LIMIT:-200}
 SEED=${ST_SEED:-1}
@@ -70,7 +70,8 @@ for user in rep1 admin; do
   report="$tmp/report-$user"
   echo "api-fuzz: schemathesis as $user (max $MAX_EXAMPLES examples per operation, at most ${TIME_LIMIT}s)"
   set +e
-  timeout --kill-after=10 "$TIME_LIMIT" "$BIN/schemathesis" run "$base/api/v1/openapi.json" \
+  # From inside $tmp: schemathesis keeps a .schemathesis/ cache in its working directory.
+  (cd "$tmp" && exec timeout --kill-after=10 "$TIME_LIMIT" "$BIN/schemathesis" run "$base/api/v1/openapi.json" \
     -H "Authorization: Bearer $token" \
     --checks not_a_server_error \
     --max-examples "$MAX_EXAMPLES" --seed "$SEED" --workers "${ST_WORKERS:-1}" \
@@ -78,7 +79,7 @@ for user in rep1 admin; do
     --report vcr,junit,json --report-dir "$report" \
     --report-vcr-path "$report/cassette.yaml" --report-junit-path "$report/junit.xml" \
     --report-json-path "$report/report.json" \
-    --no-color >"$tmp/schemathesis-$user.log" 2>&1
+    --no-color) >"$tmp/schemathesis-$user.log" 2>&1
   st_rc=$?
   set -e
   sed -n '/=* SUMMARY =*/,$p' "$tmp/schemathesis-$user.log"
