@@ -116,7 +116,9 @@ TEMPLATES = [
 VAR_DIR = Path(env_str("GUANXI_VAR_DIR", str(BASE_DIR / "var")))
 DATABASE_URL = env_str("GUANXI_DATABASE_URL", f"sqlite:///{VAR_DIR / 'guanxi.sqlite3'}")
 try:
-    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("GUANXI_DB_CONN_MAX_AGE", 0))
+    # Persistent connections save a PostgreSQL backend start per request; SQLite opens instantly.
+    _default_age = 0 if DATABASE_URL.startswith("sqlite") else 60
+    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("GUANXI_DB_CONN_MAX_AGE", _default_age))
 except ValueError as exc:
     raise ImproperlyConfigured(f"GUANXI_DATABASE_URL is not a database URL: {exc}") from exc
 if _db["ENGINE"] == "django.db.backends.sqlite3":
@@ -203,3 +205,5 @@ LOGGING = {
 # --- Guanxi --------------------------------------------------------------------------------------
 GUANXI_API_TOKEN_DAYS = env_int("GUANXI_API_TOKEN_DAYS", 30)
 GUANXI_LIST_COUNT_CAP = env_int("GUANXI_LIST_COUNT_CAP", 10_000)
+# Searches count exactly up to here and then say "more than"; users refine rather than page on.
+GUANXI_SEARCH_COUNT_CAP = env_int("GUANXI_SEARCH_COUNT_CAP", 1_000)

@@ -83,12 +83,12 @@ def create_customer(request: HttpRequest, payload: CustomerIn) -> Status:
 
 
 @router.get("/customers/{customer_id}", response=CustomerOut, summary="One customer")
-def get_customer(request: HttpRequest, customer_id: int = CustomerId) -> CustomerOut:
+def get_customer(request: HttpRequest, customer_id: int = CustomerId) -> dict[str, Any]:
     return CustomerOut.from_customer(selectors.customer_get(user=request.auth, customer_id=customer_id))  # type: ignore[attr-defined]
 
 
 @router.patch("/customers/{customer_id}", response=CustomerOut, summary="Change a customer (optimistic locking)")
-def patch_customer(request: HttpRequest, payload: CustomerPatch, customer_id: int = CustomerId) -> CustomerOut:
+def patch_customer(request: HttpRequest, payload: CustomerPatch, customer_id: int = CustomerId) -> dict[str, Any]:
     customer = selectors.customer_get(user=request.auth, customer_id=customer_id)  # type: ignore[attr-defined]
     changes = payload.model_dump(exclude_unset=True)
     version = changes.pop("version")
@@ -99,7 +99,7 @@ def patch_customer(request: HttpRequest, payload: CustomerPatch, customer_id: in
 
 
 @router.delete("/customers/{customer_id}", response=CustomerOut, summary="Archive a customer (soft delete)")
-def archive_customer(request: HttpRequest, customer_id: int = CustomerId) -> CustomerOut:
+def archive_customer(request: HttpRequest, customer_id: int = CustomerId) -> dict[str, Any]:
     customer = selectors.customer_get(user=request.auth, customer_id=customer_id)  # type: ignore[attr-defined]
     services.customer_archive(actor=request.auth, customer=customer)  # type: ignore[attr-defined]
     archived = selectors.customer_get(user=request.auth, customer_id=customer_id, include_archived=True)  # type: ignore[attr-defined]
@@ -107,7 +107,7 @@ def archive_customer(request: HttpRequest, customer_id: int = CustomerId) -> Cus
 
 
 @router.post("/customers/{customer_id}/restore", response=CustomerOut, summary="Restore an archived customer")
-def restore_customer(request: HttpRequest, customer_id: int = CustomerId) -> CustomerOut:
+def restore_customer(request: HttpRequest, customer_id: int = CustomerId) -> dict[str, Any]:
     customer = selectors.customer_get(user=request.auth, customer_id=customer_id, include_archived=True)  # type: ignore[attr-defined]
     services.customer_restore(actor=request.auth, customer=customer)  # type: ignore[attr-defined]
     return CustomerOut.from_customer(selectors.customer_get(user=request.auth, customer_id=customer_id))  # type: ignore[attr-defined]

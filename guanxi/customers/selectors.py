@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
+from django.conf import settings
 from django.db.models import Count as DbCount
 from django.db.models import F, QuerySet
 from django.http import Http404
@@ -124,6 +125,8 @@ def customer_page(
         )
     if cursor is None and page.next_cursor is None:
         count = Count(len(page.items), exact=True)  # the first page holds every match
+    elif how:
+        count = capped_count(qs, cap=settings.GUANXI_SEARCH_COUNT_CAP, estimate=False)
     else:
         count = capped_count(qs)
     return Page(items=page.items, count=count, next_cursor=page.next_cursor, prev_cursor=page.prev_cursor)

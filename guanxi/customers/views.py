@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -43,7 +44,10 @@ def home(request: HttpRequest) -> HttpResponse:
 def customer_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     form = CustomerFilterForm(request.GET, user=user)
-    context: dict[str, Any] = {"form": form, "page": None, "columns": registry.list_columns}
+    context: dict[str, Any] = {
+        "form": form, "page": None, "columns": registry.list_columns,
+        "search_cap": settings.GUANXI_SEARCH_COUNT_CAP, "search_cap_plus_one": settings.GUANXI_SEARCH_COUNT_CAP + 1,
+    }
     status = 200
     if form.is_valid():
         data = form.cleaned_data

@@ -148,3 +148,20 @@ def test_renaming_moves_the_token_sort_key(org, make_customer) -> None:
     customer = make_customer("张三")
     customer_update(actor=org.owner, customer=customer, version=1, data={"name": "王三"})
     assert set(SearchToken.objects.filter(customer=customer).values_list("name_sort", flat=True)) == {"wang san 王三"}
+
+
+def test_search_count_says_more_than_the_cap(org, make_customer, settings, client, monkeypatch) -> None:
+    from guanxi.core.testing import login
+    from guanxi.customers import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    org.admin.language = "en"
+    org.admin.save()
+    settings.GUANXI_SEARCH_COUNT_CAP = 3
+    for i in range(6):
+        make_customer(f"张{i}", code=f"Z{i}")
+    page = customer_page(user=org.admin, filters=CustomerFilters(q="张"), limit=2)
+    assert (page.count.value, page.count.exact) == (4, False)
+    login(client, org.admin)
+    html = client.get("/customers/", {"q": "张"}, headers={"HX-Request": "true"}).content.decode()
+    assert "more than 3 customers" in html
