@@ -11,7 +11,8 @@ from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import F, Model, Q, QuerySet
+from django.db.models import Count as DbCount
+from django.db.models import F, Model, Q, QuerySet, Window
 from django.db.models.functions import Coalesce
 
 T = TypeVar("T")
@@ -30,6 +31,16 @@ class Count:
 class Page(Generic[T]):
     items: list[T]
     count: Count
+    next_cursor: str | None
+    prev_cursor: str | None
+
+
+@dataclass(frozen=True)
+class Slice(Generic[T]):
+    """One keyset step; `total` is known only when the query counted as it gathered."""
+
+    items: list[T]
+    total: Count | None
     next_cursor: str | None
     prev_cursor: str | None
 
@@ -85,7 +96,7 @@ def decode_cursor(cursor: str) -> tuple[str, Any, int] | None:
 
 def keyset_page(
     qs: QuerySet[M], *, field: str, descending: bool, cursor: str | None, limit: int, gather_first: bool = False
-) -> Page[M]:
+) -> Slice[M]:
     """One page ordered by (field, pk), starting after or before the cursor's row.
 
     The redundant `field <= value` bound lets the database walk the (field, id) index from the
@@ -106,7 +117,11 @@ def keyset_page(
             qs = qs.filter(Q(**{f"{field}__gte": value}), Q(**{f"{field}__gt": value}) | Q(pk__gt=pk))
     sort_key: Any = Coalesce(field, field) if gather_first else F(field)
     order = [sort_key.desc(), "-pk"] if walk_desc else [sort_key.asc(), "pk"]
-    rows = list(qs.order_by(*order)[: limit + 1])
+    # Gathering already visits every match, so counting them in the same query is nearly free.
+    count_here = gather_first and not decoded
+    counted: QuerySet[Any] = qs.annotate(page_total=Window(DbCount("pk"))) if count_here else qs
+    rows: list[M] = list(counted.order_by(*order)[: limit + 1])
+    total = Count(getattr(rows[0], "page_total") if rows else 0, exact=True) if count_here else None
     has_more = len(rows) > limit
     rows = rows[:limit]
     if backwards:
@@ -125,4 +140,4 @@ def keyset_page(
         else:
             next_cursor = encode_cursor(last_value, last_pk, "next") if has_more else None
             prev_cursor = encode_cursor(first_value, first_pk, "prev") if decoded else None
-    return Page(items=rows, count=Count(len(rows), exact=False), next_cursor=next_cursor, prev_cursor=prev_cursor)
+    return Slice(items=rows, total=total, next_cursor=next_cursor, prev_cursor=prev_cursor)

@@ -123,7 +123,9 @@ def customer_page(
             _with_relations(qs), field=field, descending=descending, cursor=cursor, limit=limit,
             gather_first=bool(how) and user.data_scope != DataScope.OWN,
         )
-    if cursor is None and page.next_cursor is None:
+    if page.total is not None:
+        count = page.total
+    elif cursor is None and page.next_cursor is None:
         count = Count(len(page.items), exact=True)  # the first page holds every match
     elif how:
         count = capped_count(qs, cap=settings.GUANXI_SEARCH_COUNT_CAP, estimate=False)

@@ -184,3 +184,22 @@ def test_organization_endpoints_are_scoped(client, org) -> None:
     assert [s["code"] for s in api(client, org.outsider, "get", "/stores").json()] == ["gz"]
     assert [u["username"] for u in api(client, org.outsider, "get", "/users").json()] == ["outsider"]
     assert {u["username"] for u in api(client, org.manager, "get", "/users").json()} == {"manager", "owner", "teammate"}
+
+
+def test_list_output_matches_its_published_schema(client, org, make_customer) -> None:
+    import datetime as dt
+
+    from guanxi.customers.schemas import CustomerListOut
+
+    make_customer("张三", phones=["13812341234"], tags=["VIP"], birthday=dt.date(1990, 2, 14), birthday_calendar="lunar",
+                  store_id=org.store.pk)
+    make_customer("上海便利店", kind="organization")
+    body = api(client, org.owner, "get", "/customers").json()
+    parsed = CustomerListOut.model_validate(body)
+    assert set(body) == set(CustomerListOut.model_fields)
+    for raw, item in zip(body["items"], parsed.items, strict=True):
+        assert set(raw) == set(type(item).model_fields)
+    person = next(i for i in parsed.items if i.kind == "person")
+    assert person.lunar_birthday is not None
+    assert (person.lunar_birthday.month, person.lunar_birthday.day, person.lunar_birthday.leap) == (1, 19, False)
+    assert (person.phones, person.tags, person.store and person.store.name) == (["138****1234"], ["VIP"], "上海店")
