@@ -121,7 +121,9 @@ def keyset_page(
     count_here = gather_first and not decoded
     counted: QuerySet[Any] = qs.annotate(page_total=Window(DbCount("pk"))) if count_here else qs
     rows: list[M] = list(counted.order_by(*order)[: limit + 1])
-    total = Count(getattr(rows[0], "page_total") if rows else 0, exact=True) if count_here else None
+    total = None
+    if count_here:
+        total = Count(rows[0].page_total if rows else 0, exact=True)  # type: ignore[attr-defined]
     has_more = len(rows) > limit
     rows = rows[:limit]
     if backwards:
