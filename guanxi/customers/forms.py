@@ -24,6 +24,12 @@ def _reject_garbled(value: str) -> None:
         raise ValidationError(_("The text is not valid UTF-8."), code="encoding")
 
 
+def _user_choices(user: User) -> list[tuple[Any, Any]]:
+    """(id, name) of the colleagues a user may pick, without loading whole user rows."""
+    rows = users_visible_to(user).values_list("pk", "display_name", "username")[:500]
+    return [(pk, display or username) for pk, display, username in rows]
+
+
 def _set_choices(field: forms.Field, choices: list[tuple[Any, Any]]) -> None:
     assert isinstance(field, forms.ChoiceField)
     field.choices = choices
@@ -48,7 +54,7 @@ class CustomerFilterForm(forms.Form):
         choices: dict[str, list[tuple[Any, Any]]] = {
             "kind": list(Kind.choices),
             "importance": list(Importance.choices),
-            "owner": [(u.pk, str(u)) for u in users_visible_to(user)[:500]],
+            "owner": _user_choices(user),
             "department": [(d.pk, d.name) for d in departments_visible_to(user)],
             "store": [(s.pk, s.name) for s in stores_visible_to(user)],
             "tag": [(pk, name) for pk, name in tag_choices(user=user)],
@@ -102,7 +108,7 @@ class CustomerForm(forms.Form):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         blank: list[tuple[Any, Any]] = [("", "—")]
-        _set_choices(self.fields["owner"], blank + [(u.pk, str(u)) for u in users_visible_to(user)[:500]])
+        _set_choices(self.fields["owner"], blank + _user_choices(user))
         _set_choices(self.fields["department"], blank + [(d.pk, d.name) for d in departments_visible_to(user)])
         _set_choices(self.fields["store"], blank + [(s.pk, s.name) for s in stores_visible_to(user)])
 

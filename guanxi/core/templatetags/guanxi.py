@@ -3,6 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from guanxi.core.text import mask_digits
 
@@ -24,3 +26,22 @@ def column_value(column: Any, row: Any) -> str:
 @register.filter
 def add_class(field: Any, css: str) -> Any:
     return field.as_widget(attrs={"class": css})
+
+
+@register.simple_tag
+def select_field(field: Any, css: str = "form-select") -> str:
+    """A <select> for a bound ChoiceField, built in one pass.
+
+    Django renders every <option> through the template engine; with a few hundred account
+    managers in a filter that was most of the list page's time.
+    """
+    current = {str(v) for v in (field.value() if isinstance(field.value(), list) else [field.value()]) if v is not None}
+    options = format_html_join(
+        "", '<option value="{}"{}>{}</option>',
+        ((value, mark_safe(" selected") if str(value) in current else "", label)
+         for value, label in field.field.choices),
+    )
+    return format_html(
+        '<select name="{}" id="{}" class="{}" aria-label="{}">{}</select>',
+        field.html_name, field.auto_id, css, field.label, options,
+    )
