@@ -129,6 +129,11 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
+elif _db["ENGINE"] == "django.db.backends.postgresql":
+    # A web request's query is small; parallel workers only double its CPU while other requests
+    # wait for the same cores. Batch jobs that scan much may raise it for their own session.
+    _parallel = env_int("GUANXI_PG_PARALLEL_WORKERS", 0)
+    _db.setdefault("OPTIONS", {})["options"] = f"-c max_parallel_workers_per_gather={_parallel}"
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -19,6 +19,7 @@ from guanxi.customers.schemas import (
     CustomerListOut,
     CustomerOut,
     CustomerPatch,
+    HistoryOut,
     ImportanceLiteral,
     KindLiteral,
     RevealIn,
@@ -104,7 +105,7 @@ def patch_customer(request: HttpRequest, payload: CustomerPatch, customer_id: in
 @router.delete("/customers/{customer_id}", response=CustomerOut, summary="Archive a customer (soft delete)")
 def archive_customer(request: HttpRequest, customer_id: int = CustomerId) -> dict[str, Any]:
     customer = selectors.customer_get(user=request.auth, customer_id=customer_id)  # type: ignore[attr-defined]
-    services.customer_archive(actor=request.auth, customer=customer)  # type: ignore[attr-defined]
+    services.customer_archive(actor=request.auth, customer=customer, channel=Channel.API)  # type: ignore[attr-defined]
     archived = selectors.customer_get(user=request.auth, customer_id=customer_id, include_archived=True)  # type: ignore[attr-defined]
     return CustomerOut.from_customer(archived)
 
@@ -112,8 +113,25 @@ def archive_customer(request: HttpRequest, customer_id: int = CustomerId) -> dic
 @router.post("/customers/{customer_id}/restore", response=CustomerOut, summary="Restore an archived customer")
 def restore_customer(request: HttpRequest, customer_id: int = CustomerId) -> dict[str, Any]:
     customer = selectors.customer_get(user=request.auth, customer_id=customer_id, include_archived=True)  # type: ignore[attr-defined]
-    services.customer_restore(actor=request.auth, customer=customer)  # type: ignore[attr-defined]
+    services.customer_restore(actor=request.auth, customer=customer, channel=Channel.API)  # type: ignore[attr-defined]
     return CustomerOut.from_customer(selectors.customer_get(user=request.auth, customer_id=customer_id))  # type: ignore[attr-defined]
+
+
+class HistoryQuery(Schema):
+    field: CleanStr = Field("", max_length=60, description="only this ledger field")
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=1_000_000)
+
+
+@router.get("/customers/{customer_id}/history", response=HistoryOut, summary="The change ledger (修改台帐)")
+def customer_history(
+    request: HttpRequest, query: Query[HistoryQuery], customer_id: int = CustomerId
+) -> dict[str, Any]:
+    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)  # type: ignore[attr-defined]
+    rows, total = selectors.customer_history(
+        user=request.auth, customer=customer, field=query.field, limit=query.limit, offset=query.offset  # type: ignore[attr-defined]
+    )
+    return {"items": [vars(r) for r in rows], "count": total}
 
 
 @router.post("/customers/{customer_id}/reveal", response=RevealOut, summary="Reveal a sensitive field (logged)")

@@ -23,6 +23,10 @@ class CustomersConfig(AppConfig):
                         context=tabs.timeline_context, order=10)
         )
         registry.add_customer_tab(
+            CustomerTab(key="history", label=_("History"), template="customers/tabs/history.html",
+                        context=tabs.history_context, order=80)
+        )
+        registry.add_customer_tab(
             CustomerTab(key="access", label=_("Access log"), template="customers/tabs/access.html",
                         context=tabs.access_context, order=90)
         )

@@ -33,4 +33,6 @@ class Channel(models.TextChoices):
     UI = "ui", _("Web UI")
     API = "api", _("API")
     IMPORT = "import", _("Import")
+    MERGE = "merge", _("Merge")
+    ERASE = "erase", _("Erasure")
     DEMO = "demo", _("Demo data")

@@ -144,3 +144,32 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.action} {self.field}"
+
+
+class ChangeEntry(models.Model):
+    """One changed value in the change ledger (客户信息修改台帐): field, old, new, who, when, how.
+
+    Append-only and written by the services themselves (in bulk where they change many rows), never
+    by save signals, which bulk writes bypass. Entries of one save share a `batch`.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="history")
+    field = models.CharField(_("field"), max_length=60)
+    old_value = models.TextField(_("old value"), blank=True)
+    new_value = models.TextField(_("new value"), blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("changed by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    channel = models.CharField(_("channel"), max_length=10)
+    batch = models.UUIDField(_("batch"))
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["customer", "-at", "-id"], name="change_customer_at")]
+        verbose_name = _("change ledger entry")
+        verbose_name_plural = _("change ledger")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.field}: {self.old_value!r} → {self.new_value!r}"

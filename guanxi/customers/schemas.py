@@ -141,6 +141,20 @@ class CustomerOut(Schema):
         }
 
 
+class HistoryEntryOut(Schema):
+    at: dt.datetime
+    field: str = Field(description="ledger field: name, phones, owner, archived …")
+    old_value: str = Field(description="as text; phones masked unless the caller may reveal")
+    new_value: str
+    actor: str
+    channel: str = Field(description="ui, api, import, merge, erase, demo")
+
+
+class HistoryOut(Schema):
+    items: list[HistoryEntryOut]
+    count: int
+
+
 class CustomerListOut(Schema):
     items: list[CustomerOut]
     count: int = Field(description="exact up to 10,000 (1,000 when searching); above that an estimate or cap+1")

@@ -17,7 +17,8 @@ from guanxi.core.pagination import Count, Page, capped_count, keyset_page
 from guanxi.core.registry import registry
 from guanxi.core.text import looks_like_phone_input, normalize_query, phone_digits
 from guanxi.customers.choices import Importance
-from guanxi.customers.models import AccessLog, Customer, CustomerSearch, SearchToken
+from guanxi.customers.ledger import LEDGER_FIELDS, shown_value
+from guanxi.customers.models import AccessLog, ChangeEntry, Customer, CustomerSearch, SearchToken
 
 # Public sort name → (model field, descending)
 SORTS: dict[str, tuple[str, bool]] = {
@@ -197,3 +198,32 @@ def mask_phones(phones: list[str]) -> list[str]:
     return [mask_digits(p) for p in phones]
 
 
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    at: dt.datetime
+    field: str
+    label: str
+    old_value: str
+    new_value: str
+    actor: str
+    channel: str
+
+
+def customer_history(
+    *, user: User, customer: Customer, field: str = "", limit: int = 50, offset: int = 0
+) -> tuple[list[HistoryRow], int]:
+    """The customer's change ledger, newest first, sensitive values masked as the user must see them."""
+    qs = ChangeEntry.objects.filter(customer=customer)
+    if field:
+        qs = qs.filter(field=field)
+    total = qs.count()
+    rows = []
+    for entry in qs.select_related("actor").order_by("-at", "-id")[offset : offset + limit]:
+        old, new = shown_value(entry, may_reveal=user.may_reveal_sensitive)
+        rows.append(HistoryRow(
+            at=entry.at, field=entry.field, label=str(LEDGER_FIELDS.get(entry.field, entry.field)),
+            old_value=old, new_value=new, actor=str(entry.actor or ""), channel=entry.channel,
+        ))
+    return rows, total

@@ -21,8 +21,9 @@ from guanxi.accounts.selectors import departments_visible_to, stores_visible_to,
 from guanxi.core.errors import ConflictError, NotPermitted
 from guanxi.core.registry import registry
 from guanxi.core.text import mask_digits, phone_digits, search_document, short_tokens
+from guanxi.customers import ledger
 from guanxi.customers.choices import BirthdayCalendar, Channel, Gender, Importance, Kind
-from guanxi.customers.models import AccessLog, Customer, CustomerSearch, SearchToken, Tag
+from guanxi.customers.models import AccessLog, ChangeEntry, Customer, CustomerSearch, SearchToken, Tag
 
 MAX_NOTES = 5000
 MAX_PHONES = 10
@@ -268,6 +269,7 @@ def customer_create(*, actor: User, data: dict[str, Any], channel: str = Channel
         if tag_names:
             _set_tags(customer, tag_names)
         _index(customer)
+        ledger.record(customer=customer, before=None, after=ledger.snapshot(customer), actor=actor, channel=channel)
     return customer
 
 
@@ -289,6 +291,7 @@ def customer_update(
     values, tag_names = _validate(actor=actor, data=data, instance=customer)
     if "name" in values or "kind" in values:
         values["name_sort"] = _sort_key(values.get("name", customer.name), values.get("kind", customer.kind))
+    before = ledger.snapshot(customer)
     with transaction.atomic():
         updated = Customer.objects.filter(pk=customer.pk, version=version).update(
             version=F("version") + 1, updated_at=timezone.now(), **values
@@ -297,30 +300,41 @@ def customer_update(
             raise ConflictError(
                 _("Someone else changed this customer after you opened it. Reload to see their changes.")
             )
-        customer.refresh_from_db()
+        customer = _reload(customer.pk)
         if tag_names is not None:
             _set_tags(customer, tag_names)
         _index(customer)
+        ledger.record(customer=customer, before=before, after=ledger.snapshot(customer), actor=actor, channel=channel)
     return customer
 
 
-def customer_archive(*, actor: User, customer: Customer) -> Customer:
+def _reload(pk: int) -> Customer:
+    return Customer.objects.select_related("owner", "department", "store").get(pk=pk)
+
+
+def customer_archive(*, actor: User, customer: Customer, channel: str = Channel.UI) -> Customer:
     """Soft delete: the customer leaves every list but stays restorable."""
     if customer.archived_at is not None:
         return customer
-    Customer.objects.filter(pk=customer.pk).update(
-        archived_at=timezone.now(), version=F("version") + 1, updated_at=timezone.now()
-    )
+    with transaction.atomic():
+        Customer.objects.filter(pk=customer.pk).update(
+            archived_at=timezone.now(), version=F("version") + 1, updated_at=timezone.now()
+        )
+        ChangeEntry.objects.create(customer=customer, field="archived", old_value="", new_value="yes",
+                                   actor=actor, channel=channel, batch=uuid.uuid4())
     customer.refresh_from_db()
     return customer
 
 
-def customer_restore(*, actor: User, customer: Customer) -> Customer:
+def customer_restore(*, actor: User, customer: Customer, channel: str = Channel.UI) -> Customer:
     if not actor.may_restore_archived:
         raise NotPermitted(_("You may not restore archived customers."))
-    Customer.objects.filter(pk=customer.pk).update(
-        archived_at=None, version=F("version") + 1, updated_at=timezone.now()
-    )
+    with transaction.atomic():
+        Customer.objects.filter(pk=customer.pk).update(
+            archived_at=None, version=F("version") + 1, updated_at=timezone.now()
+        )
+        ChangeEntry.objects.create(customer=customer, field="archived", old_value="yes", new_value="",
+                                   actor=actor, channel=channel, batch=uuid.uuid4())
     customer.refresh_from_db()
     return customer
 

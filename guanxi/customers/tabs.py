@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.core.registry import TimelineEntry, registry
 from guanxi.customers.models import Customer
-from guanxi.customers.selectors import access_log_for, mask_phones
+from guanxi.customers.selectors import access_log_for, customer_history, mask_phones
 
 
 def profile_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
@@ -19,6 +19,16 @@ def profile_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
 
 def timeline_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
     return {"customer": customer, "entries": registry.timeline(customer, request.user, None, 50)}
+
+
+def history_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
+    from guanxi.customers.ledger import LEDGER_FIELDS
+
+    field = request.GET.get("field", "")
+    field = field if field in LEDGER_FIELDS else ""
+    rows, total = customer_history(user=request.user, customer=customer, field=field, limit=100)  # type: ignore[arg-type]
+    return {"customer": customer, "rows": rows, "total": total, "field": field,
+            "fields": [(key, str(label)) for key, label in LEDGER_FIELDS.items()]}
 
 
 def access_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:

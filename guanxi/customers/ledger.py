@@ -1,0 +1,107 @@
+"""The change ledger (客户信息修改台帐): what changed, from what, to what, by whom, through which channel.
+
+Services take a snapshot before and after a change and call `record`; `record_many` writes the
+entries of many customers in one statement for imports and merges.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from guanxi.core.text import mask_digits
+from guanxi.customers.models import ChangeEntry, Customer
+
+# Field → label, in the order the History tab offers them as a filter.
+LEDGER_FIELDS: dict[str, Any] = {
+    "kind": _("Kind"),
+    "name": _("Name"),
+    "code": _("Customer code"),
+    "gender": _("Gender"),
+    "birthday": _("Birthday"),
+    "birthday_calendar": _("Birthday kept by"),
+    "phones": _("Phones"),
+    "email": _("Email"),
+    "address": _("Address"),
+    "importance": _("Importance"),
+    "tags": _("Tags"),
+    "owner": _("Account manager"),
+    "department": _("Department"),
+    "store": _("Store"),
+    "notes": _("Notes"),
+    "archived": _("Archived"),
+}
+# Shown masked to roles that may not reveal them, like everywhere else.
+SENSITIVE = {"phones"}
+
+Snapshot = dict[str, str]
+
+
+def snapshot(customer: Customer) -> Snapshot:
+    """Every ledger field of a customer as the text the ledger stores."""
+    return {
+        "kind": customer.kind,
+        "name": customer.name,
+        "code": customer.code,
+        "gender": customer.gender,
+        "birthday": customer.birthday.isoformat() if customer.birthday else "",
+        "birthday_calendar": customer.birthday_calendar,
+        "phones": ", ".join(customer.phones),
+        "email": customer.email,
+        "address": customer.address,
+        "importance": customer.importance,
+        "tags": ", ".join(sorted(t.name for t in customer.tags.all())),
+        "owner": customer.owner.username if customer.owner_id else "",
+        "department": customer.department.name if customer.department_id and customer.department else "",
+        "store": customer.store.name if customer.store_id and customer.store else "",
+        "notes": customer.notes,
+        "archived": "yes" if customer.archived_at else "",
+    }
+
+
+def _entries(
+    customer_id: int, before: Snapshot | None, after: Snapshot, actor_id: int | None, channel: str, batch: uuid.UUID
+) -> list[ChangeEntry]:
+    entries = []
+    for field in LEDGER_FIELDS:
+        old = (before or {}).get(field, "")
+        new = after.get(field, "")
+        if old != new:
+            entries.append(ChangeEntry(
+                customer_id=customer_id, field=field, old_value=old, new_value=new,
+                actor_id=actor_id, channel=channel, batch=batch,
+            ))
+    return entries
+
+
+def record(
+    *, customer: Customer, before: Snapshot | None, after: Snapshot, actor: Any, channel: str
+) -> list[ChangeEntry]:
+    """Write one entry per changed field (every non-empty field when `before` is None: a creation)."""
+    entries = _entries(customer.pk, before, after, getattr(actor, "pk", None), channel, uuid.uuid4())
+    return ChangeEntry.objects.bulk_create(entries)
+
+
+def record_many(
+    changes: Iterable[tuple[int, Snapshot | None, Snapshot]], *, actor: Any, channel: str
+) -> int:
+    """The ledger of a bulk change (an import batch, a merge): one batch id, one bulk insert."""
+    batch = uuid.uuid4()
+    actor_id = getattr(actor, "pk", None)
+    entries = [e for cid, before, after in changes for e in _entries(cid, before, after, actor_id, channel, batch)]
+    ChangeEntry.objects.bulk_create(entries, batch_size=2000)
+    return len(entries)
+
+
+def shown_value(entry: ChangeEntry, *, may_reveal: bool) -> tuple[str, str]:
+    """Old and new value as a user may see them: phones masked unless the role may reveal."""
+    if entry.field in SENSITIVE and not may_reveal:
+        return _mask_list(entry.old_value), _mask_list(entry.new_value)
+    return entry.old_value, entry.new_value
+
+
+def _mask_list(value: str) -> str:
+    return ", ".join(mask_digits(v) for v in value.split(", ")) if value else ""
