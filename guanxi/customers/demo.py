@@ -220,7 +220,7 @@ CUSTOMER_COLUMNS = [
 # table → columns, in the order rows are written
 TABLES: dict[str, list[str]] = {
     "customers_customer": CUSTOMER_COLUMNS,
-    "customers_customersearch": ["customer_id", "doc"],
+    "customers_customersearch": ["customer_id", "doc", "name_sort", "active"],
     "customers_searchtoken": ["token", "name_sort", "customer_id"],
     "customers_customer_tags": ["customer_id", "tag_id"],
 }
@@ -381,7 +381,7 @@ def generate(ctx: DemoContext) -> None:
                     owner_id,
                 ))
                 doc = names.document(info, code=c.code, phones=c.phones, email=c.email)
-                add("customers_customersearch", (customer_id, doc))
+                add("customers_customersearch", (customer_id, doc, info.sort_key, True))
                 for token in info.tokens:
                     add("customers_searchtoken", (token, info.sort_key, customer_id))
                 for tag_index in c.tag_indexes:

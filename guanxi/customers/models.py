@@ -95,6 +95,10 @@ class CustomerSearch(models.Model):
 
     customer = models.OneToOneField(Customer, primary_key=True, on_delete=models.CASCADE, related_name="search")
     doc = models.TextField()
+    # Copies of the customer's sort key and archived state, so an administrator's search is sorted
+    # and paged inside this narrow table and only the page's 50 customers are read.
+    name_sort = models.CharField(max_length=200, default="")
+    active = models.BooleanField(default=True)
 
     class Meta:
         verbose_name = _("customer search row")

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from guanxi.accounts.choices import DataScope
 from guanxi.accounts.models import User
-from guanxi.core.pagination import Count, Page, capped_count, keyset_page
+from guanxi.core.pagination import Count, Page, Slice, capped_count, keyset_page
 from guanxi.core.registry import registry
 from guanxi.core.text import looks_like_phone_input, normalize_query, phone_digits
 from guanxi.customers.choices import Importance
@@ -108,6 +108,25 @@ def _walks_token_index(user: User, filters: CustomerFilters, how: str, field: st
     return how == "token" and field == "name_sort" and user.data_scope == DataScope.ALL and not narrowed
 
 
+def _sorts_in_search_rows(user: User, filters: CustomerFilters, how: str, field: str) -> bool:
+    """Sort and page a substring search inside the narrow search table, when nothing but the text
+    and the archived state decides which customers match (an administrator's plain search)."""
+    narrowed = (filters.kind or filters.importance or filters.owner_id or filters.department_id
+                or filters.store_id or filters.tag_id or filters.extra or filters.archived)
+    return how == "doc" and field == "name_sort" and user.data_scope == DataScope.ALL and not narrowed
+
+
+def _page_in_search_rows(
+    term: str, *, descending: bool, cursor: str | None, limit: int
+) -> Slice[Customer]:
+    """Page on CustomerSearch (keyed by customer id, carrying name_sort), then read just the page."""
+    rows = CustomerSearch.objects.filter(doc__contains=term, active=True).only("pk", "name_sort")
+    found = keyset_page(rows, field="name_sort", descending=descending, cursor=cursor, limit=limit, gather_first=True)
+    by_id = {c.pk: c for c in _with_relations(Customer.objects.filter(pk__in=[r.pk for r in found.items]))}
+    return Slice(items=[by_id[r.pk] for r in found.items if r.pk in by_id], total=found.total,
+                 next_cursor=found.next_cursor, prev_cursor=found.prev_cursor)
+
+
 def customer_page(
     *, user: User, filters: CustomerFilters, sort: str = "name", cursor: str | None = None, limit: int = 50
 ) -> Page[Customer]:
@@ -115,7 +134,10 @@ def customer_page(
     field, descending = SORTS.get(sort, SORTS["name"])
     how, term = search_terms(filters.q) if filters.q else ("", "")
     qs = customer_queryset(user=user, filters=filters)
-    if _walks_token_index(user, filters, how, field):
+    page: Slice[Customer]
+    if _sorts_in_search_rows(user, filters, how, field):
+        page = _page_in_search_rows(term, descending=descending, cursor=cursor, limit=limit)
+    elif _walks_token_index(user, filters, how, field):
         unsearched = customer_queryset(user=user, filters=replace(filters, q=""))
         walk = unsearched.filter(search_tokens__token=term).annotate(token_sort=F("search_tokens__name_sort"))
         page = keyset_page(_with_relations(walk), field="token_sort", descending=descending, cursor=cursor, limit=limit)

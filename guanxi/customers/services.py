@@ -227,7 +227,10 @@ def _index(customer: Customer) -> None:
         name=customer.name, is_person=customer.is_person, code=customer.code,
         phones=list(customer.phones), email=customer.email,
     )
-    CustomerSearch.objects.update_or_create(customer=customer, defaults={"doc": doc})
+    CustomerSearch.objects.update_or_create(
+        customer=customer,
+        defaults={"doc": doc, "name_sort": customer.name_sort, "active": customer.archived_at is None},
+    )
     SearchToken.objects.filter(customer=customer).delete()
     SearchToken.objects.bulk_create(
         SearchToken(customer=customer, token=t, name_sort=customer.name_sort)
@@ -320,6 +323,7 @@ def customer_archive(*, actor: User, customer: Customer, channel: str = Channel.
         Customer.objects.filter(pk=customer.pk).update(
             archived_at=timezone.now(), version=F("version") + 1, updated_at=timezone.now()
         )
+        CustomerSearch.objects.filter(customer=customer).update(active=False)
         ChangeEntry.objects.create(customer=customer, field="archived", old_value="", new_value="yes",
                                    actor=actor, channel=channel, batch=uuid.uuid4())
     customer.refresh_from_db()
@@ -333,6 +337,7 @@ def customer_restore(*, actor: User, customer: Customer, channel: str = Channel.
         Customer.objects.filter(pk=customer.pk).update(
             archived_at=None, version=F("version") + 1, updated_at=timezone.now()
         )
+        CustomerSearch.objects.filter(customer=customer).update(active=True)
         ChangeEntry.objects.create(customer=customer, field="archived", old_value="yes", new_value="",
                                    actor=actor, channel=channel, batch=uuid.uuid4())
     customer.refresh_from_db()

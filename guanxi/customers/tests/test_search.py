@@ -165,3 +165,25 @@ def test_search_count_says_more_than_the_cap(org, make_customer, settings, clien
     login(client, org.admin)
     html = client.get("/customers/", {"q": "张"}, headers={"HX-Request": "true"}).content.decode()
     assert "more than 3 customers" in html
+
+
+def test_admin_substring_search_pages_in_the_search_rows(org, make_customer) -> None:
+    from guanxi.customers.services import customer_archive, customer_restore, customer_update
+
+    made = [make_customer(name, phones=[f"1380000{i:04d}"]) for i, name in enumerate(["张一", "李二", "王三", "赵四", "钱五"])]
+    customer_archive(actor=org.owner, customer=made[1])
+    customer_update(actor=org.owner, customer=made[2], version=1, data={"name": "阿三"})
+    expected = ["阿三", "钱五", "张一", "赵四"]
+    assert names(org.admin, "13800") == expected
+    seen, cursor = [], None
+    while True:
+        page = customer_page(user=org.admin, filters=CustomerFilters(q="13800"), cursor=cursor, limit=3)
+        seen += [c.name for c in page.items]
+        assert page.count.value == 4
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == expected
+    assert [c.name for c in customer_page(user=org.owner, filters=CustomerFilters(q="13800")).items] == expected
+    customer_restore(actor=org.admin, customer=made[1])
+    assert names(org.admin, "13800") == ["阿三", "李二", "钱五", "张一", "赵四"]
