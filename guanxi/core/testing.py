@@ -62,10 +62,10 @@ def login(client: Client, user: User) -> Client:
 @pytest.fixture
 def make_customer(org: Org) -> Any:
     """Create customers through the service, so search keys and defaults are real."""
-    from guanxi.customers.services import customer_create
+    from guanxi.core.factories import CustomerFactory
 
     def make(name: str = "张三", *, actor: User | None = None, **data: Any) -> Any:
-        return customer_create(actor=actor or org.owner, data={"name": name, **data})
+        return CustomerFactory(actor=actor or org.owner, name=name, **data)
 
     return make
 
