@@ -131,7 +131,9 @@ def customer_history(
     rows, total = selectors.customer_history(
         user=request.auth, customer=customer, field=query.field, limit=query.limit, offset=query.offset  # type: ignore[attr-defined]
     )
-    return {"items": [vars(r) for r in rows], "count": total}
+    items = [{"at": r.at, "field": r.field, "old_value": r.old_value, "new_value": r.new_value,
+              "actor": r.actor, "channel": r.channel} for r in rows]
+    return {"items": items, "count": total}
 
 
 @router.post("/customers/{customer_id}/reveal", response=RevealOut, summary="Reveal a sensitive field (logged)")

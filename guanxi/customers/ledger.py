@@ -13,6 +13,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.text import mask_digits
+from guanxi.customers.choices import BirthdayCalendar, Channel, Gender, Importance, Kind
 from guanxi.customers.models import ChangeEntry, Customer
 
 # Field → label, in the order the History tab offers them as a filter.
@@ -36,6 +37,13 @@ LEDGER_FIELDS: dict[str, Any] = {
 }
 # Shown masked to roles that may not reveal them, like everywhere else.
 SENSITIVE = {"phones"}
+_CHOICE_LABELS: dict[str, dict[str, Any]] = {
+    "kind": dict(Kind.choices),
+    "gender": {k: v for k, v in Gender.choices if k},
+    "birthday_calendar": dict(BirthdayCalendar.choices),
+    "importance": dict(Importance.choices),
+}
+CHANNEL_LABELS: dict[str, Any] = dict(Channel.choices)
 
 Snapshot = dict[str, str]
 
@@ -101,6 +109,16 @@ def shown_value(entry: ChangeEntry, *, may_reveal: bool) -> tuple[str, str]:
     if entry.field in SENSITIVE and not may_reveal:
         return _mask_list(entry.old_value), _mask_list(entry.new_value)
     return entry.old_value, entry.new_value
+
+
+def display(field: str, value: str) -> str:
+    """A stored ledger value in words: choice values as their labels (person → 个人客户)."""
+    labels = _CHOICE_LABELS.get(field)
+    if labels is not None and value in labels:
+        return str(labels[value])
+    if field == "archived" and value:
+        return str(_("Archived"))
+    return value
 
 
 def _mask_list(value: str) -> str:

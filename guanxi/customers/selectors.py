@@ -17,7 +17,8 @@ from guanxi.core.pagination import Count, Page, Slice, capped_count, keyset_page
 from guanxi.core.registry import registry
 from guanxi.core.text import looks_like_phone_input, normalize_query, phone_digits
 from guanxi.customers.choices import Importance
-from guanxi.customers.ledger import LEDGER_FIELDS, shown_value
+from guanxi.customers.ledger import CHANNEL_LABELS, LEDGER_FIELDS, shown_value
+from guanxi.customers.ledger import display as ledger_display
 from guanxi.customers.models import AccessLog, ChangeEntry, Customer, CustomerSearch, SearchToken
 
 # Public sort name → (model field, descending)
@@ -244,6 +245,18 @@ class HistoryRow:
     new_value: str
     actor: str
     channel: str
+
+    @property
+    def old_display(self) -> str:
+        return ledger_display(self.field, self.old_value)
+
+    @property
+    def new_display(self) -> str:
+        return ledger_display(self.field, self.new_value)
+
+    @property
+    def channel_label(self) -> str:
+        return str(CHANNEL_LABELS.get(self.channel, self.channel))
 
 
 def customer_history(

@@ -115,3 +115,12 @@ def test_outsider_cannot_read_the_history(client, org, make_customer) -> None:
         assert client.get(f"/api/v1/customers/{customer.pk}/history", headers=headers).status_code == 404
         login(client, user)
         assert client.get(f"/customers/{customer.pk}/tab/history/").status_code == 404
+
+
+def test_history_shows_choice_values_in_words(org, make_customer) -> None:
+    from django.utils import translation
+
+    customer = make_customer("张三")
+    with translation.override("en"):
+        rows, _ = customer_history(user=org.owner, customer=customer, field="kind")
+        assert (rows[0].new_value, rows[0].new_display, rows[0].channel_label) == ("person", "Person", "Web UI")
