@@ -19,6 +19,9 @@ from guanxi.customers.schemas import (
     CustomerListOut,
     CustomerOut,
     CustomerPatch,
+    FamilyMemberIn,
+    FamilyMemberOut,
+    FamilyMemberPatch,
     HistoryOut,
     ImportanceLiteral,
     KindLiteral,
@@ -134,6 +137,42 @@ def customer_history(
     items = [{"at": r.at, "field": r.field, "old_value": r.old_value, "new_value": r.new_value,
               "actor": r.actor, "channel": r.channel} for r in rows]
     return {"items": items, "count": total}
+
+
+MemberId = Path(..., ge=1, le=2**63 - 1)
+
+
+@router.get("/customers/{customer_id}/family", response=list[FamilyMemberOut], summary="Family members (家庭成员)")
+def list_family(request: HttpRequest, customer_id: int = CustomerId) -> list[dict[str, Any]]:
+    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)  # type: ignore[attr-defined]
+    return [FamilyMemberOut.from_member(m) for m in selectors.family_of(user=request.auth, customer=customer)]  # type: ignore[attr-defined]
+
+
+@router.post("/customers/{customer_id}/family", response={201: FamilyMemberOut}, summary="Add a family member")
+def add_family_member(request: HttpRequest, payload: FamilyMemberIn, customer_id: int = CustomerId) -> Status:
+    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)  # type: ignore[attr-defined]
+    member = services.family_member_create(
+        actor=request.auth, customer=customer, data=payload.model_dump(), channel=Channel.API  # type: ignore[attr-defined]
+    )
+    return Status(201, FamilyMemberOut.from_member(member))
+
+
+@router.patch("/customers/{customer_id}/family/{member_id}", response=FamilyMemberOut, summary="Change a family member")
+def patch_family_member(
+    request: HttpRequest, payload: FamilyMemberPatch, customer_id: int = CustomerId, member_id: int = MemberId
+) -> dict[str, Any]:
+    member = selectors.family_member_get(user=request.auth, customer_id=customer_id, member_id=member_id)  # type: ignore[attr-defined]
+    changes = payload.model_dump(exclude_unset=True)
+    data = {k: v for k, v in changes.items() if v is not None or k in {"birthday", "linked_customer_id"}}
+    member = services.family_member_update(actor=request.auth, member=member, data=data, channel=Channel.API)  # type: ignore[attr-defined]
+    return FamilyMemberOut.from_member(member)
+
+
+@router.delete("/customers/{customer_id}/family/{member_id}", response={204: None}, summary="Remove a family member")
+def delete_family_member(request: HttpRequest, customer_id: int = CustomerId, member_id: int = MemberId) -> Status:
+    member = selectors.family_member_get(user=request.auth, customer_id=customer_id, member_id=member_id)  # type: ignore[attr-defined]
+    services.family_member_delete(actor=request.auth, member=member, channel=Channel.API)  # type: ignore[attr-defined]
+    return Status(204, None)
 
 
 @router.post("/customers/{customer_id}/reveal", response=RevealOut, summary="Reveal a sensitive field (logged)")

@@ -23,6 +23,10 @@ class CustomersConfig(AppConfig):
                         context=tabs.timeline_context, order=10)
         )
         registry.add_customer_tab(
+            CustomerTab(key="family", label=_("Family members"), template="customers/tabs/family.html",
+                        context=tabs.family_context, order=20)
+        )
+        registry.add_customer_tab(
             CustomerTab(key="history", label=_("History"), template="customers/tabs/history.html",
                         context=tabs.history_context, order=80)
         )

@@ -36,3 +36,13 @@ class Channel(models.TextChoices):
     MERGE = "merge", _("Merge")
     ERASE = "erase", _("Erasure")
     DEMO = "demo", _("Demo data")
+
+
+class Relation(models.TextChoices):
+    SPOUSE = "spouse", _("Spouse")
+    CHILD = "child", _("Child")
+    PARENT = "parent", _("Parent")
+    SIBLING = "sibling", _("Sibling")
+    GRANDPARENT = "grandparent", _("Grandparent")
+    GRANDCHILD = "grandchild", _("Grandchild")
+    OTHER = "other", _("Other relative")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import random
 import time
@@ -223,7 +224,42 @@ TABLES: dict[str, list[str]] = {
     "customers_customersearch": ["customer_id", "doc", "name_sort", "active"],
     "customers_searchtoken": ["token", "name_sort", "customer_id"],
     "customers_customer_tags": ["customer_id", "tag_id"],
+    "customers_familymember": [
+        "customer_id", "name", "relation", "gender", "birthday", "birthday_calendar", "lunar_birth_month",
+        "lunar_birth_day", "lunar_birth_leap", "school_or_employer", "notes", "created_at",
+    ],
 }
+SCHOOLS = ["第一中学", "实验小学", "外国语学校", "师范大学附属中学", "育才小学", "市第三中学"]
+EMPLOYERS = ["中国银行", "人民医院", "市税务局", "华为技术有限公司", "第二小学", "自来水公司", "个体经营"]
+
+
+def _family_rows(
+    rng: random.Random, c: DemoCustomer, cum_weights: Sequence[float]
+) -> list[tuple[object, ...]]:
+    """A spouse and sometimes a child for about one person in ten, from their own random stream
+    (so adding family members left every customer's data, and the determinism hash, unchanged)."""
+    if c.kind != "person" or rng.random() >= 0.1 or c.birthday is None:
+        return []
+    rows: list[tuple[str, str, str, dt.date, str]] = []
+    spouse_name, spouse_gender = _person_name(rng, [s for s, _ in SURNAMES], cum_weights)
+    spouse_birthday = c.birthday + dt.timedelta(days=rng.randrange(-1500, 1500))
+    rows.append(("spouse", spouse_name, spouse_gender, spouse_birthday, rng.choice(EMPLOYERS)))
+    if rng.random() < 0.6 and c.birthday.year < 1995:
+        surname = c.name[:2] if c.name[:2] in dict(SURNAMES) else c.name[:1]
+        child_name, child_gender = _person_name(rng, [surname], [1.0])
+        child_birthday = dt.date(min(c.birthday.year + rng.randrange(22, 36), 2024), rng.randrange(1, 13), rng.randrange(1, 29))
+        place = rng.choice(SCHOOLS) if child_birthday.year >= 2004 else rng.choice(EMPLOYERS)
+        rows.append(("child", child_name, child_gender, child_birthday, place))
+    result: list[tuple[object, ...]] = []
+    for relation, name, gender, birthday, where in rows:
+        lunar = lunar_birthday(birthday) if rng.random() < 0.3 else None
+        result.append((
+            relation, name, gender, birthday, "lunar" if lunar else "solar", lunar[0] if lunar else None,
+            lunar[1] if lunar else None, bool(lunar and lunar[2]), where, "",
+        ))
+    return result
+
+
 BATCH_ROWS = 20000
 # COPY text format: backslash, tab, newline and carriage return must be escaped in values.
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -360,6 +396,8 @@ def generate(ctx: DemoContext) -> None:
         first_id = (Customer.objects.using(ctx.using).order_by("-id").values_list("id", flat=True).first() or 0) + 1
         writer = _Writer(ctx.using)
         add = writer.add
+        family_rng = random.Random(ctx.seed * 7919 + 1)
+        family_weights = list(itertools.accumulate(w for _, w in SURNAMES))
         customer_id = first_id - 1
         loading = _bulk_load(writer.connection, list(TABLES)) if writer.is_pg else _nothing()
         with loading:
@@ -384,6 +422,8 @@ def generate(ctx: DemoContext) -> None:
                 add("customers_customersearch", (customer_id, doc, info.sort_key, True))
                 for token in info.tokens:
                     add("customers_searchtoken", (token, info.sort_key, customer_id))
+                for row in _family_rows(family_rng, c, family_weights):
+                    add("customers_familymember", (customer_id, row[1], row[0], *row[2:], created))
                 for tag_index in c.tag_indexes:
                     add("customers_customer_tags", (customer_id, tag_ids[tag_index]))
                 if customer_id % 100000 == 0:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.accounts.models import User
 from guanxi.accounts.selectors import departments_visible_to, stores_visible_to, users_visible_to
 from guanxi.core.registry import registry
-from guanxi.customers.choices import BirthdayCalendar, Gender, Importance, Kind
+from guanxi.customers.choices import BirthdayCalendar, Gender, Importance, Kind, Relation
 from guanxi.customers.models import Customer
 from guanxi.customers.selectors import SORTS, CustomerFilters, tag_choices
 
@@ -33,6 +33,22 @@ def _user_choices(user: User) -> list[tuple[Any, Any]]:
 def _set_choices(field: forms.Field, choices: list[tuple[Any, Any]]) -> None:
     assert isinstance(field, forms.ChoiceField)
     field.choices = choices
+
+
+class FamilyMemberForm(forms.Form):
+    """A relative of the customer, added from the Family tab."""
+
+    name = forms.CharField(label=_("Name"), max_length=100)
+    relation = forms.ChoiceField(label=_("Relation"), choices=Relation.choices)
+    gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, required=False)
+    birthday = forms.DateField(label=_("Birthday"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    birthday_calendar = forms.ChoiceField(label=_("Birthday kept by"), choices=BirthdayCalendar.choices,
+                                          initial=BirthdayCalendar.SOLAR)
+    school_or_employer = forms.CharField(label=_("School or employer"), max_length=200, required=False)
+    notes = forms.CharField(label=_("Notes"), max_length=5000, required=False)
+
+    def service_data(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
 
 
 class CustomerFilterForm(forms.Form):

@@ -33,6 +33,7 @@ LEDGER_FIELDS: dict[str, Any] = {
     "department": _("Department"),
     "store": _("Store"),
     "notes": _("Notes"),
+    "family": _("Family members"),
     "archived": _("Archived"),
 }
 # Shown masked to roles that may not reveal them, like everywhere else.

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.customers.choices import BirthdayCalendar, Gender, Importance, Kind
+from guanxi.customers.choices import BirthdayCalendar, Gender, Importance, Kind, Relation
 from guanxi.customers.querysets import CustomerQuerySet
 
 
@@ -177,3 +177,37 @@ class ChangeEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.field}: {self.old_value!r} → {self.new_value!r}"
+
+
+class FamilyMember(models.Model):
+    """A relative of a customer (家庭成员): who they are, their birthday, school or work.
+
+    `linked_customer` points at the relative's own customer record when they are a customer too.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="family")
+    name = models.CharField(_("name"), max_length=100)
+    relation = models.CharField(_("relation"), max_length=20, choices=Relation.choices)
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True, default="")
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    birthday_calendar = models.CharField(
+        _("birthday kept by"), max_length=10, choices=BirthdayCalendar.choices, default=BirthdayCalendar.SOLAR
+    )
+    lunar_birth_month = models.PositiveSmallIntegerField(_("lunar birth month"), null=True, blank=True)
+    lunar_birth_day = models.PositiveSmallIntegerField(_("lunar birth day"), null=True, blank=True)
+    lunar_birth_leap = models.BooleanField(_("leap month"), default=False)
+    school_or_employer = models.CharField(_("school or employer"), max_length=200, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    linked_customer = models.ForeignKey(
+        Customer, verbose_name=_("also a customer"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="family_of",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["customer_id", "id"]
+        verbose_name = _("family member")
+        verbose_name_plural = _("family members")
+
+    def __str__(self) -> str:
+        return f"{self.get_relation_display()} {self.name}"

@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field
 
 from guanxi.core.schemas import CleanStr
 from guanxi.core.text import mask_digits
-from guanxi.customers.models import Customer
+from guanxi.customers.models import Customer, FamilyMember
 
 DbId = int  # documented bounds are applied with Field(ge=1, le=2**63 - 1)
 KindLiteral = Literal["person", "organization"]
@@ -138,6 +138,58 @@ class CustomerOut(Schema):
             "store": {"id": customer.store.pk, "name": customer.store.name} if customer.store else None,
             "notes": customer.notes, "version": customer.version, "archived_at": customer.archived_at,
             "created_at": customer.created_at, "updated_at": customer.updated_at,
+        }
+
+
+RelationLiteral = Literal["spouse", "child", "parent", "sibling", "grandparent", "grandchild", "other"]
+
+
+class FamilyMemberIn(StrictIn):
+    """A relative; `linked_customer_id` when the relative is a customer the caller may see."""
+
+    name: CleanStr = Field(max_length=100)
+    relation: RelationLiteral
+    gender: GenderLiteral = ""
+    birthday: dt.date | None = None
+    birthday_calendar: CalendarLiteral = "solar"
+    school_or_employer: CleanStr = Field("", max_length=200)
+    notes: CleanStr = Field("", max_length=5000)
+    linked_customer_id: int | None = Field(None, ge=1, le=2**63 - 1)
+
+
+class FamilyMemberPatch(StrictIn):
+    name: CleanStr | None = Field(None, max_length=100)
+    relation: RelationLiteral | None = None
+    gender: GenderLiteral | None = None
+    birthday: dt.date | None = None
+    birthday_calendar: CalendarLiteral | None = None
+    school_or_employer: CleanStr | None = Field(None, max_length=200)
+    notes: CleanStr | None = Field(None, max_length=5000)
+    linked_customer_id: int | None = Field(None, ge=1, le=2**63 - 1)
+
+
+class FamilyMemberOut(Schema):
+    id: int
+    name: str
+    relation: RelationLiteral
+    gender: str
+    birthday: dt.date | None
+    birthday_calendar: CalendarLiteral
+    lunar_birthday: LunarBirthday | None
+    school_or_employer: str
+    notes: str
+    linked_customer_id: int | None = Field(description="null when the relative is not a customer you may see")
+
+    @staticmethod
+    def from_member(member: FamilyMember) -> dict[str, Any]:
+        lunar = None
+        if member.lunar_birth_month and member.lunar_birth_day:
+            lunar = {"month": member.lunar_birth_month, "day": member.lunar_birth_day, "leap": member.lunar_birth_leap}
+        return {
+            "id": member.pk, "name": member.name, "relation": member.relation, "gender": member.gender,
+            "birthday": member.birthday, "birthday_calendar": member.birthday_calendar, "lunar_birthday": lunar,
+            "school_or_employer": member.school_or_employer, "notes": member.notes,
+            "linked_customer_id": member.linked_customer.pk if member.linked_customer else None,
         }
 
 

@@ -19,7 +19,14 @@ from guanxi.core.text import looks_like_phone_input, normalize_query, phone_digi
 from guanxi.customers.choices import Importance
 from guanxi.customers.ledger import CHANNEL_LABELS, LEDGER_FIELDS, shown_value
 from guanxi.customers.ledger import display as ledger_display
-from guanxi.customers.models import AccessLog, ChangeEntry, Customer, CustomerSearch, SearchToken
+from guanxi.customers.models import (
+    AccessLog,
+    ChangeEntry,
+    Customer,
+    CustomerSearch,
+    FamilyMember,
+    SearchToken,
+)
 
 # Public sort name → (model field, descending)
 SORTS: dict[str, tuple[str, bool]] = {
@@ -275,3 +282,26 @@ def customer_history(
             old_value=old, new_value=new, actor=str(entry.actor or ""), channel=entry.channel,
         ))
     return rows, total
+
+
+def family_of(*, user: User, customer: Customer) -> list[FamilyMember]:
+    """A customer's relatives; the link to a relative's own record only if the user may see it."""
+    members = list(FamilyMember.objects.filter(customer=customer).select_related("linked_customer"))
+    visible = set(
+        Customer.objects.visible_to(user).filter(pk__in=[m.linked_customer_id for m in members if m.linked_customer_id])
+        .values_list("pk", flat=True)
+    )
+    for member in members:
+        if member.linked_customer_id not in visible:
+            member.linked_customer = None
+    return members
+
+
+def family_member_get(*, user: User, customer_id: int, member_id: int) -> FamilyMember:
+    customer = customer_get(user=user, customer_id=customer_id)
+    member = None
+    if 0 < member_id < 2**63:
+        member = FamilyMember.objects.filter(customer=customer, pk=member_id).select_related("customer").first()
+    if member is None:
+        raise Http404("family member not found")
+    return member

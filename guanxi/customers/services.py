@@ -22,8 +22,16 @@ from guanxi.core.errors import ConflictError, NotPermitted
 from guanxi.core.registry import registry
 from guanxi.core.text import mask_digits, phone_digits, search_document, short_tokens
 from guanxi.customers import ledger
-from guanxi.customers.choices import BirthdayCalendar, Channel, Gender, Importance, Kind
-from guanxi.customers.models import AccessLog, ChangeEntry, Customer, CustomerSearch, SearchToken, Tag
+from guanxi.customers.choices import BirthdayCalendar, Channel, Gender, Importance, Kind, Relation
+from guanxi.customers.models import (
+    AccessLog,
+    ChangeEntry,
+    Customer,
+    CustomerSearch,
+    FamilyMember,
+    SearchToken,
+    Tag,
+)
 
 MAX_NOTES = 5000
 MAX_PHONES = 10
@@ -122,6 +130,28 @@ def _lunar_birthday(birthday: dt.date) -> tuple[int, int, bool]:
     return abs(month), lunar.getDay(), month < 0
 
 
+def _clean_birthday(errors: _Errors, data: dict[str, Any], instance: Any) -> dict[str, Any]:
+    """Birthday, calendar and — for a lunar birthday — the lunar month, day and leap flag.
+
+    Shared by customers and family members, whose birthdays follow the same rules.
+    """
+    birthday = data.get("birthday", instance.birthday if instance else None)
+    calendar = data.get("birthday_calendar", instance.birthday_calendar if instance else BirthdayCalendar.SOLAR)
+    if calendar not in BirthdayCalendar.values:
+        errors.add("birthday_calendar", _("Select a valid choice."))
+    if birthday is not None and not (dt.date(1900, 1, 1) <= birthday <= timezone.localdate()):
+        errors.add("birthday", _("Enter a birthday between 1900 and today."))
+    if calendar == BirthdayCalendar.LUNAR and birthday is None:
+        errors.add("birthday", _("A lunar birthday needs the date of birth."))
+    values: dict[str, Any] = {"birthday": birthday, "birthday_calendar": calendar}
+    if calendar == BirthdayCalendar.LUNAR and birthday is not None and "birthday" not in errors.by_field:
+        month, day, leap = _lunar_birthday(birthday)
+        values.update(lunar_birth_month=month, lunar_birth_day=day, lunar_birth_leap=leap)
+    else:
+        values.update(lunar_birth_month=None, lunar_birth_day=None, lunar_birth_leap=False)
+    return values
+
+
 def _validate(
     *, actor: User, data: dict[str, Any], instance: Customer | None
 ) -> tuple[dict[str, Any], list[str] | None]:
@@ -155,21 +185,7 @@ def _validate(
             errors.add("importance", _("Select a valid choice."))
         values["importance"] = data["importance"]
     if "birthday" in data or "birthday_calendar" in data:
-        birthday = data.get("birthday", instance.birthday if instance else None)
-        calendar = data.get("birthday_calendar", instance.birthday_calendar if instance else BirthdayCalendar.SOLAR)
-        if calendar not in BirthdayCalendar.values:
-            errors.add("birthday_calendar", _("Select a valid choice."))
-        if birthday is not None and not (dt.date(1900, 1, 1) <= birthday <= timezone.localdate()):
-            errors.add("birthday", _("Enter a birthday between 1900 and today."))
-        if calendar == BirthdayCalendar.LUNAR and birthday is None:
-            errors.add("birthday", _("A lunar birthday needs the date of birth."))
-        values["birthday"] = birthday
-        values["birthday_calendar"] = calendar
-        if calendar == BirthdayCalendar.LUNAR and birthday is not None and "birthday" not in errors.by_field:
-            month, day, leap = _lunar_birthday(birthday)
-            values.update(lunar_birth_month=month, lunar_birth_day=day, lunar_birth_leap=leap)
-        else:
-            values.update(lunar_birth_month=None, lunar_birth_day=None, lunar_birth_leap=False)
+        values.update(_clean_birthday(errors, data, instance))
     if "phones" in data:
         values["phones"] = _clean_phones(errors, list(data["phones"] or []), instance.phones if instance else [])
     if "email" in data:
@@ -364,3 +380,87 @@ def customer_field_errors(
     except ValidationError as error:
         return [m for key, messages in error.message_dict.items() if key == field for m in messages]
     return []
+
+
+FAMILY_FIELDS = ("name", "relation", "gender", "birthday", "birthday_calendar", "school_or_employer", "notes",
+                 "linked_customer_id")
+
+
+def _validate_family(*, actor: User, data: dict[str, Any], instance: FamilyMember | None) -> dict[str, Any]:
+    errors = _Errors()
+    values: dict[str, Any] = {}
+    if "name" in data or instance is None:
+        values["name"] = _clean_text(errors, "name", data.get("name") or "", max_length=100, required=True)
+    if "relation" in data or instance is None:
+        if data.get("relation") not in Relation.values:
+            errors.add("relation", _("Select a valid choice."))
+        values["relation"] = data.get("relation")
+    if "gender" in data:
+        if (data["gender"] or "") not in Gender.values:
+            errors.add("gender", _("Select a valid choice."))
+        values["gender"] = data["gender"] or ""
+    if "birthday" in data or "birthday_calendar" in data:
+        values.update(_clean_birthday(errors, data, instance))
+    if "school_or_employer" in data:
+        values["school_or_employer"] = _clean_text(errors, "school_or_employer", data["school_or_employer"] or "",
+                                                   max_length=200)
+    if "notes" in data:
+        values["notes"] = _clean_text(errors, "notes", data["notes"] or "", max_length=MAX_NOTES)
+    if "linked_customer_id" in data:
+        linked = None
+        if data["linked_customer_id"] is not None:
+            # Only a customer the user may see can be linked: a link must not reveal another's record.
+            linked = Customer.objects.visible_to(actor).active().filter(pk=data["linked_customer_id"]).first()
+            if linked is None:
+                errors.add("linked_customer", _("Unknown customer."))
+        values["linked_customer"] = linked
+    errors.raise_if_any()
+    return values
+
+
+def _family_text(member: FamilyMember | None) -> str:
+    """How a family member reads in the change ledger: 配偶 王芳 1980-03-05 (农历)."""
+    if member is None:
+        return ""
+    parts = [member.get_relation_display(), member.name]
+    if member.birthday:
+        parts.append(member.birthday.isoformat() + (" (" + str(BirthdayCalendar.LUNAR.label) + ")"
+                                                     if member.birthday_calendar == BirthdayCalendar.LUNAR else ""))
+    if member.school_or_employer:
+        parts.append(member.school_or_employer)
+    return " ".join(str(p) for p in parts)
+
+
+def _ledger_family(customer: Customer, old: str, new: str, actor: User, channel: str) -> None:
+    if old != new:
+        ChangeEntry.objects.create(customer=customer, field="family", old_value=old, new_value=new,
+                                   actor=actor, channel=channel, batch=uuid.uuid4())
+
+
+def family_member_create(
+    *, actor: User, customer: Customer, data: dict[str, Any], channel: str = Channel.UI
+) -> FamilyMember:
+    """Add a relative to a customer the actor may see; the ledger records it."""
+    values = _validate_family(actor=actor, data=data, instance=None)
+    with transaction.atomic():
+        member = FamilyMember.objects.create(customer=customer, **values)
+        _ledger_family(customer, "", _family_text(member), actor, channel)
+    return member
+
+
+def family_member_update(
+    *, actor: User, member: FamilyMember, data: dict[str, Any], channel: str = Channel.UI
+) -> FamilyMember:
+    values = _validate_family(actor=actor, data=data, instance=member)
+    old = _family_text(member)
+    with transaction.atomic():
+        FamilyMember.objects.filter(pk=member.pk).update(**values)
+        member.refresh_from_db()
+        _ledger_family(member.customer, old, _family_text(member), actor, channel)
+    return member
+
+
+def family_member_delete(*, actor: User, member: FamilyMember, channel: str = Channel.UI) -> None:
+    with transaction.atomic():
+        _ledger_family(member.customer, _family_text(member), "", actor, channel)
+        member.delete()

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.core.registry import TimelineEntry, registry
 from guanxi.customers.models import Customer
-from guanxi.customers.selectors import access_log_for, customer_history, mask_phones
+from guanxi.customers.selectors import access_log_for, customer_history, family_of, mask_phones
 
 
 def profile_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
@@ -19,6 +19,13 @@ def profile_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
 
 def timeline_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
     return {"customer": customer, "entries": registry.timeline(customer, request.user, None, 50)}
+
+
+def family_context(request: HttpRequest, customer: Customer, form: Any = None) -> dict[str, Any]:
+    from guanxi.customers.forms import FamilyMemberForm
+
+    return {"customer": customer, "members": family_of(user=request.user, customer=customer),  # type: ignore[arg-type]
+            "form": form or FamilyMemberForm()}
 
 
 def history_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:

@@ -12,6 +12,8 @@ urlpatterns = [
     path("<int:customer_id>/edit/", views.customer_edit, name="edit"),
     path("<int:customer_id>/tab/<slug:key>/", views.customer_tab, name="tab"),
     path("<int:customer_id>/reveal/<slug:field>/", views.customer_reveal, name="reveal"),
+    path("<int:customer_id>/family/", views.family_add, name="family_add"),
+    path("<int:customer_id>/family/<int:member_id>/delete/", views.family_delete, name="family_delete"),
     path("<int:customer_id>/archive/", views.customer_archive, name="archive"),
     path("<int:customer_id>/restore/", views.customer_restore, name="restore"),
 ]

@@ -19,8 +19,8 @@ from guanxi.accounts.models import User
 from guanxi.core.errors import ConflictError, NotPermitted
 from guanxi.core.htmx import render_page_or_partial
 from guanxi.core.registry import registry
-from guanxi.customers import selectors, services
-from guanxi.customers.forms import CustomerFilterForm, CustomerForm
+from guanxi.customers import selectors, services, tabs
+from guanxi.customers.forms import CustomerFilterForm, CustomerForm, FamilyMemberForm
 from guanxi.customers.models import Customer
 
 PAGE_SIZE = 50
@@ -146,11 +146,11 @@ def customer_validate(request: HttpRequest) -> HttpResponse:
 def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     user = _user(request)
     customer = selectors.customer_get(user=user, customer_id=customer_id, include_archived=user.may_restore_archived)
-    tabs = registry.customer_tabs
-    active = tabs[0]
+    all_tabs = registry.customer_tabs
+    active = registry.tab(request.GET.get("tab", "")) or all_tabs[0]
     context = {
         "customer": customer,
-        "tabs": tabs,
+        "tabs": all_tabs,
         "active_tab": active,
         "masked_phones": selectors.mask_phones(customer.phones),
     }
@@ -182,6 +182,38 @@ def customer_reveal(request: HttpRequest, customer_id: int, field: str) -> HttpR
     except ValidationError:
         raise Http404("no such field") from None
     return render(request, "customers/partials/revealed.html", {"values": value, "field": field})
+
+
+@login_required
+@require_POST
+def family_add(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """htmx: add a relative from the Family tab and show the tab again (with errors if any)."""
+    user = _user(request)
+    customer = selectors.customer_get(user=user, customer_id=customer_id)
+    form = FamilyMemberForm(request.POST)
+    status = 200
+    if form.is_valid():
+        try:
+            services.family_member_create(actor=user, customer=customer, data=form.service_data())
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                for message in errors:
+                    form.add_error(field if field in form.fields else None, message)
+            status = 422
+        else:
+            form = FamilyMemberForm()
+    else:
+        status = 422
+    return render(request, "customers/tabs/family.html", tabs.family_context(request, customer, form), status=status)
+
+
+@login_required
+@require_POST
+def family_delete(request: HttpRequest, customer_id: int, member_id: int) -> HttpResponse:
+    user = _user(request)
+    member = selectors.family_member_get(user=user, customer_id=customer_id, member_id=member_id)
+    services.family_member_delete(actor=user, member=member)
+    return render(request, "customers/tabs/family.html", tabs.family_context(request, member.customer))
 
 
 @login_required
