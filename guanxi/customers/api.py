@@ -25,9 +25,14 @@ from guanxi.customers.schemas import (
     HistoryOut,
     ImportanceLiteral,
     KindLiteral,
+    ReferralIn,
+    ReferralOut,
+    ReferralsOut,
     RevealIn,
     RevealOut,
     SortLiteral,
+    TopReferrerOut,
+    referral_out,
 )
 
 router = Router(tags=["customers"])
@@ -173,6 +178,37 @@ def delete_family_member(request: HttpRequest, customer_id: int = CustomerId, me
     member = selectors.family_member_get(user=request.auth, customer_id=customer_id, member_id=member_id)  # type: ignore[attr-defined]
     services.family_member_delete(actor=request.auth, member=member, channel=Channel.API)  # type: ignore[attr-defined]
     return Status(204, None)
+
+
+@router.get("/customers/{customer_id}/referrals", response=ReferralsOut, summary="Referrals (转介绍), both ways")
+def list_referrals(request: HttpRequest, customer_id: int = CustomerId) -> dict[str, Any]:
+    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)  # type: ignore[attr-defined]
+    made, received = selectors.referrals_of(user=request.auth, customer=customer)  # type: ignore[attr-defined]
+    return {"made": [referral_out(r) for r in made], "received": [referral_out(r) for r in received]}
+
+
+@router.post("/customers/{customer_id}/referrals", response={201: ReferralOut}, summary="Record a referral")
+def add_referral(request: HttpRequest, payload: ReferralIn, customer_id: int = CustomerId) -> Status:
+    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)  # type: ignore[attr-defined]
+    referral = services.referral_create(
+        actor=request.auth, referrer=customer, data=payload.model_dump(), channel=Channel.API  # type: ignore[attr-defined]
+    )
+    return Status(201, referral_out(referral))
+
+
+@router.delete("/customers/{customer_id}/referrals/{referral_id}", response={204: None}, summary="Remove a referral")
+def delete_referral(request: HttpRequest, customer_id: int = CustomerId, referral_id: int = MemberId) -> Status:
+    referral = selectors.referral_get(user=request.auth, customer_id=customer_id, referral_id=referral_id)  # type: ignore[attr-defined]
+    services.referral_delete(actor=request.auth, referral=referral, channel=Channel.API)  # type: ignore[attr-defined]
+    return Status(204, None)
+
+
+@router.get("/referrers/top", response=list[TopReferrerOut], summary="Customers who referred the most")
+def top_referrers(request: HttpRequest, limit: int = Query(20, ge=1, le=200)) -> list[dict[str, Any]]:
+    return [
+        {"customer": {"id": r.customer.pk, "name": r.customer.name}, "referrals": r.referrals, "bought": r.bought}
+        for r in selectors.top_referrers(user=request.auth, limit=limit)  # type: ignore[attr-defined]
+    ]
 
 
 @router.post("/customers/{customer_id}/reveal", response=RevealOut, summary="Reveal a sensitive field (logged)")

@@ -27,6 +27,10 @@ class CustomersConfig(AppConfig):
                         context=tabs.family_context, order=20)
         )
         registry.add_customer_tab(
+            CustomerTab(key="referrals", label=_("Referrals"), template="customers/tabs/referrals.html",
+                        context=tabs.referrals_context, order=30)
+        )
+        registry.add_customer_tab(
             CustomerTab(key="history", label=_("History"), template="customers/tabs/history.html",
                         context=tabs.history_context, order=80)
         )

@@ -228,6 +228,7 @@ TABLES: dict[str, list[str]] = {
         "customer_id", "name", "relation", "gender", "birthday", "birthday_calendar", "lunar_birth_month",
         "lunar_birth_day", "lunar_birth_leap", "school_or_employer", "notes", "created_at",
     ],
+    "customers_referral": ["referrer_id", "referred_id", "referred_on", "bought", "notes", "created_by_id", "created_at"],
 }
 SCHOOLS = ["第一中学", "实验小学", "外国语学校", "师范大学附属中学", "育才小学", "市第三中学"]
 EMPLOYERS = ["中国银行", "人民医院", "市税务局", "华为技术有限公司", "第二小学", "自来水公司", "个体经营"]
@@ -397,6 +398,7 @@ def generate(ctx: DemoContext) -> None:
         writer = _Writer(ctx.using)
         add = writer.add
         family_rng = random.Random(ctx.seed * 7919 + 1)
+        last_of_owner: dict[int, int] = {}
         family_weights = list(itertools.accumulate(w for _, w in SURNAMES))
         customer_id = first_id - 1
         loading = _bulk_load(writer.connection, list(TABLES)) if writer.is_pg else _nothing()
@@ -424,6 +426,12 @@ def generate(ctx: DemoContext) -> None:
                     add("customers_searchtoken", (token, info.sort_key, customer_id))
                 for row in _family_rows(family_rng, c, family_weights):
                     add("customers_familymember", (customer_id, row[1], row[0], *row[2:], created))
+                # About one customer in thirty was introduced by an earlier customer of the same manager.
+                earlier = last_of_owner.get(c.owner_index)
+                if earlier is not None and family_rng.random() < 0.033:
+                    add("customers_referral", (earlier, customer_id, created.date(), family_rng.random() < 0.6, "",
+                                               owner_id, created))
+                last_of_owner[c.owner_index] = customer_id
                 for tag_index in c.tag_indexes:
                     add("customers_customer_tags", (customer_id, tag_ids[tag_index]))
                 if customer_id % 100000 == 0:

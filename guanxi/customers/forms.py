@@ -51,6 +51,15 @@ class FamilyMemberForm(forms.Form):
         return dict(self.cleaned_data)
 
 
+class ReferralForm(forms.Form):
+    """A customer this customer introduced, named by customer code."""
+
+    referred_code = forms.CharField(label=_("Customer code of the referred customer"), max_length=50)
+    referred_on = forms.DateField(label=_("Referred on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    bought = forms.BooleanField(label=_("Has bought"), required=False)
+    notes = forms.CharField(label=_("Notes"), max_length=300, required=False)
+
+
 class CustomerFilterForm(forms.Form):
     """The list's search box and filters, read from the query string."""
 

@@ -34,6 +34,7 @@ LEDGER_FIELDS: dict[str, Any] = {
     "store": _("Store"),
     "notes": _("Notes"),
     "family": _("Family members"),
+    "referral": _("Referrals"),
     "archived": _("Archived"),
 }
 # Shown masked to roles that may not reveal them, like everywhere else.

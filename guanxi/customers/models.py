@@ -211,3 +211,30 @@ class FamilyMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_relation_display()} {self.name}"
+
+
+class Referral(models.Model):
+    """One customer introduced another (转介绍): who, whom, when, and whether it led to a purchase."""
+
+    referrer = models.ForeignKey(Customer, verbose_name=_("referred by"), on_delete=models.CASCADE,
+                                 related_name="referrals_made")
+    referred = models.ForeignKey(Customer, verbose_name=_("referred customer"), on_delete=models.CASCADE,
+                                 related_name="referrals_received")
+    referred_on = models.DateField(_("referred on"))
+    bought = models.BooleanField(_("has bought"), default=False)
+    notes = models.CharField(_("notes"), max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-referred_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["referrer", "referred"], name="referral_once"),
+            models.CheckConstraint(condition=~models.Q(referrer=models.F("referred")), name="referral_not_self"),
+        ]
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+
+    def __str__(self) -> str:
+        return f"{self.referrer_id} → {self.referred_id}"

@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field
 
 from guanxi.core.schemas import CleanStr
 from guanxi.core.text import mask_digits
-from guanxi.customers.models import Customer, FamilyMember
+from guanxi.customers.models import Customer, FamilyMember, Referral
 
 DbId = int  # documented bounds are applied with Field(ge=1, le=2**63 - 1)
 KindLiteral = Literal["person", "organization"]
@@ -191,6 +191,44 @@ class FamilyMemberOut(Schema):
             "school_or_employer": member.school_or_employer, "notes": member.notes,
             "linked_customer_id": member.linked_customer.pk if member.linked_customer else None,
         }
+
+
+class ReferralIn(StrictIn):
+    """Whom this customer referred: by id or by customer code (one of them)."""
+
+    referred_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    referred_code: CleanStr = Field("", max_length=50)
+    referred_on: dt.date | None = Field(None, description="defaults to today")
+    bought: bool = False
+    notes: CleanStr = Field("", max_length=300)
+
+
+class ReferralOut(Schema):
+    id: int
+    referrer: NamedRef
+    referred: NamedRef
+    referred_on: dt.date
+    bought: bool
+    notes: str
+
+
+class ReferralsOut(Schema):
+    made: list[ReferralOut] = Field(description="customers this one referred (those you may see)")
+    received: list[ReferralOut] = Field(description="who referred this customer (if you may see them)")
+
+
+class TopReferrerOut(Schema):
+    customer: NamedRef
+    referrals: int
+    bought: int
+
+
+def referral_out(referral: Referral) -> dict[str, Any]:
+    return {
+        "id": referral.pk, "referred_on": referral.referred_on, "bought": referral.bought, "notes": referral.notes,
+        "referrer": {"id": referral.referrer.pk, "name": referral.referrer.name},
+        "referred": {"id": referral.referred.pk, "name": referral.referred.name},
+    }
 
 
 class HistoryEntryOut(Schema):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.db.models import Count as DbCount
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -25,6 +25,7 @@ from guanxi.customers.models import (
     Customer,
     CustomerSearch,
     FamilyMember,
+    Referral,
     SearchToken,
 )
 
@@ -305,3 +306,45 @@ def family_member_get(*, user: User, customer_id: int, member_id: int) -> Family
     if member is None:
         raise Http404("family member not found")
     return member
+
+
+def referrals_of(*, user: User, customer: Customer) -> tuple[list[Referral], list[Referral]]:
+    """Whom the customer referred and who referred them — only counterparts the user may see."""
+    visible = Customer.objects.visible_to(user)
+    made = Referral.objects.filter(referrer=customer, referred__in=visible).select_related("referred")
+    received = Referral.objects.filter(referred=customer, referrer__in=visible).select_related("referrer")
+    return list(made), list(received)
+
+
+def referral_get(*, user: User, customer_id: int, referral_id: int) -> Referral:
+    """A referral of a visible customer (either side), or 404."""
+    customer = customer_get(user=user, customer_id=customer_id)
+    referral = None
+    if 0 < referral_id < 2**63:
+        referral = (
+            Referral.objects.filter(pk=referral_id)
+            .filter(Q(referrer=customer) | Q(referred=customer))
+            .select_related("referrer", "referred").first()
+        )
+    if referral is None:
+        raise Http404("referral not found")
+    return referral
+
+
+@dataclass(frozen=True)
+class TopReferrer:
+    customer: Customer
+    referrals: int
+    bought: int
+
+
+def top_referrers(*, user: User, limit: int = 20) -> list[TopReferrer]:
+    """The user's customers who brought in the most others (and how many of those bought)."""
+    rows = list(
+        Referral.objects.filter(referrer__in=Customer.objects.visible_to(user).active())
+        .values("referrer_id")
+        .annotate(n=DbCount("id"), bought=DbCount("id", filter=Q(bought=True)))
+        .order_by("-n", "-bought", "referrer_id")[:limit]
+    )
+    customers = Customer.objects.select_related("owner").in_bulk([r["referrer_id"] for r in rows])
+    return [TopReferrer(customer=customers[r["referrer_id"]], referrals=r["n"], bought=r["bought"]) for r in rows]

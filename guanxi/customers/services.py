@@ -29,6 +29,7 @@ from guanxi.customers.models import (
     Customer,
     CustomerSearch,
     FamilyMember,
+    Referral,
     SearchToken,
     Tag,
 )
@@ -464,3 +465,55 @@ def family_member_delete(*, actor: User, member: FamilyMember, channel: str = Ch
     with transaction.atomic():
         _ledger_family(member.customer, _family_text(member), "", actor, channel)
         member.delete()
+
+
+def referral_create(
+    *, actor: User, referrer: Customer, data: dict[str, Any], channel: str = Channel.UI
+) -> Referral:
+    """Record that `referrer` introduced another customer; both sides' ledgers say so."""
+    errors = _Errors()
+    referred: Customer | None = None
+    code = str(data.get("referred_code") or "").strip()
+    visible = Customer.objects.visible_to(actor).active()
+    if data.get("referred_id"):
+        referred = visible.filter(pk=data["referred_id"]).first() if 0 < data["referred_id"] < 2**63 else None
+    elif code:
+        referred = visible.filter(code=code).first()
+    if referred is None:
+        errors.add("referred", _("Unknown customer."))
+    elif referred.pk == referrer.pk:
+        errors.add("referred", _("A customer cannot refer themselves."))
+    elif Referral.objects.filter(referrer=referrer, referred=referred).exists():
+        errors.add("referred", _("This referral is already recorded."))
+    referred_on = data.get("referred_on") or timezone.localdate()
+    if referred_on > timezone.localdate():
+        errors.add("referred_on", _("The date cannot be in the future."))
+    notes = _clean_text(errors, "notes", data.get("notes") or "", max_length=300)
+    errors.raise_if_any()
+    assert referred is not None
+    with transaction.atomic():
+        referral = Referral.objects.create(
+            referrer=referrer, referred=referred, referred_on=referred_on, bought=bool(data.get("bought")),
+            notes=notes, created_by=actor,
+        )
+        batch = uuid.uuid4()
+        ChangeEntry.objects.bulk_create([
+            ChangeEntry(customer=referrer, field="referral", new_value=f"→ {referred.name} ({referred.code})",
+                        actor=actor, channel=channel, batch=batch),
+            ChangeEntry(customer=referred, field="referral", new_value=f"← {referrer.name} ({referrer.code})",
+                        actor=actor, channel=channel, batch=batch),
+        ])
+    return referral
+
+
+def referral_delete(*, actor: User, referral: Referral, channel: str = Channel.UI) -> None:
+    with transaction.atomic():
+        batch = uuid.uuid4()
+        referrer, referred = referral.referrer, referral.referred
+        ChangeEntry.objects.bulk_create([
+            ChangeEntry(customer=referrer, field="referral", old_value=f"→ {referred.name} ({referred.code})",
+                        actor=actor, channel=channel, batch=batch),
+            ChangeEntry(customer=referred, field="referral", old_value=f"← {referrer.name} ({referrer.code})",
+                        actor=actor, channel=channel, batch=batch),
+        ])
+        referral.delete()

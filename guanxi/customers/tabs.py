@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.core.registry import TimelineEntry, registry
 from guanxi.customers.models import Customer
-from guanxi.customers.selectors import access_log_for, customer_history, family_of, mask_phones
+from guanxi.customers.selectors import access_log_for, customer_history, family_of, mask_phones, referrals_of
 
 
 def profile_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
@@ -26,6 +26,13 @@ def family_context(request: HttpRequest, customer: Customer, form: Any = None) -
 
     return {"customer": customer, "members": family_of(user=request.user, customer=customer),  # type: ignore[arg-type]
             "form": form or FamilyMemberForm()}
+
+
+def referrals_context(request: HttpRequest, customer: Customer, form: Any = None) -> dict[str, Any]:
+    from guanxi.customers.forms import ReferralForm
+
+    made, received = referrals_of(user=request.user, customer=customer)  # type: ignore[arg-type]
+    return {"customer": customer, "made": made, "received": received, "form": form or ReferralForm()}
 
 
 def history_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:

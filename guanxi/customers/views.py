@@ -20,7 +20,7 @@ from guanxi.core.errors import ConflictError, NotPermitted
 from guanxi.core.htmx import render_page_or_partial
 from guanxi.core.registry import registry
 from guanxi.customers import selectors, services, tabs
-from guanxi.customers.forms import CustomerFilterForm, CustomerForm, FamilyMemberForm
+from guanxi.customers.forms import CustomerFilterForm, CustomerForm, FamilyMemberForm, ReferralForm
 from guanxi.customers.models import Customer
 
 PAGE_SIZE = 50
@@ -214,6 +214,47 @@ def family_delete(request: HttpRequest, customer_id: int, member_id: int) -> Htt
     member = selectors.family_member_get(user=user, customer_id=customer_id, member_id=member_id)
     services.family_member_delete(actor=user, member=member)
     return render(request, "customers/tabs/family.html", tabs.family_context(request, member.customer))
+
+
+@login_required
+@require_POST
+def referral_add(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """htmx: record whom this customer referred, then show the Referrals tab again."""
+    user = _user(request)
+    customer = selectors.customer_get(user=user, customer_id=customer_id)
+    form = ReferralForm(request.POST)
+    status = 200
+    if form.is_valid():
+        try:
+            services.referral_create(actor=user, referrer=customer, data=form.cleaned_data)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                target = "referred_code" if field == "referred" else field
+                for message in errors:
+                    form.add_error(target if target in form.fields else None, message)
+            status = 422
+        else:
+            form = ReferralForm()
+    else:
+        status = 422
+    return render(request, "customers/tabs/referrals.html", tabs.referrals_context(request, customer, form),
+                  status=status)
+
+
+@login_required
+@require_POST
+def referral_delete(request: HttpRequest, customer_id: int, referral_id: int) -> HttpResponse:
+    user = _user(request)
+    customer = selectors.customer_get(user=user, customer_id=customer_id)
+    referral = selectors.referral_get(user=user, customer_id=customer_id, referral_id=referral_id)
+    services.referral_delete(actor=user, referral=referral)
+    return render(request, "customers/tabs/referrals.html", tabs.referrals_context(request, customer))
+
+
+@login_required
+@require_GET
+def top_referrers(request: HttpRequest) -> HttpResponse:
+    return render(request, "customers/referrers.html", {"rows": selectors.top_referrers(user=_user(request), limit=50)})
 
 
 @login_required
