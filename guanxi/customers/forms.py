@@ -24,6 +24,14 @@ def _reject_garbled(value: str) -> None:
         raise ValidationError(_("The text is not valid UTF-8."), code="encoding")
 
 
+def add_service_errors(form: forms.Form, error: ValidationError, rename: dict[str, str] | None = None) -> None:
+    """Attach a service's field errors to the form's fields (`rename` maps service names to form names)."""
+    for field, messages in error.message_dict.items():
+        target = (rename or {}).get(field, field)
+        for message in messages:
+            form.add_error(target if target in form.fields else None, message)
+
+
 def _user_choices(user: User) -> list[tuple[Any, Any]]:
     """(id, name) of the colleagues a user may pick, without loading whole user rows."""
     rows = users_visible_to(user).values_list("pk", "display_name", "username")[:500]
@@ -170,8 +178,4 @@ class CustomerForm(forms.Form):
         return result
 
     def add_service_errors(self, error: ValidationError) -> None:
-        """Attach the service's field errors to the matching form fields."""
-        for field, messages in error.message_dict.items():
-            target = field if field in self.fields else None
-            for message in messages:
-                self.add_error(target, message)
+        add_service_errors(self, error)

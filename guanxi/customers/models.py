@@ -23,7 +23,22 @@ class Tag(models.Model):
         return self.name
 
 
-class Customer(models.Model):
+class Birthday(models.Model):
+    """A birthday kept by the solar date, or by the lunar month and day (with the leap-month flag)."""
+
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    birthday_calendar = models.CharField(
+        _("birthday kept by"), max_length=10, choices=BirthdayCalendar.choices, default=BirthdayCalendar.SOLAR
+    )
+    lunar_birth_month = models.PositiveSmallIntegerField(_("lunar birth month"), null=True, blank=True)
+    lunar_birth_day = models.PositiveSmallIntegerField(_("lunar birth day"), null=True, blank=True)
+    lunar_birth_leap = models.BooleanField(_("leap month"), default=False)
+
+    class Meta:
+        abstract = True
+
+
+class Customer(Birthday):
     """A person or an organization (a shop, a company) the business sells to or serves."""
 
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.PERSON)
@@ -32,13 +47,6 @@ class Customer(models.Model):
     name_sort = models.CharField(max_length=200, editable=False, default="")
     code = models.CharField(_("customer code"), max_length=50, unique=True)
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True, default="")
-    birthday = models.DateField(_("birthday"), null=True, blank=True)
-    birthday_calendar = models.CharField(
-        _("birthday kept by"), max_length=10, choices=BirthdayCalendar.choices, default=BirthdayCalendar.SOLAR
-    )
-    lunar_birth_month = models.PositiveSmallIntegerField(_("lunar birth month"), null=True, blank=True)
-    lunar_birth_day = models.PositiveSmallIntegerField(_("lunar birth day"), null=True, blank=True)
-    lunar_birth_leap = models.BooleanField(_("leap month"), default=False)
     phones = models.JSONField(_("phones"), default=list, blank=True)
     email = models.EmailField(_("email"), blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
@@ -179,7 +187,7 @@ class ChangeEntry(models.Model):
         return f"{self.customer_id} {self.field}: {self.old_value!r} → {self.new_value!r}"
 
 
-class FamilyMember(models.Model):
+class FamilyMember(Birthday):
     """A relative of a customer (家庭成员): who they are, their birthday, school or work.
 
     `linked_customer` points at the relative's own customer record when they are a customer too.
@@ -189,13 +197,6 @@ class FamilyMember(models.Model):
     name = models.CharField(_("name"), max_length=100)
     relation = models.CharField(_("relation"), max_length=20, choices=Relation.choices)
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True, default="")
-    birthday = models.DateField(_("birthday"), null=True, blank=True)
-    birthday_calendar = models.CharField(
-        _("birthday kept by"), max_length=10, choices=BirthdayCalendar.choices, default=BirthdayCalendar.SOLAR
-    )
-    lunar_birth_month = models.PositiveSmallIntegerField(_("lunar birth month"), null=True, blank=True)
-    lunar_birth_day = models.PositiveSmallIntegerField(_("lunar birth day"), null=True, blank=True)
-    lunar_birth_leap = models.BooleanField(_("leap month"), default=False)
     school_or_employer = models.CharField(_("school or employer"), max_length=200, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     linked_customer = models.ForeignKey(

@@ -20,7 +20,13 @@ from guanxi.core.errors import ConflictError, NotPermitted
 from guanxi.core.htmx import render_page_or_partial
 from guanxi.core.registry import registry
 from guanxi.customers import selectors, services, tabs
-from guanxi.customers.forms import CustomerFilterForm, CustomerForm, FamilyMemberForm, ReferralForm
+from guanxi.customers.forms import (
+    CustomerFilterForm,
+    CustomerForm,
+    FamilyMemberForm,
+    ReferralForm,
+    add_service_errors,
+)
 from guanxi.customers.models import Customer
 
 PAGE_SIZE = 50
@@ -196,9 +202,7 @@ def family_add(request: HttpRequest, customer_id: int) -> HttpResponse:
         try:
             services.family_member_create(actor=user, customer=customer, data=form.service_data())
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                for message in errors:
-                    form.add_error(field if field in form.fields else None, message)
+            add_service_errors(form, error)
             status = 422
         else:
             form = FamilyMemberForm()
@@ -228,10 +232,7 @@ def referral_add(request: HttpRequest, customer_id: int) -> HttpResponse:
         try:
             services.referral_create(actor=user, referrer=customer, data=form.cleaned_data)
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                target = "referred_code" if field == "referred" else field
-                for message in errors:
-                    form.add_error(target if target in form.fields else None, message)
+            add_service_errors(form, error, rename={"referred": "referred_code"})
             status = 422
         else:
             form = ReferralForm()
