@@ -176,3 +176,28 @@ def short_tokens(*, name: str, is_person: bool) -> set[str]:
         tokens.add(reading[:1])
         tokens.add(reading[:2])
     return {t for t in tokens if t}
+
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def normalize_id_number(raw: str) -> str:
+    """A mainland resident ID number as stored: half-width, no spaces, check letter upper case."""
+    return _SPACES.sub("", unicodedata.normalize("NFKC", raw)).upper()
+
+
+def is_valid_id_number(value: str) -> bool:
+    """18-character mainland resident ID (GB 11643): digits, a real birth date, the ISO 7064 check."""
+    import datetime as dt
+
+    if len(value) != 18 or not value[:17].isdigit() or value[17] not in "0123456789X":
+        return False
+    try:
+        born = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return False
+    if not dt.date(1900, 1, 1) <= born <= dt.date.today():
+        return False
+    total = sum(int(d) * w for d, w in zip(value[:17], _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11] == value[17]

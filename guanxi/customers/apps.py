@@ -14,6 +14,9 @@ class CustomersConfig(AppConfig):
         registry.add_sensitive_field(
             SensitiveField(key="phones", label=_("Phones"), reveal=lambda customer: list(customer.phones))
         )
+        registry.add_sensitive_field(
+            SensitiveField(key="id_number", label=_("ID number"), reveal=lambda customer: customer.id_number)
+        )
         registry.add_customer_tab(
             CustomerTab(key="profile", label=_("Profile"), template="customers/tabs/profile.html",
                         context=tabs.profile_context, order=0)

@@ -217,6 +217,7 @@ CUSTOMER_COLUMNS = [
     "id", "kind", "name", "name_sort", "code", "gender", "birthday", "birthday_calendar", "lunar_birth_month",
     "lunar_birth_day", "lunar_birth_leap", "phones", "email", "address", "importance", "owner_id",
     "department_id", "store_id", "notes", "version", "archived_at", "created_at", "updated_at", "created_by_id",
+    "id_number",
 ]
 # table → columns, in the order rows are written
 TABLES: dict[str, list[str]] = {
@@ -259,6 +260,20 @@ def _family_rows(
             lunar[1] if lunar else None, bool(lunar and lunar[2]), where, "",
         ))
     return result
+
+
+ID_REGIONS = ["110105", "310104", "440106", "510107", "330106", "420106", "320102", "370102"]
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def _id_number(rng: random.Random, c: DemoCustomer) -> str:
+    """A well-formed resident ID (region, birth date, sequence, check) for half the people with a
+    birthday, from the secondary random stream so the customer rows themselves stay as they were."""
+    if c.kind != "person" or c.birthday is None or rng.random() >= 0.5:
+        return ""
+    sequence = rng.randrange(0, 500) * 2 + (1 if c.gender == "male" else 0)
+    body = f"{rng.choice(ID_REGIONS)}{c.birthday:%Y%m%d}{sequence:03d}"
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, _ID_WEIGHTS, strict=True)) % 11]
 
 
 BATCH_ROWS = 20000
@@ -418,7 +433,7 @@ def generate(ctx: DemoContext) -> None:
                     lunar[1] if lunar else None, bool(lunar and lunar[2]),
                     json.dumps(list(c.phones)), c.email, c.address, c.importance, owner_id, department_id,
                     store_ids[c.store_index] if c.store_index is not None else None, "", 1, None, created, created,
-                    owner_id,
+                    owner_id, _id_number(family_rng, c),
                 ))
                 doc = names.document(info, code=c.code, phones=c.phones, email=c.email)
                 add("customers_customersearch", (customer_id, doc, info.sort_key, True))

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.accounts.models import User
 from guanxi.accounts.selectors import departments_visible_to, stores_visible_to, users_visible_to
 from guanxi.core.registry import registry
+from guanxi.core.text import mask_digits
 from guanxi.customers.choices import BirthdayCalendar, Gender, Importance, Kind, Relation
 from guanxi.customers.models import Customer
 from guanxi.customers.selectors import SORTS, CustomerFilters, tag_choices
@@ -128,6 +129,8 @@ class CustomerForm(forms.Form):
     phones = forms.CharField(label=_("Phones"), required=False, max_length=400,
                              help_text=_("Separate several numbers with commas."))
     email = forms.CharField(label=_("Email"), required=False, max_length=254)
+    id_number = forms.CharField(label=_("ID number"), required=False, max_length=40,
+                                help_text=_("Mainland resident ID, 18 characters"))
     address = forms.CharField(label=_("Address"), required=False, max_length=300)
     importance = forms.ChoiceField(label=_("Importance"), choices=Importance.choices, initial=Importance.B)
     tags = forms.CharField(label=_("Tags"), required=False, max_length=1000,
@@ -151,6 +154,7 @@ class CustomerForm(forms.Form):
             "kind": customer.kind, "name": customer.name, "code": customer.code, "gender": customer.gender,
             "birthday": customer.birthday, "birthday_calendar": customer.birthday_calendar,
             "phones": ", ".join(masked_phones), "email": customer.email, "address": customer.address,
+            "id_number": mask_digits(customer.id_number) if customer.id_number else "",
             "importance": customer.importance, "tags": ", ".join(t.name for t in customer.tags.all()),
             "owner": customer.owner_id, "department": customer.department_id, "store": customer.store_id,
             "notes": customer.notes, "version": customer.version,

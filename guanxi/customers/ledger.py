@@ -25,6 +25,7 @@ LEDGER_FIELDS: dict[str, Any] = {
     "birthday": _("Birthday"),
     "birthday_calendar": _("Birthday kept by"),
     "phones": _("Phones"),
+    "id_number": _("ID number"),
     "email": _("Email"),
     "address": _("Address"),
     "importance": _("Importance"),
@@ -38,7 +39,7 @@ LEDGER_FIELDS: dict[str, Any] = {
     "archived": _("Archived"),
 }
 # Shown masked to roles that may not reveal them, like everywhere else.
-SENSITIVE = {"phones"}
+SENSITIVE = {"phones", "id_number"}
 _CHOICE_LABELS: dict[str, dict[str, Any]] = {
     "kind": dict(Kind.choices),
     "gender": {k: v for k, v in Gender.choices if k},
@@ -60,6 +61,7 @@ def snapshot(customer: Customer) -> Snapshot:
         "birthday": customer.birthday.isoformat() if customer.birthday else "",
         "birthday_calendar": customer.birthday_calendar,
         "phones": ", ".join(customer.phones),
+        "id_number": customer.id_number,
         "email": customer.email,
         "address": customer.address,
         "importance": customer.importance,

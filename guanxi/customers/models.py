@@ -48,6 +48,8 @@ class Customer(Birthday):
     code = models.CharField(_("customer code"), max_length=50, unique=True)
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True, default="")
     phones = models.JSONField(_("phones"), default=list, blank=True)
+    id_number = models.CharField(_("ID number"), max_length=18, blank=True, default="", db_default="",
+                                 help_text=_("Mainland resident ID"))
     email = models.EmailField(_("email"), blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     importance = models.CharField(_("importance"), max_length=1, choices=Importance.choices, default=Importance.B)

@@ -35,6 +35,7 @@ class CustomerIn(StrictIn):
     birthday_calendar: CalendarLiteral = "solar"
     phones: list[CleanStr] = Field(default_factory=list, max_length=10)
     email: CleanStr = Field("", max_length=254)
+    id_number: CleanStr = Field("", max_length=40, description="mainland resident ID (checksum validated)")
     address: CleanStr = Field("", max_length=300)
     importance: ImportanceLiteral = "B"
     tags: list[CleanStr] = Field(default_factory=list, max_length=20)
@@ -56,6 +57,7 @@ class CustomerPatch(StrictIn):
     birthday_calendar: CalendarLiteral | None = None
     phones: list[CleanStr] | None = Field(None, max_length=10)
     email: CleanStr | None = Field(None, max_length=254)
+    id_number: CleanStr | None = Field(None, max_length=40, description="send back the masked value to keep it")
     address: CleanStr | None = Field(None, max_length=300)
     importance: ImportanceLiteral | None = None
     tags: list[CleanStr] | None = Field(None, max_length=20)
@@ -71,7 +73,7 @@ class RevealIn(StrictIn):
 
 class RevealOut(Schema):
     field: str
-    value: list[str] | str | None
+    value: list[str] | str | None = Field(description="phones: a list; id_number: a string")
 
 
 class UserRef(Schema):
@@ -104,6 +106,7 @@ class CustomerOut(Schema):
     lunar_birthday: LunarBirthday | None
     phones: list[str]
     email: str
+    id_number: str = Field(description="masked (110***********002X); use /reveal with field id_number")
     address: str
     importance: ImportanceLiteral
     tags: list[str]
@@ -130,6 +133,7 @@ class CustomerOut(Schema):
             "gender": customer.gender, "birthday": customer.birthday,
             "birthday_calendar": customer.birthday_calendar, "lunar_birthday": lunar,
             "phones": [mask_digits(p) for p in customer.phones], "email": customer.email,
+            "id_number": mask_digits(customer.id_number) if customer.id_number else "",
             "address": customer.address, "importance": customer.importance,
             "tags": [t.name for t in customer.tags.all()],
             "owner": {"id": owner.pk, "username": owner.username, "display_name": str(owner)},

@@ -20,7 +20,14 @@ from guanxi.accounts.models import Department, Store, User
 from guanxi.accounts.selectors import departments_visible_to, stores_visible_to, users_visible_to
 from guanxi.core.errors import ConflictError, NotPermitted
 from guanxi.core.registry import registry
-from guanxi.core.text import mask_digits, phone_digits, search_document, short_tokens
+from guanxi.core.text import (
+    is_valid_id_number,
+    mask_digits,
+    normalize_id_number,
+    phone_digits,
+    search_document,
+    short_tokens,
+)
 from guanxi.customers import ledger
 from guanxi.customers.choices import BirthdayCalendar, Channel, Gender, Importance, Kind, Relation
 from guanxi.customers.models import (
@@ -125,6 +132,25 @@ def _clean_phones(errors: _Errors, raw_phones: list[str], existing: list[str]) -
     return list(dict.fromkeys(cleaned))
 
 
+def _clean_id_number(errors: _Errors, raw: str, existing: str) -> str:
+    """A valid mainland ID number; the masked form of the stored one keeps it (forms show it masked)."""
+    if "\x00" in raw or len(raw) > 40:
+        errors.add("id_number", _("Enter a valid mainland ID number."))
+        return ""
+    value = normalize_id_number(raw)
+    if not value:
+        return ""
+    if "*" in value:
+        if existing and value == mask_digits(existing):
+            return existing
+        errors.add("id_number", _("A masked ID number cannot be saved."))
+        return ""
+    if not is_valid_id_number(value):
+        errors.add("id_number", _("Enter a valid mainland ID number."))
+        return ""
+    return value
+
+
 def _lunar_birthday(birthday: dt.date) -> tuple[int, int, bool]:
     lunar = Solar.fromYmd(birthday.year, birthday.month, birthday.day).getLunar()
     month = lunar.getMonth()
@@ -189,6 +215,8 @@ def _validate(
         values.update(_clean_birthday(errors, data, instance))
     if "phones" in data:
         values["phones"] = _clean_phones(errors, list(data["phones"] or []), instance.phones if instance else [])
+    if "id_number" in data:
+        values["id_number"] = _clean_id_number(errors, data["id_number"] or "", instance.id_number if instance else "")
     if "email" in data:
         email = _clean_text(errors, "email", data["email"] or "", max_length=254)
         if email:

@@ -187,7 +187,8 @@ def customer_reveal(request: HttpRequest, customer_id: int, field: str) -> HttpR
         return render(request, "customers/partials/revealed.html", {"error": error.message}, status=403)
     except ValidationError:
         raise Http404("no such field") from None
-    return render(request, "customers/partials/revealed.html", {"values": value, "field": field})
+    values = value if isinstance(value, list) else [value]
+    return render(request, "customers/partials/revealed.html", {"values": values, "field": field})
 
 
 @login_required
