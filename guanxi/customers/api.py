@@ -15,6 +15,8 @@ from guanxi.core.schemas import CleanStr
 from guanxi.customers import selectors, services
 from guanxi.customers.choices import Channel
 from guanxi.customers.schemas import (
+    ConsentIn,
+    ConsentOut,
     CustomerIn,
     CustomerListOut,
     CustomerOut,
@@ -209,6 +211,27 @@ def top_referrers(request: HttpRequest, limit: int = Query(20, ge=1, le=200)) ->
         {"customer": {"id": r.customer.pk, "name": r.customer.name}, "referrals": r.referrals, "bought": r.bought}
         for r in selectors.top_referrers(user=request.auth, limit=limit)  # type: ignore[attr-defined]
     ]
+
+
+def _consents(customer: Any) -> list[dict[str, Any]]:
+    return [
+        {"channel": s.channel, "given": s.latest.given if s.latest else None,
+         "source": s.latest.source if s.latest else None, "at": s.latest.at if s.latest else None,
+         "recorded_by": str(s.latest.recorded_by) if s.latest and s.latest.recorded_by else None}
+        for s in selectors.consent_state(customer=customer)
+    ]
+
+
+@router.get("/customers/{customer_id}/consents", response=list[ConsentOut], summary="Marketing consent per channel")
+def list_consents(request: HttpRequest, customer_id: int = CustomerId) -> list[dict[str, Any]]:
+    return _consents(selectors.customer_get(user=request.auth, customer_id=customer_id))  # type: ignore[attr-defined]
+
+
+@router.post("/customers/{customer_id}/consents", response={201: list[ConsentOut]}, summary="Record consent given or withdrawn")
+def add_consent(request: HttpRequest, payload: ConsentIn, customer_id: int = CustomerId) -> Status:
+    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)  # type: ignore[attr-defined]
+    services.consent_record(actor=request.auth, customer=customer, data=payload.model_dump(), channel=Channel.API)  # type: ignore[attr-defined]
+    return Status(201, _consents(customer))
 
 
 @router.post("/customers/{customer_id}/reveal", response=RevealOut, summary="Reveal a sensitive field (logged)")

@@ -34,6 +34,10 @@ class CustomersConfig(AppConfig):
                         context=tabs.referrals_context, order=30)
         )
         registry.add_customer_tab(
+            CustomerTab(key="consent", label=_("Consent"), template="customers/tabs/consent.html",
+                        context=tabs.consent_context, order=70)
+        )
+        registry.add_customer_tab(
             CustomerTab(key="history", label=_("History"), template="customers/tabs/history.html",
                         context=tabs.history_context, order=80)
         )

@@ -46,3 +46,18 @@ class Relation(models.TextChoices):
     GRANDPARENT = "grandparent", _("Grandparent")
     GRANDCHILD = "grandchild", _("Grandchild")
     OTHER = "other", _("Other relative")
+
+
+class ConsentChannel(models.TextChoices):
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone calls")
+    WECHAT = "wechat", _("WeChat")
+
+
+class ConsentSource(models.TextChoices):
+    FORM = "form", _("Signed form")
+    PAPER = "paper", _("Paper record")
+    CALL = "call", _("Recorded call")
+    ONLINE = "online", _("Online")
+    OTHER = "other", _("Other")

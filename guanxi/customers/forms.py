@@ -13,7 +13,15 @@ from guanxi.accounts.models import User
 from guanxi.accounts.selectors import departments_visible_to, stores_visible_to, users_visible_to
 from guanxi.core.registry import registry
 from guanxi.core.text import mask_digits
-from guanxi.customers.choices import BirthdayCalendar, Gender, Importance, Kind, Relation
+from guanxi.customers.choices import (
+    BirthdayCalendar,
+    ConsentChannel,
+    ConsentSource,
+    Gender,
+    Importance,
+    Kind,
+    Relation,
+)
 from guanxi.customers.models import Customer
 from guanxi.customers.selectors import SORTS, CustomerFilters, tag_choices
 
@@ -66,6 +74,16 @@ class ReferralForm(forms.Form):
     referred_code = forms.CharField(label=_("Customer code of the referred customer"), max_length=50)
     referred_on = forms.DateField(label=_("Referred on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     bought = forms.BooleanField(label=_("Has bought"), required=False)
+    notes = forms.CharField(label=_("Notes"), max_length=300, required=False)
+
+
+class ConsentForm(forms.Form):
+    """A consent decision for one channel, recorded from the Consent tab."""
+
+    channel = forms.ChoiceField(label=_("Channel"), choices=ConsentChannel.choices)
+    given = forms.TypedChoiceField(label=_("Decision"), choices=[("yes", _("given")), ("no", _("withdrawn"))],
+                                   coerce=lambda v: v == "yes")
+    source = forms.ChoiceField(label=_("How it was obtained"), choices=ConsentSource.choices)
     notes = forms.CharField(label=_("Notes"), max_length=300, required=False)
 
 

@@ -36,6 +36,7 @@ LEDGER_FIELDS: dict[str, Any] = {
     "notes": _("Notes"),
     "family": _("Family members"),
     "referral": _("Referrals"),
+    "consent": _("Consent"),
     "archived": _("Archived"),
 }
 # Shown masked to roles that may not reveal them, like everywhere else.

@@ -4,7 +4,15 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.customers.choices import BirthdayCalendar, Gender, Importance, Kind, Relation
+from guanxi.customers.choices import (
+    BirthdayCalendar,
+    ConsentChannel,
+    ConsentSource,
+    Gender,
+    Importance,
+    Kind,
+    Relation,
+)
 from guanxi.customers.querysets import CustomerQuerySet
 
 
@@ -241,3 +249,29 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"{self.referrer_id} → {self.referred_id}"
+
+
+class Consent(models.Model):
+    """One consent decision (授权同意) under PIPL: marketing by a channel given or withdrawn, when, how.
+
+    Append-only: the latest row per channel is the customer's current answer, and the rows before it
+    show when and how it changed.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
+    channel = models.CharField(_("channel"), max_length=10, choices=ConsentChannel.choices)
+    given = models.BooleanField(_("consent given"))
+    source = models.CharField(_("how it was obtained"), max_length=10, choices=ConsentSource.choices)
+    notes = models.CharField(_("notes"), max_length=300, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["customer", "channel", "-at", "-id"], name="consent_latest")]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.channel} {'yes' if self.given else 'no'}"

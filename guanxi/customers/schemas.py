@@ -235,6 +235,25 @@ def referral_out(referral: Referral) -> dict[str, Any]:
     }
 
 
+ConsentChannelLiteral = Literal["sms", "email", "phone", "wechat"]
+ConsentSourceLiteral = Literal["form", "paper", "call", "online", "other"]
+
+
+class ConsentIn(StrictIn):
+    channel: ConsentChannelLiteral
+    given: bool
+    source: ConsentSourceLiteral
+    notes: CleanStr = Field("", max_length=300)
+
+
+class ConsentOut(Schema):
+    channel: ConsentChannelLiteral
+    given: bool | None = Field(description="null: never asked")
+    source: str | None
+    at: dt.datetime | None
+    recorded_by: str | None
+
+
 class HistoryEntryOut(Schema):
     at: dt.datetime
     field: str = Field(description="ledger field: name, phones, owner, archived …")

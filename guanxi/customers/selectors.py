@@ -16,12 +16,13 @@ from guanxi.accounts.models import User
 from guanxi.core.pagination import Count, Page, Slice, capped_count, keyset_page
 from guanxi.core.registry import registry
 from guanxi.core.text import looks_like_phone_input, normalize_query, phone_digits
-from guanxi.customers.choices import Importance
+from guanxi.customers.choices import ConsentChannel, Importance
 from guanxi.customers.ledger import CHANNEL_LABELS, LEDGER_FIELDS, shown_value
 from guanxi.customers.ledger import display as ledger_display
 from guanxi.customers.models import (
     AccessLog,
     ChangeEntry,
+    Consent,
     Customer,
     CustomerSearch,
     FamilyMember,
@@ -348,3 +349,19 @@ def top_referrers(*, user: User, limit: int = 20) -> list[TopReferrer]:
     )
     customers = Customer.objects.select_related("owner").in_bulk([r["referrer_id"] for r in rows])
     return [TopReferrer(customer=customers[r["referrer_id"]], referrals=r["n"], bought=r["bought"]) for r in rows]
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    channel: str
+    label: str
+    latest: Consent | None
+
+
+def consent_state(*, customer: Customer) -> list[ConsentState]:
+    """Per channel, the customer's latest consent decision (None: never asked)."""
+    latest: dict[str, Consent] = {}
+    for consent in Consent.objects.filter(customer=customer).select_related("recorded_by").order_by("-at", "-id"):
+        latest.setdefault(consent.channel, consent)
+    return [ConsentState(channel=value, label=str(label), latest=latest.get(value))
+            for value, label in ConsentChannel.choices]

@@ -29,10 +29,20 @@ from guanxi.core.text import (
     short_tokens,
 )
 from guanxi.customers import ledger
-from guanxi.customers.choices import BirthdayCalendar, Channel, Gender, Importance, Kind, Relation
+from guanxi.customers.choices import (
+    BirthdayCalendar,
+    Channel,
+    ConsentChannel,
+    ConsentSource,
+    Gender,
+    Importance,
+    Kind,
+    Relation,
+)
 from guanxi.customers.models import (
     AccessLog,
     ChangeEntry,
+    Consent,
     Customer,
     CustomerSearch,
     FamilyMember,
@@ -545,3 +555,33 @@ def referral_delete(*, actor: User, referral: Referral, channel: str = Channel.U
                         actor=actor, channel=channel, batch=batch),
         ])
         referral.delete()
+
+
+def consent_record(
+    *, actor: User, customer: Customer, data: dict[str, Any], channel: str = Channel.UI
+) -> Consent:
+    """Record that the customer gave or withdrew marketing consent for one channel (append-only)."""
+    errors = _Errors()
+    if data.get("channel") not in ConsentChannel.values:
+        errors.add("channel", _("Select a valid choice."))
+    if data.get("source") not in ConsentSource.values:
+        errors.add("source", _("Select a valid choice."))
+    if not isinstance(data.get("given"), bool):
+        errors.add("given", _("Enter true or false."))
+    notes = _clean_text(errors, "notes", data.get("notes") or "", max_length=300)
+    errors.raise_if_any()
+    with transaction.atomic():
+        previous = Consent.objects.filter(customer=customer, channel=data["channel"]).order_by("-at", "-id").first()
+        consent = Consent.objects.create(customer=customer, channel=data["channel"], given=data["given"],
+                                         source=data["source"], notes=notes, recorded_by=actor)
+        label = str(ConsentChannel(data["channel"]).label)
+        ChangeEntry.objects.create(
+            customer=customer, field="consent", actor=actor, channel=channel, batch=uuid.uuid4(),
+            old_value=f"{label}: {_consent_word(previous.given)}" if previous else "",
+            new_value=f"{label}: {_consent_word(consent.given)}",
+        )
+    return consent
+
+
+def _consent_word(given: bool) -> str:
+    return str(_("given") if given else _("withdrawn"))

@@ -10,7 +10,14 @@ from django.utils.translation import gettext as _
 
 from guanxi.core.registry import TimelineEntry, registry
 from guanxi.customers.models import Customer
-from guanxi.customers.selectors import access_log_for, customer_history, family_of, mask_phones, referrals_of
+from guanxi.customers.selectors import (
+    access_log_for,
+    consent_state,
+    customer_history,
+    family_of,
+    mask_phones,
+    referrals_of,
+)
 
 
 def profile_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
@@ -33,6 +40,12 @@ def referrals_context(request: HttpRequest, customer: Customer, form: Any = None
 
     made, received = referrals_of(user=request.user, customer=customer)  # type: ignore[arg-type]
     return {"customer": customer, "made": made, "received": received, "form": form or ReferralForm()}
+
+
+def consent_context(request: HttpRequest, customer: Customer, form: Any = None) -> dict[str, Any]:
+    from guanxi.customers.forms import ConsentForm
+
+    return {"customer": customer, "states": consent_state(customer=customer), "form": form or ConsentForm()}
 
 
 def history_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:

@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:customer_id>/family/<int:member_id>/delete/", views.family_delete, name="family_delete"),
     path("<int:customer_id>/referrals/", views.referral_add, name="referral_add"),
     path("<int:customer_id>/referrals/<int:referral_id>/delete/", views.referral_delete, name="referral_delete"),
+    path("<int:customer_id>/consent/", views.consent_add, name="consent_add"),
     path("<int:customer_id>/archive/", views.customer_archive, name="archive"),
     path("<int:customer_id>/restore/", views.customer_restore, name="restore"),
 ]

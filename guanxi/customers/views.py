@@ -21,6 +21,7 @@ from guanxi.core.htmx import render_page_or_partial
 from guanxi.core.registry import registry
 from guanxi.customers import selectors, services, tabs
 from guanxi.customers.forms import (
+    ConsentForm,
     CustomerFilterForm,
     CustomerForm,
     FamilyMemberForm,
@@ -251,6 +252,22 @@ def referral_delete(request: HttpRequest, customer_id: int, referral_id: int) ->
     referral = selectors.referral_get(user=user, customer_id=customer_id, referral_id=referral_id)
     services.referral_delete(actor=user, referral=referral)
     return render(request, "customers/tabs/referrals.html", tabs.referrals_context(request, customer))
+
+
+@login_required
+@require_POST
+def consent_add(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """htmx: record a consent decision and show the Consent tab again."""
+    user = _user(request)
+    customer = selectors.customer_get(user=user, customer_id=customer_id)
+    form = ConsentForm(request.POST)
+    status = 200
+    if form.is_valid():
+        services.consent_record(actor=user, customer=customer, data=form.cleaned_data)
+        form = ConsentForm()
+    else:
+        status = 422
+    return render(request, "customers/tabs/consent.html", tabs.consent_context(request, customer, form), status=status)
 
 
 @login_required
