@@ -64,9 +64,6 @@ class FamilyMemberForm(forms.Form):
     school_or_employer = forms.CharField(label=_("School or employer"), max_length=200, required=False)
     notes = forms.CharField(label=_("Notes"), max_length=5000, required=False)
 
-    def service_data(self) -> dict[str, Any]:
-        return dict(self.cleaned_data)
-
 
 class ReferralForm(forms.Form):
     """A customer this customer introduced, named by customer code."""

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -192,25 +194,42 @@ def customer_reveal(request: HttpRequest, customer_id: int, field: str) -> HttpR
     return render(request, "customers/partials/revealed.html", {"values": values, "field": field})
 
 
+def _tab_form_post(
+    request: HttpRequest,
+    form: forms.Form,
+    save: Callable[[dict[str, Any]], object],
+    tab_key: str,
+    customer: Customer,
+    rename: dict[str, str] | None = None,
+) -> HttpResponse:
+    """A tab's inline form (family, referrals, consent): save through the service, then show the
+    tab again — empty on success, with the field errors (422) when the form or the service refused."""
+    status = 422
+    if form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error, rename=rename)
+        else:
+            form = type(form)()
+            status = 200
+    tab = registry.tab(tab_key)
+    assert tab is not None
+    context = tab.context(request, customer)
+    context["form"] = form
+    return render(request, tab.template, context, status=status)
+
+
 @login_required
 @require_POST
 def family_add(request: HttpRequest, customer_id: int) -> HttpResponse:
-    """htmx: add a relative from the Family tab and show the tab again (with errors if any)."""
+    """htmx: add a relative from the Family tab."""
     user = _user(request)
     customer = selectors.customer_get(user=user, customer_id=customer_id)
-    form = FamilyMemberForm(request.POST)
-    status = 200
-    if form.is_valid():
-        try:
-            services.family_member_create(actor=user, customer=customer, data=form.service_data())
-        except ValidationError as error:
-            add_service_errors(form, error)
-            status = 422
-        else:
-            form = FamilyMemberForm()
-    else:
-        status = 422
-    return render(request, "customers/tabs/family.html", tabs.family_context(request, customer, form), status=status)
+    return _tab_form_post(
+        request, FamilyMemberForm(request.POST),
+        lambda data: services.family_member_create(actor=user, customer=customer, data=data), "family", customer,
+    )
 
 
 @login_required
@@ -225,23 +244,14 @@ def family_delete(request: HttpRequest, customer_id: int, member_id: int) -> Htt
 @login_required
 @require_POST
 def referral_add(request: HttpRequest, customer_id: int) -> HttpResponse:
-    """htmx: record whom this customer referred, then show the Referrals tab again."""
+    """htmx: record whom this customer referred, from the Referrals tab."""
     user = _user(request)
     customer = selectors.customer_get(user=user, customer_id=customer_id)
-    form = ReferralForm(request.POST)
-    status = 200
-    if form.is_valid():
-        try:
-            services.referral_create(actor=user, referrer=customer, data=form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error, rename={"referred": "referred_code"})
-            status = 422
-        else:
-            form = ReferralForm()
-    else:
-        status = 422
-    return render(request, "customers/tabs/referrals.html", tabs.referrals_context(request, customer, form),
-                  status=status)
+    return _tab_form_post(
+        request, ReferralForm(request.POST),
+        lambda data: services.referral_create(actor=user, referrer=customer, data=data), "referrals", customer,
+        rename={"referred": "referred_code"},
+    )
 
 
 @login_required
@@ -257,17 +267,13 @@ def referral_delete(request: HttpRequest, customer_id: int, referral_id: int) ->
 @login_required
 @require_POST
 def consent_add(request: HttpRequest, customer_id: int) -> HttpResponse:
-    """htmx: record a consent decision and show the Consent tab again."""
+    """htmx: record a consent decision from the Consent tab."""
     user = _user(request)
     customer = selectors.customer_get(user=user, customer_id=customer_id)
-    form = ConsentForm(request.POST)
-    status = 200
-    if form.is_valid():
-        services.consent_record(actor=user, customer=customer, data=form.cleaned_data)
-        form = ConsentForm()
-    else:
-        status = 422
-    return render(request, "customers/tabs/consent.html", tabs.consent_context(request, customer, form), status=status)
+    return _tab_form_post(
+        request, ConsentForm(request.POST),
+        lambda data: services.consent_record(actor=user, customer=customer, data=data), "consent", customer,
+    )
 
 
 @login_required
