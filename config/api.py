@@ -19,6 +19,9 @@ from guanxi.accounts.services import api_token_user
 from guanxi.core.errors import ConflictError, NotPermitted
 from guanxi.core.schemas import translated_message
 from guanxi.customers.api import router as customers_router
+from guanxi.dedupe.api import router as dedupe_router
+from guanxi.imports.api import router as imports_router
+from guanxi.privacy.api import router as privacy_router
 
 logger = logging.getLogger("guanxi.api")
 
@@ -42,6 +45,9 @@ api = NinjaAPI(
 api.add_router("/auth", auth_router)
 api.add_router("/", customers_router)
 api.add_router("/", organization_router)
+api.add_router("/", imports_router)
+api.add_router("/", dedupe_router)
+api.add_router("/", privacy_router)
 
 
 def _errors(request: HttpRequest, status: int, errors: list[dict[str, Any]]) -> HttpResponse:

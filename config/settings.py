@@ -72,6 +72,9 @@ INSTALLED_APPS = [
     "guanxi.core",
     "guanxi.accounts",
     "guanxi.customers",
+    "guanxi.imports",
+    "guanxi.dedupe",
+    "guanxi.privacy",
     "guanxi.analytics",
 ]
 
