@@ -112,6 +112,11 @@ class User(AbstractUser):
         return self.role.data_scope if self.role_id and self.role else DataScope.OWN
 
     @property
+    def is_administrator(self) -> bool:
+        """Superusers and roles that see every customer administer the archive (custom fields …)."""
+        return self.data_scope == DataScope.ALL
+
+    @property
     def may_reveal_sensitive(self) -> bool:
         return self.is_superuser or bool(self.role_id and self.role and self.role.can_reveal_sensitive)
 

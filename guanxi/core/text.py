@@ -148,13 +148,17 @@ def mask_digits(value: str) -> str:
 
 
 def search_document(
-    *, name: str, is_person: bool, code: str, phones: list[str], email: str = ""
+    *, name: str, is_person: bool, code: str, phones: list[str], email: str = "", extra: tuple[str, ...] = ()
 ) -> str:
-    """One lower-case line holding everything a search box may match by substring."""
+    """One lower-case line holding everything a search box may match by substring.
+
+    `extra` holds further searchable text: a shop name, a licence number, searchable custom fields.
+    """
     keys = name_keys(name, is_person=is_person)
     parts = [normalize_query(name), *keys.full, *keys.initials, normalize_query(code), *phones]
     if email:
         parts.append(normalize_query(email))
+    parts.extend(normalize_query(text)[:200] for text in extra if text)
     return _SEPARATOR.join(p for p in dict.fromkeys(parts) if p)
 
 

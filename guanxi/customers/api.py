@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -12,7 +12,7 @@ from pydantic import Field
 
 from guanxi.core.pagination import decode_cursor
 from guanxi.core.schemas import CleanStr
-from guanxi.customers import selectors, services
+from guanxi.customers import custom_fields, selectors, services
 from guanxi.customers.choices import Channel
 from guanxi.customers.schemas import (
     ConsentIn,
@@ -21,6 +21,9 @@ from guanxi.customers.schemas import (
     CustomerListOut,
     CustomerOut,
     CustomerPatch,
+    CustomFieldIn,
+    CustomFieldOut,
+    CustomFieldPatch,
     FamilyMemberIn,
     FamilyMemberOut,
     FamilyMemberPatch,
@@ -33,6 +36,7 @@ from guanxi.customers.schemas import (
     RevealIn,
     RevealOut,
     SortLiteral,
+    StrictIn,
     TopReferrerOut,
     referral_out,
 )
@@ -50,6 +54,10 @@ class CustomerQuery(Schema):
     store_id: int | None = Field(None, ge=1, le=2**63 - 1)
     tag_id: int | None = Field(None, ge=1, le=2**63 - 1)
     archived: bool = False
+    review: Literal["overdue", "static", "dynamic"] | None = Field(
+        None, description="only customers whose review (of any class, or of this one) is overdue")
+    custom: list[CleanStr] = Field(default_factory=list, max_length=10,
+                                   description="custom field filters as key:value (yes/no fields: key:yes)")
     sort: SortLiteral = "name"
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0, le=1_000_000)
@@ -60,7 +68,18 @@ def _filters(query: CustomerQuery) -> selectors.CustomerFilters:
     return selectors.CustomerFilters(
         q=query.q, kind=query.kind or "", importance=query.importance or "", owner_id=query.owner_id,
         department_id=query.department_id, store_id=query.store_id, tag_id=query.tag_id, archived=query.archived,
+        review=query.review or "", custom=_custom_filters(query.custom),
     )
+
+
+def _custom_filters(raw: list[str]) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for item in raw:
+        key, sep, value = item.partition(":")
+        if not sep or not key or not value:
+            raise ValidationError({"custom": [_("Write custom field filters as key:value.")]})
+        pairs.append((key, value))
+    return tuple(pairs)
 
 
 @router.get("/customers", response=CustomerListOut, summary="List and search customers")
@@ -239,3 +258,37 @@ def reveal_customer_field(request: HttpRequest, payload: RevealIn, customer_id: 
     customer = selectors.customer_get(user=request.auth, customer_id=customer_id)  # type: ignore[attr-defined]
     value = services.customer_reveal(actor=request.auth, customer=customer, field_name=payload.field, channel=Channel.API)  # type: ignore[attr-defined]
     return RevealOut(field=payload.field, value=value)
+
+
+class ReviewIn(StrictIn):
+    info_class: Literal["static", "dynamic"]
+
+
+@router.post("/customers/{customer_id}/review", response=CustomerOut,
+             summary="Mark a class of information reviewed with the customer (信息复核)")
+def review_customer(request: HttpRequest, payload: ReviewIn, customer_id: int = CustomerId) -> dict[str, Any]:
+    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)  # type: ignore[attr-defined]
+    customer = services.customer_review(actor=request.auth, customer=customer, info_class=payload.info_class,  # type: ignore[attr-defined]
+                                        channel=Channel.API)
+    return CustomerOut.from_customer(selectors.customer_get(user=request.auth, customer_id=customer_id))  # type: ignore[attr-defined]
+
+
+FieldId = Path(..., ge=1, le=2**31 - 1)
+
+
+@router.get("/custom-fields", response=list[CustomFieldOut], summary="Custom field definitions (自定义字段)")
+def list_custom_fields(request: HttpRequest, include_inactive: bool = False) -> list[Any]:
+    return list(selectors.custom_field_list(include_inactive=include_inactive))
+
+
+@router.post("/custom-fields", response={201: CustomFieldOut}, summary="Define a custom field (administrators)")
+def create_custom_field(request: HttpRequest, payload: CustomFieldIn) -> Status:
+    field = custom_fields.custom_field_create(actor=request.auth, data=payload.model_dump())  # type: ignore[attr-defined]
+    return Status(201, field)
+
+
+@router.patch("/custom-fields/{field_id}", response=CustomFieldOut, summary="Change a custom field (administrators)")
+def patch_custom_field(request: HttpRequest, payload: CustomFieldPatch, field_id: int = FieldId) -> Any:
+    field = selectors.custom_field_get(field_id=field_id)
+    return custom_fields.custom_field_update(actor=request.auth, field=field,  # type: ignore[attr-defined]
+                                             data=payload.model_dump(exclude_unset=True))

@@ -17,6 +17,9 @@ class CustomersConfig(AppConfig):
         registry.add_sensitive_field(
             SensitiveField(key="id_number", label=_("ID number"), reveal=lambda customer: customer.id_number)
         )
+        registry.add_sensitive_field(
+            SensitiveField(key="bank_account", label=_("Bank account"), reveal=lambda customer: customer.bank_account)
+        )
         registry.add_customer_tab(
             CustomerTab(key="profile", label=_("Profile"), template="customers/tabs/profile.html",
                         context=tabs.profile_context, order=0)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.accounts.models import User
@@ -17,14 +18,21 @@ from guanxi.customers.choices import (
     BirthdayCalendar,
     ConsentChannel,
     ConsentSource,
+    CustomFieldKinds,
+    CustomFieldType,
     Gender,
     Importance,
+    InfoClass,
     Kind,
     Relation,
 )
-from guanxi.customers.models import Customer
+from guanxi.customers.custom_fields import active_fields
+from guanxi.customers.models import Customer, CustomField
+from guanxi.customers.profile import PROFILE_FIELDS, ProfileField, model_field
 from guanxi.customers.selectors import SORTS, CustomerFilters, tag_choices
 
+MAX_LONG_TEXT = 5000
+CUSTOM_FORM_PREFIX = "cf_"  # form fields of custom fields are named cf_<key>
 _LIST_SPLIT = re.compile(r"[,，;；、\n]+")
 
 
@@ -94,6 +102,7 @@ class CustomerFilterForm(forms.Form):
     department = forms.TypedChoiceField(label=_("Department"), required=False, coerce=int, empty_value=None)
     store = forms.TypedChoiceField(label=_("Store"), required=False, coerce=int, empty_value=None)
     tag = forms.TypedChoiceField(label=_("Tag"), required=False, coerce=int, empty_value=None)
+    review = forms.ChoiceField(label=_("Review"), required=False)
     archived = forms.BooleanField(label=_("Archived"), required=False)
     sort = forms.ChoiceField(required=False, choices=[(k, k) for k in SORTS], widget=forms.HiddenInput)
     cursor = forms.CharField(required=False, max_length=500, validators=[_reject_garbled], widget=forms.HiddenInput)
@@ -107,7 +116,18 @@ class CustomerFilterForm(forms.Form):
             "department": [(d.pk, d.name) for d in departments_visible_to(user)],
             "store": [(s.pk, s.name) for s in stores_visible_to(user)],
             "tag": [(pk, name) for pk, name in tag_choices(user=user)],
+            "review": [("overdue", _("Review overdue")), ("static", _("Static information overdue")),
+                       ("dynamic", _("Dynamic information overdue"))],
         }
+        self.custom_filters = [f for f in active_fields()
+                               if f.field_type in (CustomFieldType.CHOICE, CustomFieldType.MULTI, CustomFieldType.BOOL)]
+        for definition in self.custom_filters:
+            name = f"{CUSTOM_FORM_PREFIX}{definition.key}"
+            self.fields[name] = forms.ChoiceField(label=definition.label, required=False)
+            if definition.field_type == CustomFieldType.BOOL:
+                choices[name] = [("yes", _("Yes")), ("no", _("No"))]
+            else:
+                choices[name] = [(c, c) for c in definition.choices]
         for extension in registry.list_filters:
             self.fields[f"x_{extension.key}"] = forms.ChoiceField(label=str(extension.label), required=False)
             choices[f"x_{extension.key}"] = extension.choices(user)
@@ -122,7 +142,8 @@ class CustomerFilterForm(forms.Form):
         return CustomerFilters(
             q=data.get("q") or "", kind=data.get("kind") or "", importance=data.get("importance") or "",
             owner_id=data.get("owner"), department_id=data.get("department"), store_id=data.get("store"),
-            tag_id=data.get("tag"), archived=bool(data.get("archived")),
+            tag_id=data.get("tag"), archived=bool(data.get("archived")), review=data.get("review") or "",
+            custom=tuple((d.key, data.get(f"{CUSTOM_FORM_PREFIX}{d.key}") or "") for d in self.custom_filters),
             extra=tuple((f.key, data.get(f"x_{f.key}") or "") for f in registry.list_filters),
         )
 
@@ -154,14 +175,41 @@ class CustomerForm(forms.Form):
     department = forms.TypedChoiceField(label=_("Department"), coerce=int, required=False, empty_value=None)
     store = forms.TypedChoiceField(label=_("Store"), coerce=int, required=False, empty_value=None)
     notes = forms.CharField(label=_("Notes"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+    importance_reason = forms.CharField(label=_("Why this importance"), required=False, max_length=300)
     version = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    CORE = ("kind", "name", "code", "gender", "birthday", "birthday_calendar", "phones", "email", "id_number",
+            "address", "importance", "importance_reason", "tags", "owner", "department", "store", "notes")
+
+    def __init__(self, *args: Any, user: User, kind: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         blank: list[tuple[Any, Any]] = [("", "—")]
         _set_choices(self.fields["owner"], blank + _user_choices(user))
         _set_choices(self.fields["department"], blank + [(d.pk, d.name) for d in departments_visible_to(user)])
         _set_choices(self.fields["store"], blank + [(s.pk, s.name) for s in stores_visible_to(user)])
+        for spec in PROFILE_FIELDS:
+            self.fields[spec.name] = _profile_form_field(spec)
+        self.custom_fields = active_fields()
+        for definition in self.custom_fields:
+            self.fields[f"{CUSTOM_FORM_PREFIX}{definition.key}"] = _custom_form_field(definition)
+
+    def sections(self) -> list[tuple[Any, list[tuple[forms.BoundField, str]]]]:
+        """(title, [(field, kinds)]) in display order; `kinds` is "" or the one kind it applies to."""
+        def kinds_of(spec_kinds: frozenset[str]) -> str:
+            return "" if len(spec_kinds) > 1 else next(iter(spec_kinds))
+
+        person = [(self[s.name], kinds_of(s.kinds)) for s in PROFILE_FIELDS if Kind.PERSON in s.kinds]
+        organization = [(self[s.name], "organization") for s in PROFILE_FIELDS if s.kinds == {Kind.ORGANIZATION}]
+        custom = [(self[f"{CUSTOM_FORM_PREFIX}{d.key}"], "" if d.kinds == CustomFieldKinds.ALL else d.kinds)
+                  for d in self.custom_fields]
+        result: list[tuple[Any, list[tuple[forms.BoundField, str]]]] = [
+            (_("Basic information"), [(self[name], "") for name in self.CORE]),
+            (_("Profile"), person),
+            (_("Organization"), organization),
+        ]
+        if custom:
+            result.append((_("Custom fields"), custom))
+        return result
 
     @staticmethod
     def initial_for(customer: Customer, masked_phones: list[str]) -> dict[str, Any]:
@@ -172,7 +220,10 @@ class CustomerForm(forms.Form):
             "id_number": mask_digits(customer.id_number) if customer.id_number else "",
             "importance": customer.importance, "tags": ", ".join(t.name for t in customer.tags.all()),
             "owner": customer.owner_id, "department": customer.department_id, "store": customer.store_id,
-            "notes": customer.notes, "version": customer.version,
+            "notes": customer.notes, "version": customer.version, "importance_reason": customer.importance_reason,
+            **{spec.name: getattr(customer, spec.name) for spec in PROFILE_FIELDS},
+            "bank_account": mask_digits(customer.bank_account) if customer.bank_account else "",
+            **{f"{CUSTOM_FORM_PREFIX}{key}": _custom_initial(value) for key, value in (customer.custom or {}).items()},
         }
 
     def service_data(self) -> dict[str, Any]:
@@ -184,8 +235,12 @@ class CustomerForm(forms.Form):
         data = self.cleaned_data
         renamed = {"owner": "owner_id", "department": "department_id", "store": "store_id"}
         result: dict[str, Any] = {}
+        custom: dict[str, Any] = {}
         for name, value in data.items():
             if name == "version":
+                continue
+            if name.startswith(CUSTOM_FORM_PREFIX):
+                custom[name[len(CUSTOM_FORM_PREFIX):]] = value
                 continue
             if name in ("phones", "tags"):
                 value = [item.strip() for item in _LIST_SPLIT.split(value or "") if item.strip()]
@@ -194,7 +249,86 @@ class CustomerForm(forms.Form):
             result[renamed.get(name, name)] = value
         if "birthday_calendar" in result and not result["birthday_calendar"]:
             result["birthday_calendar"] = BirthdayCalendar.SOLAR
+        if custom:
+            result["custom"] = custom
         return result
 
     def add_service_errors(self, error: ValidationError) -> None:
-        add_service_errors(self, error)
+        rename = {f"custom.{d.key}": f"{CUSTOM_FORM_PREFIX}{d.key}" for d in self.custom_fields}
+        add_service_errors(self, error, rename)
+
+
+def _profile_form_field(spec: ProfileField) -> forms.Field:
+    """A form field for a profile field; the service judges the value, so numbers arrive as text."""
+    db_field = model_field(spec.name)
+    label = capfirst(db_field.verbose_name)
+    help_text = db_field.help_text
+    if spec.value == "choice":
+        return forms.ChoiceField(label=label, required=False, choices=[("", "—"), *(db_field.choices or ())])
+    if spec.value == "longtext":
+        return forms.CharField(label=label, required=False, max_length=MAX_LONG_TEXT, help_text=help_text,
+                               widget=forms.Textarea(attrs={"rows": 2}))
+    if spec.value in ("int", "decimal"):
+        return forms.CharField(label=label, required=False, max_length=30, help_text=help_text,
+                               widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    return forms.CharField(label=label, required=False, max_length=getattr(db_field, "max_length", None) or 300,
+                           help_text=help_text)
+
+
+def _custom_form_field(definition: CustomField) -> forms.Field:
+    common: dict[str, Any] = {"label": definition.label, "required": False, "help_text": definition.help_text}
+    kind = definition.field_type
+    if kind == CustomFieldType.CHOICE:
+        return forms.ChoiceField(choices=[("", "—"), *((c, c) for c in definition.choices)], **common)
+    if kind == CustomFieldType.MULTI:
+        return forms.MultipleChoiceField(choices=[(c, c) for c in definition.choices],
+                                         widget=forms.CheckboxSelectMultiple, **common)
+    if kind == CustomFieldType.BOOL:
+        return forms.ChoiceField(choices=[("", "—"), ("yes", _("Yes")), ("no", _("No"))], **common)
+    if kind == CustomFieldType.DATE:
+        return forms.CharField(widget=forms.DateInput(attrs={"type": "date"}), max_length=20, **common)
+    if kind == CustomFieldType.NUMBER:
+        return forms.CharField(widget=forms.TextInput(attrs={"inputmode": "decimal"}), max_length=30, **common)
+    return forms.CharField(max_length=500, **common)
+
+
+def _custom_initial(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value
+
+
+class CustomFieldForm(forms.Form):
+    """An administrator's definition of a custom field."""
+
+    key = forms.CharField(label=_("Key"), max_length=40,
+                          help_text=_("Letters, digits and underscores; used in the API, imports and exports."))
+    label = forms.CharField(label=_("Label"), max_length=100)
+    field_type = forms.ChoiceField(label=_("Type"), choices=CustomFieldType.choices)
+    kinds = forms.ChoiceField(label=_("For"), choices=CustomFieldKinds.choices)
+    info_class = forms.ChoiceField(label=_("Information class"),
+                                   choices=[c for c in InfoClass.choices if c[0] != InfoClass.DERIVED])
+    choices = forms.CharField(label=_("Options"), required=False, max_length=5000,
+                              widget=forms.Textarea(attrs={"rows": 3}),
+                              help_text=_("For choice and multiple choice: the options, one per line."))
+    help_text = forms.CharField(label=_("Help text"), required=False, max_length=200)
+    position = forms.IntegerField(label=_("Position"), required=False, min_value=0, max_value=32767, initial=0)
+    required = forms.BooleanField(label=_("Required"), required=False)
+    in_list = forms.BooleanField(label=_("Show in the customer list"), required=False)
+    searchable = forms.BooleanField(label=_("Searchable"), required=False)
+    active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args: Any, instance: CustomField | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if instance is not None:
+            # Stored values depend on the key and the type, so they are fixed once created.
+            del self.fields["key"], self.fields["field_type"]
+
+    @staticmethod
+    def initial_for(field: CustomField) -> dict[str, Any]:
+        return {
+            "label": field.label, "kinds": field.kinds, "info_class": field.info_class,
+            "choices": "\n".join(field.choices), "help_text": field.help_text, "position": field.position,
+            "required": field.required, "in_list": field.in_list, "searchable": field.searchable,
+            "active": field.active,
+        }

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.text import mask_digits
-from guanxi.customers.choices import BirthdayCalendar, Channel, Gender, Importance, Kind
-from guanxi.customers.models import ChangeEntry, Customer
+from guanxi.customers.choices import BirthdayCalendar, Channel, Gender, Importance, InfoClass, Kind
+from guanxi.customers.custom_fields import ledger_text
+from guanxi.customers.models import ChangeEntry, Customer, CustomField
+from guanxi.customers.profile import PROFILE_FIELDS, model_field
+
+CUSTOM_PREFIX = "custom."
 
 # Field → label, in the order the History tab offers them as a filter.
 LEDGER_FIELDS: dict[str, Any] = {
@@ -34,18 +39,24 @@ LEDGER_FIELDS: dict[str, Any] = {
     "department": _("Department"),
     "store": _("Store"),
     "notes": _("Notes"),
+    "importance_reason": _("Why this importance"),
+    **{spec.name: model_field(spec.name).verbose_name for spec in PROFILE_FIELDS},
+    "review": _("Information reviewed"),
     "family": _("Family members"),
     "referral": _("Referrals"),
     "consent": _("Consent"),
     "archived": _("Archived"),
 }
 # Shown masked to roles that may not reveal them, like everywhere else.
-SENSITIVE = {"phones", "id_number"}
+SENSITIVE = {"phones", "id_number", "bank_account"}
 _CHOICE_LABELS: dict[str, dict[str, Any]] = {
     "kind": dict(Kind.choices),
     "gender": {k: v for k, v in Gender.choices if k},
     "birthday_calendar": dict(BirthdayCalendar.choices),
     "importance": dict(Importance.choices),
+    "review": dict(InfoClass.choices),
+    **{spec.name: dict(model_field(spec.name).choices or ()) for spec in PROFILE_FIELDS
+       if spec.value == "choice"},
 }
 CHANNEL_LABELS: dict[str, Any] = dict(Channel.choices)
 
@@ -72,14 +83,35 @@ def snapshot(customer: Customer) -> Snapshot:
         "store": customer.store.name if customer.store_id and customer.store else "",
         "notes": customer.notes,
         "archived": "yes" if customer.archived_at else "",
+        "importance_reason": customer.importance_reason,
+        **{spec.name: _text(getattr(customer, spec.name)) for spec in PROFILE_FIELDS},
+        **{f"{CUSTOM_PREFIX}{key}": ledger_text(value) for key, value in (customer.custom or {}).items()},
     }
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value else "0"
+    return str(value)
+
+
+def field_label(field: str) -> str:
+    """The label of a ledger field; custom fields by their current definition."""
+    if field.startswith(CUSTOM_PREFIX):
+        key = field[len(CUSTOM_PREFIX):]
+        label = CustomField.objects.filter(key=key).values_list("label", flat=True).first()
+        return str(label or key)
+    return str(LEDGER_FIELDS.get(field, field))
 
 
 def _entries(
     customer_id: int, before: Snapshot | None, after: Snapshot, actor_id: int | None, channel: str, batch: uuid.UUID
 ) -> list[ChangeEntry]:
     entries = []
-    for field in LEDGER_FIELDS:
+    extra = sorted(k for k in {*(before or {}), *after} if k not in LEDGER_FIELDS)
+    for field in [*LEDGER_FIELDS, *extra]:
         old = (before or {}).get(field, "")
         new = after.get(field, "")
         if old != new:

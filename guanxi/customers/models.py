@@ -6,12 +6,21 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.customers.choices import (
     BirthdayCalendar,
+    BusinessFormat,
+    BusinessStatus,
     ConsentChannel,
     ConsentSource,
+    ContactChannel,
+    CustomFieldKinds,
+    CustomFieldType,
     Gender,
     Importance,
+    IncomeBand,
+    InfoClass,
     Kind,
     Relation,
+    RiskPreference,
+    SettlementMethod,
 )
 from guanxi.customers.querysets import CustomerQuerySet
 
@@ -75,6 +84,54 @@ class Customer(Birthday):
         on_delete=models.PROTECT, related_name="customers",
     )
     notes = models.TextField(_("notes"), blank=True)
+    importance_reason = models.CharField(_("why this importance"), max_length=300, blank=True, db_default="")
+    importance_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("importance set by"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    importance_set_at = models.DateTimeField(_("importance set at"), null=True, blank=True)
+
+    # The profile of a person (个人客户画像): who they are, what they want, how to approach them.
+    occupation = models.CharField(_("occupation"), max_length=100, blank=True, db_default="")
+    employer = models.CharField(_("employer"), max_length=200, blank=True, db_default="")
+    position = models.CharField(_("position"), max_length=100, blank=True, db_default="")
+    income_band = models.CharField(_("income band"), max_length=10, choices=IncomeBand.choices, blank=True,
+                                   db_default="")
+    risk_preference = models.CharField(_("risk preference"), max_length=2, choices=RiskPreference.choices,
+                                       blank=True, db_default="")
+    hobbies = models.CharField(_("hobbies"), max_length=300, blank=True, db_default="")
+    personality = models.CharField(_("personality"), max_length=200, blank=True, db_default="")
+    needs = models.TextField(_("needs and sought benefits"), blank=True, db_default="")
+    cautions = models.TextField(_("things to be careful about"), blank=True, db_default="")
+    preferred_channel = models.CharField(_("preferred contact channel"), max_length=10,
+                                         choices=ContactChannel.choices, blank=True, db_default="")
+    preferred_time = models.CharField(_("preferred contact time"), max_length=100, blank=True, db_default="",
+                                      help_text=_("e.g. no calls in working hours"))
+
+    # An organization (a shop, a company): the licence and what a distributor needs to serve it.
+    shop_name = models.CharField(_("shop name"), max_length=200, blank=True, db_default="")
+    legal_person = models.CharField(_("legal person"), max_length=100, blank=True, db_default="")
+    business_scope = models.TextField(_("business scope"), blank=True, db_default="")
+    business_format = models.CharField(_("business format"), max_length=20, choices=BusinessFormat.choices,
+                                       blank=True, db_default="")
+    licence_number = models.CharField(_("licence number"), max_length=50, blank=True, db_default="")
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    settlement_method = models.CharField(_("settlement method"), max_length=10, choices=SettlementMethod.choices,
+                                         blank=True, db_default="")
+    bank_account = models.CharField(_("bank account"), max_length=40, blank=True, db_default="")
+    delivery_route = models.CharField(_("delivery route"), max_length=100, blank=True, db_default="")
+    order_cycle_days = models.PositiveSmallIntegerField(_("order cycle (days)"), null=True, blank=True)
+    visit_cycle_days = models.PositiveSmallIntegerField(_("visit cycle (days)"), null=True, blank=True)
+    business_status = models.CharField(_("business status"), max_length=10, choices=BusinessStatus.choices,
+                                       blank=True, db_default="")
+
+    # Values of the fields an administrator defined (CustomField), by key.
+    custom = models.JSONField(_("custom fields"), default=dict, blank=True, db_default=models.Value("{}"))
+    # When each reviewed information class was last checked with the customer, and by whom.
+    static_reviewed_at = models.DateTimeField(_("static information reviewed"), null=True, blank=True)
+    dynamic_reviewed_at = models.DateTimeField(_("dynamic information reviewed"), null=True, blank=True)
+
     version = models.PositiveIntegerField(_("version"), default=1)
     archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -95,6 +152,10 @@ class Customer(Birthday):
             models.Index(fields=["department", "name_sort", "id"], name="customer_dept_name"),
             models.Index(fields=["created_at", "id"], name="customer_created"),
             models.Index(fields=["importance", "id"], name="customer_importance"),
+            models.Index(fields=["licence_number"], name="customer_licence",
+                         condition=~models.Q(licence_number="")),
+            models.Index(fields=["static_reviewed_at", "id"], name="customer_static_review"),
+            models.Index(fields=["dynamic_reviewed_at", "id"], name="customer_dynamic_review"),
         ]
 
     def __str__(self) -> str:
@@ -275,3 +336,36 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.channel} {'yes' if self.given else 'no'}"
+
+
+class CustomField(models.Model):
+    """A field an administrator adds to customers (自定义字段); values live in `Customer.custom[key]`."""
+
+    key = models.SlugField(_("key"), max_length=40, unique=True,
+                           help_text=_("Letters, digits and underscores; used in the API, imports and exports."))
+    label = models.CharField(_("label"), max_length=100)
+    field_type = models.CharField(_("type"), max_length=10, choices=CustomFieldType.choices)
+    kinds = models.CharField(_("for"), max_length=20, choices=CustomFieldKinds.choices, default=CustomFieldKinds.ALL)
+    required = models.BooleanField(_("required"), default=False)
+    help_text = models.CharField(_("help text"), max_length=200, blank=True)
+    info_class = models.CharField(_("information class"), max_length=10, choices=InfoClass.choices,
+                                  default=InfoClass.STATIC)
+    choices = models.JSONField(_("choices"), default=list, blank=True,
+                               help_text=_("For choice and multiple choice: the options, one per line."))
+    in_list = models.BooleanField(_("show in the customer list"), default=False)
+    searchable = models.BooleanField(_("searchable"), default=False,
+                                     help_text=_("Text fields: the value is found by the customer search."))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("custom field")
+        verbose_name_plural = _("custom fields")
+
+    def __str__(self) -> str:
+        return self.label
+
+    def applies_to(self, kind: str) -> bool:
+        return self.kinds == CustomFieldKinds.ALL or self.kinds == kind

@@ -11,6 +11,7 @@ from pydantic import ConfigDict, Field
 from guanxi.core.schemas import CleanStr
 from guanxi.core.text import mask_digits
 from guanxi.customers.models import Customer, FamilyMember, Referral
+from guanxi.customers.profile import PROFILE_FIELDS
 
 DbId = int  # documented bounds are applied with Field(ge=1, le=2**63 - 1)
 KindLiteral = Literal["person", "organization"]
@@ -20,11 +21,57 @@ CalendarLiteral = Literal["solar", "lunar"]
 SortLiteral = Literal["name", "-name", "code", "-code", "created", "-created"]
 
 
+IncomeBandLiteral = Literal["", "lt5k", "5k-10k", "10k-20k", "20k-50k", "gt50k"]
+RiskLiteral = Literal["", "c1", "c2", "c3", "c4", "c5"]
+ContactChannelLiteral = Literal["", "phone", "sms", "wechat", "email", "visit"]
+BusinessFormatLiteral = Literal["", "convenience", "supermarket", "grocery", "tobacco_liquor", "catering",
+                                "entertainment", "wholesale", "other"]
+SettlementLiteral = Literal["", "cash", "transfer", "online", "debit", "monthly"]
+BusinessStatusLiteral = Literal["", "operating", "suspended", "closed"]
+CustomValue = str | float | bool | list[str] | None
+CUSTOM_DESCRIPTION = (
+    "values of the custom fields an administrator defined, by key (GET /custom-fields lists them): "
+    "text and date (YYYY-MM-DD) as strings, number as a number, yes/no as a boolean, multiple choice as a "
+    "list of strings; null or \"\" clears a value"
+)
+
+
 class StrictIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
-class CustomerIn(StrictIn):
+class ProfileIn(StrictIn):
+    """The profile of a person and the particulars of an organization; blank clears a value."""
+
+    importance_reason: CleanStr | None = Field(None, max_length=300)
+    occupation: CleanStr | None = Field(None, max_length=100)
+    employer: CleanStr | None = Field(None, max_length=200)
+    position: CleanStr | None = Field(None, max_length=100)
+    income_band: IncomeBandLiteral | None = None
+    risk_preference: RiskLiteral | None = None
+    hobbies: CleanStr | None = Field(None, max_length=300)
+    personality: CleanStr | None = Field(None, max_length=200)
+    needs: CleanStr | None = Field(None, max_length=5000)
+    cautions: CleanStr | None = Field(None, max_length=5000, description="things to be careful about")
+    preferred_channel: ContactChannelLiteral | None = None
+    preferred_time: CleanStr | None = Field(None, max_length=100, description="e.g. no calls in working hours")
+    shop_name: CleanStr | None = Field(None, max_length=200)
+    legal_person: CleanStr | None = Field(None, max_length=100)
+    business_scope: CleanStr | None = Field(None, max_length=5000)
+    business_format: BusinessFormatLiteral | None = None
+    licence_number: CleanStr | None = Field(None, max_length=50)
+    latitude: float | None = Field(None, ge=-90, le=90)
+    longitude: float | None = Field(None, ge=-180, le=180)
+    settlement_method: SettlementLiteral | None = None
+    bank_account: CleanStr | None = Field(None, max_length=40, description="digits; send back the masked value to keep it")
+    delivery_route: CleanStr | None = Field(None, max_length=100)
+    order_cycle_days: int | None = Field(None, ge=1, le=365)
+    visit_cycle_days: int | None = Field(None, ge=1, le=365)
+    business_status: BusinessStatusLiteral | None = None
+    custom: dict[str, CustomValue] | None = Field(None, description=CUSTOM_DESCRIPTION)
+
+
+class CustomerIn(ProfileIn):
     """A new customer. Only `name` is required; a blank `code` is generated (C00001234)."""
 
     kind: KindLiteral = "person"
@@ -45,7 +92,7 @@ class CustomerIn(StrictIn):
     notes: CleanStr = Field("", max_length=5000)
 
 
-class CustomerPatch(StrictIn):
+class CustomerPatch(ProfileIn):
     """Changes to a customer; send the `version` you read — a stale one gets 409."""
 
     version: int = Field(ge=1, le=2**31 - 1)
@@ -93,7 +140,40 @@ class LunarBirthday(Schema):
     leap: bool
 
 
-class CustomerOut(Schema):
+class ProfileOut(Schema):
+    importance_reason: str
+    importance_set_by: UserRef | None
+    importance_set_at: dt.datetime | None
+    occupation: str
+    employer: str
+    position: str
+    income_band: IncomeBandLiteral
+    risk_preference: RiskLiteral
+    hobbies: str
+    personality: str
+    needs: str
+    cautions: str
+    preferred_channel: ContactChannelLiteral
+    preferred_time: str
+    shop_name: str
+    legal_person: str
+    business_scope: str
+    business_format: BusinessFormatLiteral
+    licence_number: str
+    latitude: float | None
+    longitude: float | None
+    settlement_method: SettlementLiteral
+    bank_account: str = Field(description="masked; use /reveal with field bank_account")
+    delivery_route: str
+    order_cycle_days: int | None
+    visit_cycle_days: int | None
+    business_status: BusinessStatusLiteral
+    custom: dict[str, CustomValue] = Field(description=CUSTOM_DESCRIPTION)
+    static_reviewed_at: dt.datetime | None = Field(description="static information last reviewed")
+    dynamic_reviewed_at: dt.datetime | None = Field(description="dynamic information last reviewed")
+
+
+class CustomerOut(ProfileOut):
     """A customer as the API shows it: phones always masked (use /reveal for the clear values)."""
 
     id: int
@@ -142,7 +222,74 @@ class CustomerOut(Schema):
             "store": {"id": customer.store.pk, "name": customer.store.name} if customer.store else None,
             "notes": customer.notes, "version": customer.version, "archived_at": customer.archived_at,
             "created_at": customer.created_at, "updated_at": customer.updated_at,
+            **profile_out(customer),
         }
+
+
+def _user_ref(user: Any) -> dict[str, Any] | None:
+    return {"id": user.pk, "username": user.username, "display_name": str(user)} if user else None
+
+
+def profile_out(customer: Customer) -> dict[str, Any]:
+    values: dict[str, Any] = {spec.name: getattr(customer, spec.name) for spec in PROFILE_FIELDS}
+    for name in ("latitude", "longitude"):
+        values[name] = float(values[name]) if values[name] is not None else None
+    values["bank_account"] = mask_digits(customer.bank_account) if customer.bank_account else ""
+    set_by = customer.importance_set_by if customer.importance_set_by_id else None
+    return {
+        **values, "importance_reason": customer.importance_reason, "importance_set_by": _user_ref(set_by),
+        "importance_set_at": customer.importance_set_at, "custom": dict(customer.custom or {}),
+        "static_reviewed_at": customer.static_reviewed_at, "dynamic_reviewed_at": customer.dynamic_reviewed_at,
+    }
+
+
+CustomFieldTypeLiteral = Literal["text", "number", "date", "choice", "multi", "bool"]
+CustomFieldKindsLiteral = Literal["all", "person", "organization"]
+InfoClassLiteral = Literal["static", "dynamic", "realtime"]
+
+
+class CustomFieldIn(StrictIn):
+    key: CleanStr = Field(max_length=40, description="lower-case letters, digits, underscores; fixed once created")
+    label: CleanStr = Field(max_length=100)
+    field_type: CustomFieldTypeLiteral = Field(description="fixed once created")
+    kinds: CustomFieldKindsLiteral = "all"
+    info_class: InfoClassLiteral = "static"
+    choices: list[CleanStr] = Field(default_factory=list, max_length=50, description="choice and multi only")
+    help_text: CleanStr = Field("", max_length=200)
+    required: bool = False
+    in_list: bool = False
+    searchable: bool = Field(False, description="text fields only")
+    position: int = Field(0, ge=0, le=32767)
+    active: bool = True
+
+
+class CustomFieldPatch(StrictIn):
+    label: CleanStr | None = Field(None, max_length=100)
+    kinds: CustomFieldKindsLiteral | None = None
+    info_class: InfoClassLiteral | None = None
+    choices: list[CleanStr] | None = Field(None, max_length=50)
+    help_text: CleanStr | None = Field(None, max_length=200)
+    required: bool | None = None
+    in_list: bool | None = None
+    searchable: bool | None = None
+    position: int | None = Field(None, ge=0, le=32767)
+    active: bool | None = None
+
+
+class CustomFieldOut(Schema):
+    id: int
+    key: str
+    label: str
+    field_type: CustomFieldTypeLiteral
+    kinds: CustomFieldKindsLiteral
+    info_class: InfoClassLiteral
+    choices: list[str]
+    help_text: str
+    required: bool
+    in_list: bool
+    searchable: bool
+    position: int
+    active: bool
 
 
 RelationLiteral = Literal["spouse", "child", "parent", "sibling", "grandparent", "grandchild", "other"]

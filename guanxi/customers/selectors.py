@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count as DbCount
 from django.db.models import F, Q, QuerySet
+from django.db.models.fields.json import KT
 from django.http import Http404
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from guanxi.accounts.choices import DataScope
 from guanxi.accounts.models import User
 from guanxi.core.pagination import Count, Page, Slice, capped_count, keyset_page
-from guanxi.core.registry import registry
-from guanxi.core.text import looks_like_phone_input, normalize_query, phone_digits
-from guanxi.customers.choices import ConsentChannel, Importance
-from guanxi.customers.ledger import CHANNEL_LABELS, LEDGER_FIELDS, shown_value
+from guanxi.core.registry import ListColumn, registry
+from guanxi.core.text import looks_like_phone_input, mask_digits, normalize_query, phone_digits
+from guanxi.customers.choices import ConsentChannel, CustomFieldType, Importance, InfoClass
+from guanxi.customers.custom_fields import active_fields, display_value
+from guanxi.customers.ledger import CHANNEL_LABELS, field_label, shown_value
 from guanxi.customers.ledger import display as ledger_display
 from guanxi.customers.models import (
     AccessLog,
@@ -25,9 +32,18 @@ from guanxi.customers.models import (
     Consent,
     Customer,
     CustomerSearch,
+    CustomField,
     FamilyMember,
     Referral,
     SearchToken,
+)
+from guanxi.customers.profile import (
+    ClassStatus,
+    ProfileField,
+    class_statuses,
+    fields_for,
+    model_field,
+    overdue_q,
 )
 
 # Public sort name → (model field, descending)
@@ -53,6 +69,10 @@ class CustomerFilters:
     store_id: int | None = None
     tag_id: int | None = None
     archived: bool = False
+    # "overdue" (any reviewed class), or one class ("static", "dynamic") whose review is overdue
+    review: str = ""
+    # Custom field filters: (key, value) pairs; choice, multiple choice and yes/no fields.
+    custom: tuple[tuple[str, str], ...] = ()
     # Filters other apps registered (guanxi.core.registry.ListFilter): (key, value) pairs.
     extra: tuple[tuple[str, str], ...] = ()
 
@@ -97,6 +117,10 @@ def customer_queryset(*, user: User, filters: CustomerFilters) -> QuerySet[Custo
         qs = qs.filter(store_id=filters.store_id)
     if filters.tag_id:
         qs = qs.filter(tags__id=filters.tag_id)
+    if filters.review:
+        qs = qs.filter(overdue_q("" if filters.review == "overdue" else filters.review))
+    if filters.custom:
+        qs = _apply_custom_filters(qs, filters.custom)
     for key, value in filters.extra:
         extension = next((f for f in registry.list_filters if f.key == key), None)
         if extension is not None and value:
@@ -104,8 +128,37 @@ def customer_queryset(*, user: User, filters: CustomerFilters) -> QuerySet[Custo
     return qs
 
 
+def _apply_custom_filters(qs: QuerySet[Customer], pairs: tuple[tuple[str, str], ...]) -> QuerySet[Customer]:
+    definitions = {f.key: f for f in active_fields()}
+    for key, value in pairs:
+        definition = definitions.get(key)
+        if definition is None or not value:
+            continue
+        if definition.field_type == CustomFieldType.BOOL:
+            qs = qs.filter(**{f"custom__{key}": value == "yes"})
+        elif definition.field_type == CustomFieldType.MULTI:
+            # JSON containment is not available on SQLite: there the stored list's text (Django writes
+            # JSON with ASCII escapes) holds the quoted option.
+            if connection.vendor == "postgresql":
+                qs = qs.filter(**{f"custom__{key}__contains": [value]})
+            else:
+                alias = f"_cf_{key}"
+                qs = qs.alias(**{alias: KT(f"custom__{key}")}).filter(**{f"{alias}__contains": json.dumps(value)})
+        else:
+            qs = qs.filter(**{f"custom__{key}": value})
+    return qs
+
+
+def custom_list_columns() -> list[ListColumn]:
+    """Columns for the custom fields an administrator chose to show in the list."""
+    def reader(definition: CustomField) -> Callable[[Customer], str]:
+        return lambda customer: display_value(definition, (customer.custom or {}).get(definition.key))
+
+    return [ListColumn(key=f"custom.{d.key}", label=d.label, value=reader(d)) for d in active_fields() if d.in_list]
+
+
 def _with_relations(qs: QuerySet[Customer]) -> QuerySet[Customer]:
-    qs = qs.select_related("owner", "department", "store").prefetch_related("tags")
+    qs = qs.select_related("owner", "department", "store", "importance_set_by").prefetch_related("tags")
     for column in registry.list_columns:
         qs = column.annotate(qs)
     return qs
@@ -116,6 +169,8 @@ def _with_relations(qs: QuerySet[Customer]) -> QuerySet[Customer]:
 _LIST_RELATED_ONLY = (
     "owner__id", "owner__username", "owner__display_name", "owner__first_name", "owner__last_name",
     "department__id", "department__name", "store__id", "store__name",
+    "importance_set_by__id", "importance_set_by__username", "importance_set_by__display_name",
+    "importance_set_by__first_name", "importance_set_by__last_name",
 )
 
 
@@ -127,7 +182,8 @@ def _list_relations(qs: QuerySet[Customer]) -> QuerySet[Customer]:
 def _walks_token_index(user: User, filters: CustomerFilters, how: str, field: str) -> bool:
     """Page a short-token search from the (token, name_sort) index: right when little else narrows
     the rows (an administrator's search), wrong for a rep whose few customers are quicker to check."""
-    narrowed = filters.owner_id or filters.department_id or filters.store_id or filters.tag_id or filters.extra
+    narrowed = (filters.owner_id or filters.department_id or filters.store_id or filters.tag_id or filters.extra
+                or filters.review or filters.custom)
     return how == "token" and field == "name_sort" and user.data_scope == DataScope.ALL and not narrowed
 
 
@@ -135,7 +191,8 @@ def _sorts_in_search_rows(user: User, filters: CustomerFilters, how: str, field:
     """Sort and page a substring search inside the narrow search table, when nothing but the text
     and the archived state decides which customers match (an administrator's plain search)."""
     narrowed = (filters.kind or filters.importance or filters.owner_id or filters.department_id
-                or filters.store_id or filters.tag_id or filters.extra or filters.archived)
+                or filters.store_id or filters.tag_id or filters.extra or filters.archived
+                or filters.review or filters.custom)
     return how == "doc" and field == "name_sort" and user.data_scope == DataScope.ALL and not narrowed
 
 
@@ -238,8 +295,6 @@ def tag_choices(*, user: User) -> list[tuple[int, str]]:
 
 
 def mask_phones(phones: list[str]) -> list[str]:
-    from guanxi.core.text import mask_digits
-
     return [mask_digits(p) for p in phones]
 
 
@@ -280,7 +335,7 @@ def customer_history(
     for entry in qs.select_related("actor").order_by("-at", "-id")[offset : offset + limit]:
         old, new = shown_value(entry, may_reveal=user.may_reveal_sensitive)
         rows.append(HistoryRow(
-            at=entry.at, field=entry.field, label=str(LEDGER_FIELDS.get(entry.field, entry.field)),
+            at=entry.at, field=entry.field, label=field_label(entry.field),
             old_value=old, new_value=new, actor=str(entry.actor or ""), channel=entry.channel,
         ))
     return rows, total
@@ -365,3 +420,62 @@ def consent_state(*, customer: Customer) -> list[ConsentState]:
         latest.setdefault(consent.channel, consent)
     return [ConsentState(channel=value, label=str(label), latest=latest.get(value))
             for value, label in ConsentChannel.choices]
+
+
+@dataclass(frozen=True)
+class ProfileValue:
+    name: str
+    label: str
+    value: str
+    sensitive: bool = False
+
+
+@dataclass(frozen=True)
+class ProfileSection:
+    status: ClassStatus
+    values: list[ProfileValue]
+
+
+def _profile_display(customer: Customer, spec: ProfileField) -> str:
+    value = getattr(customer, spec.name)
+    if value is None or value == "":
+        return ""
+    if spec.value == "choice":
+        return str(getattr(customer, f"get_{spec.name}_display")())
+    if spec.sensitive:
+        return mask_digits(str(value))
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
+
+
+def profile_sections(*, customer: Customer) -> list[ProfileSection]:
+    """The profile and custom fields of the customer's kind, grouped by information class, each with
+    when it was last reviewed and whether a review is overdue. Sensitive values come masked."""
+    by_class: dict[str, list[ProfileValue]] = {klass: [] for klass in InfoClass.values}
+    for spec in fields_for(customer.kind):
+        label = capfirst(str(model_field(spec.name).verbose_name))
+        by_class[spec.info_class].append(
+            ProfileValue(spec.name, label, _profile_display(customer, spec), spec.sensitive)
+        )
+    for definition in active_fields(customer.kind):
+        value = display_value(definition, (customer.custom or {}).get(definition.key))
+        by_class[definition.info_class].append(ProfileValue(f"custom.{definition.key}", definition.label, value))
+    return [
+        ProfileSection(status, by_class[status.info_class])
+        for status in class_statuses(customer)
+        if by_class[status.info_class] or status.reviewable
+    ]
+
+
+def custom_field_list(*, include_inactive: bool = False) -> QuerySet[CustomField]:
+    """Definitions are not personal data: every signed-in user may read them (forms and imports need them)."""
+    qs = CustomField.objects.order_by("position", "id")
+    return qs if include_inactive else qs.filter(active=True)
+
+
+def custom_field_get(*, field_id: int) -> CustomField:
+    field = CustomField.objects.filter(pk=field_id).first()
+    if field is None:
+        raise Http404("no such custom field")
+    return field

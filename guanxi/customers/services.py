@@ -6,6 +6,7 @@ import datetime as dt
 import re
 import uuid
 from dataclasses import dataclass, field, fields
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -23,12 +24,13 @@ from guanxi.core.registry import registry
 from guanxi.core.text import (
     is_valid_id_number,
     mask_digits,
+    normalize,
     normalize_id_number,
     phone_digits,
     search_document,
     short_tokens,
 )
-from guanxi.customers import ledger
+from guanxi.customers import custom_fields, ledger
 from guanxi.customers.choices import (
     BirthdayCalendar,
     Channel,
@@ -50,6 +52,7 @@ from guanxi.customers.models import (
     SearchToken,
     Tag,
 )
+from guanxi.customers.profile import PROFILE_FIELDS, REVIEW_COLUMN, ProfileField, model_field
 
 MAX_NOTES = 5000
 MAX_PHONES = 10
@@ -79,9 +82,12 @@ class CustomerInput:
     department_id: int | None = None
     store_id: int | None = None
     notes: str = ""
+    importance_reason: str = ""
+    custom: dict[str, Any] = field(default_factory=dict)
+    # and every field of guanxi.customers.profile.PROFILE_FIELDS
 
 
-INPUT_FIELDS = tuple(f.name for f in fields(CustomerInput))
+INPUT_FIELDS = tuple(f.name for f in fields(CustomerInput)) + tuple(f.name for f in PROFILE_FIELDS)
 
 
 class _Errors:
@@ -189,6 +195,56 @@ def _clean_birthday(errors: _Errors, data: dict[str, Any], instance: Any) -> dic
     return values
 
 
+_BANK_ACCOUNT = re.compile(r"^\d{8,30}$")
+
+
+def _clean_bank_account(errors: _Errors, raw: str, existing: str) -> str:
+    """Digits only (spaces and dashes dropped); the masked stored value keeps it, another mask is refused."""
+    value = re.sub(r"[\s\-]", "", normalize(raw or ""))
+    if not value:
+        return ""
+    if "*" in value:
+        if existing and value == mask_digits(existing):
+            return existing
+        errors.add("bank_account", _("A masked bank account cannot be saved."))
+        return ""
+    if not _BANK_ACCOUNT.match(value):
+        errors.add("bank_account", _("Enter a bank account of 8 to 30 digits."))
+        return ""
+    return value
+
+
+def _clean_profile(errors: _Errors, spec: ProfileField, raw: Any, instance: Customer | None) -> Any:
+    """One profile field by its kind of value; blank clears it."""
+    db_field = model_field(spec.name)
+    if spec.name == "bank_account":
+        return _clean_bank_account(errors, str(raw or ""), instance.bank_account if instance else "")
+    if spec.value in ("text", "longtext"):
+        limit = getattr(db_field, "max_length", None) or MAX_NOTES
+        return _clean_text(errors, spec.name, str(raw or ""), max_length=limit)
+    if spec.value == "choice":
+        value = str(raw or "")
+        if value and value not in {str(k) for k, _label in db_field.choices or ()}:
+            errors.add(spec.name, _("Select a valid choice."))
+        return value
+    if raw is None or raw == "":
+        return None
+    try:
+        number = Decimal(normalize(str(raw)).strip()) if not isinstance(raw, bool) else Decimal("nan")
+    except InvalidOperation:
+        number = Decimal("nan")
+    if spec.value == "int" and number.is_finite() and number != number.to_integral_value():
+        number = Decimal("nan")
+    if not number.is_finite() or (spec.minimum is not None and number < Decimal(str(spec.minimum))) or (
+        spec.maximum is not None and number > Decimal(str(spec.maximum))
+    ):
+        errors.add(spec.name, _("Enter a number between %(min)s and %(max)s.")
+                   % {"min": spec.minimum if spec.value == "decimal" else int(spec.minimum or 0),
+                      "max": spec.maximum if spec.value == "decimal" else int(spec.maximum or 0)})
+        return None
+    return int(number) if spec.value == "int" else number.quantize(Decimal("0.000001"))
+
+
 def _validate(
     *, actor: User, data: dict[str, Any], instance: Customer | None
 ) -> tuple[dict[str, Any], list[str] | None]:
@@ -239,6 +295,22 @@ def _validate(
         values["address"] = _clean_text(errors, "address", data["address"] or "", max_length=300)
     if "notes" in data:
         values["notes"] = _clean_text(errors, "notes", data["notes"] or "", max_length=MAX_NOTES)
+    if "importance_reason" in data:
+        values["importance_reason"] = _clean_text(errors, "importance_reason", data["importance_reason"] or "",
+                                                  max_length=300)
+    for spec in PROFILE_FIELDS:
+        if spec.name in data:
+            values[spec.name] = _clean_profile(errors, spec, data[spec.name], instance)
+    if "custom" in data or instance is None:
+        kind = values.get("kind") or (instance.kind if instance else Kind.PERSON)
+        custom, custom_errors = custom_fields.clean_custom(
+            data.get("custom") or {}, kind=kind, existing=dict(instance.custom) if instance else {},
+            creating=instance is None,
+        )
+        for name, messages in custom_errors.items():
+            for message in messages:
+                errors.add(name, message)
+        values["custom"] = custom
     owner: User | None = None
     if data.get("owner_id") is not None:
         owner = users_visible_to(actor).filter(pk=data["owner_id"]).first()
@@ -276,11 +348,18 @@ def _validate(
     return values, tag_names
 
 
+def searchable_extra(customer: Customer) -> tuple[str, ...]:
+    """What else the search matches of a customer: shop name, licence, searchable custom text."""
+    keys = {f.key for f in custom_fields.active_fields(customer.kind) if f.searchable}
+    custom = tuple(str(v) for k, v in (customer.custom or {}).items() if k in keys and isinstance(v, str))
+    return tuple(v for v in (customer.shop_name, customer.licence_number) if v) + custom
+
+
 def _index(customer: Customer) -> None:
     """Rebuild the customer's search row and short tokens from its current values."""
     doc = search_document(
         name=customer.name, is_person=customer.is_person, code=customer.code,
-        phones=list(customer.phones), email=customer.email,
+        phones=list(customer.phones), email=customer.email, extra=searchable_extra(customer),
     )
     CustomerSearch.objects.update_or_create(
         customer=customer,
@@ -315,6 +394,8 @@ def customer_create(*, actor: User, data: dict[str, Any], channel: str = Channel
         if generated:
             values["code"] = f"tmp-{uuid.uuid4().hex}"
         values["name_sort"] = _sort_key(values["name"], values.get("kind", Kind.PERSON))
+        now = timezone.now()
+        values.update(importance_set_by=actor, importance_set_at=now, static_reviewed_at=now, dynamic_reviewed_at=now)
         try:
             with transaction.atomic():
                 customer = Customer.objects.create(created_by=actor, **values)
@@ -349,6 +430,10 @@ def customer_update(
     values, tag_names = _validate(actor=actor, data=data, instance=customer)
     if "name" in values or "kind" in values:
         values["name_sort"] = _sort_key(values.get("name", customer.name), values.get("kind", customer.kind))
+    if values.get("importance", customer.importance) != customer.importance or (
+        values.get("importance_reason", customer.importance_reason) != customer.importance_reason
+    ):
+        values.update(importance_set_by=actor, importance_set_at=timezone.now())
     before = ledger.snapshot(customer)
     with transaction.atomic():
         updated = Customer.objects.filter(pk=customer.pk, version=version).update(
@@ -366,8 +451,21 @@ def customer_update(
     return customer
 
 
+def customer_review(*, actor: User, customer: Customer, info_class: str, channel: str = Channel.UI) -> Customer:
+    """Mark a class of the customer's information as checked with the customer today (信息复核)."""
+    if info_class not in REVIEW_COLUMN:
+        raise ValidationError({"info_class": [_("Only static and dynamic information is reviewed.")]})
+    if customer.archived_at is not None:
+        raise NotPermitted(_("This customer is archived; restore it before editing."))
+    with transaction.atomic():
+        Customer.objects.filter(pk=customer.pk).update(**{REVIEW_COLUMN[info_class]: timezone.now()})
+        ledger.record(customer=customer, before={"review": ""}, after={"review": info_class}, actor=actor,
+                      channel=channel)
+    return _reload(customer.pk)
+
+
 def _reload(pk: int) -> Customer:
-    return Customer.objects.select_related("owner", "department", "store").get(pk=pk)
+    return Customer.objects.select_related("owner", "department", "store", "importance_set_by").get(pk=pk)
 
 
 def customer_archive(*, actor: User, customer: Customer, channel: str = Channel.UI) -> Customer:

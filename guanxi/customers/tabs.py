@@ -16,12 +16,14 @@ from guanxi.customers.selectors import (
     customer_history,
     family_of,
     mask_phones,
+    profile_sections,
     referrals_of,
 )
 
 
 def profile_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
-    return {"customer": customer, "masked_phones": mask_phones(customer.phones)}
+    return {"customer": customer, "masked_phones": mask_phones(customer.phones),
+            "sections": profile_sections(customer=customer)}
 
 
 def timeline_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:

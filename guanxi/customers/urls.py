@@ -9,6 +9,8 @@ urlpatterns = [
     path("new/", views.customer_create, name="create"),
     path("validate/", views.customer_validate, name="validate"),
     path("referrers/", views.top_referrers, name="referrers"),
+    path("fields/", views.custom_field_list, name="custom_fields"),
+    path("fields/<int:field_id>/", views.custom_field_edit, name="custom_field_edit"),
     path("<int:customer_id>/", views.customer_detail, name="detail"),
     path("<int:customer_id>/edit/", views.customer_edit, name="edit"),
     path("<int:customer_id>/tab/<slug:key>/", views.customer_tab, name="tab"),
@@ -18,6 +20,7 @@ urlpatterns = [
     path("<int:customer_id>/referrals/", views.referral_add, name="referral_add"),
     path("<int:customer_id>/referrals/<int:referral_id>/delete/", views.referral_delete, name="referral_delete"),
     path("<int:customer_id>/consent/", views.consent_add, name="consent_add"),
+    path("<int:customer_id>/review/<slug:info_class>/", views.customer_review, name="review"),
     path("<int:customer_id>/archive/", views.customer_archive, name="archive"),
     path("<int:customer_id>/restore/", views.customer_restore, name="restore"),
 ]

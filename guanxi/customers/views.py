@@ -10,7 +10,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,16 +21,18 @@ from guanxi.accounts.models import User
 from guanxi.core.errors import ConflictError, NotPermitted
 from guanxi.core.htmx import render_page_or_partial
 from guanxi.core.registry import registry
-from guanxi.customers import selectors, services, tabs
+from guanxi.customers import custom_fields, selectors, services, tabs
 from guanxi.customers.forms import (
+    CUSTOM_FORM_PREFIX,
     ConsentForm,
     CustomerFilterForm,
     CustomerForm,
+    CustomFieldForm,
     FamilyMemberForm,
     ReferralForm,
     add_service_errors,
 )
-from guanxi.customers.models import Customer
+from guanxi.customers.models import Customer, CustomField
 
 PAGE_SIZE = 50
 
@@ -54,7 +56,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     form = CustomerFilterForm(request.GET, user=user)
     context: dict[str, Any] = {
-        "form": form, "page": None, "columns": registry.list_columns,
+        "form": form, "page": None, "columns": [*registry.list_columns, *selectors.custom_list_columns()],
         "search_cap": settings.GUANXI_SEARCH_COUNT_CAP, "search_cap_plus_one": settings.GUANXI_SEARCH_COUNT_CAP + 1,
     }
     status = 200
@@ -143,7 +145,13 @@ def customer_validate(request: HttpRequest) -> HttpResponse:
         if not errors:
             data = form.service_data()
             service_field = {"owner": "owner_id", "department": "department_id", "store": "store_id"}.get(field, field)
-            if service_field in data:
+            if field.startswith(CUSTOM_FORM_PREFIX):
+                key = field[len(CUSTOM_FORM_PREFIX):]
+                errors = services.customer_field_errors(
+                    actor=user, data={"kind": data.get("kind") or "person", "custom": {key: data["custom"][key]}},
+                    instance=customer, field=f"custom.{key}",
+                )
+            elif service_field in data:
                 errors = services.customer_field_errors(
                     actor=user, data={service_field: data[service_field]}, instance=customer, field=field
                 )
@@ -274,6 +282,62 @@ def consent_add(request: HttpRequest, customer_id: int) -> HttpResponse:
         request, ConsentForm(request.POST),
         lambda data: services.consent_record(actor=user, customer=customer, data=data), "consent", customer,
     )
+
+
+@login_required
+@require_POST
+def customer_review(request: HttpRequest, customer_id: int, info_class: str) -> HttpResponse:
+    """htmx: mark a class of information reviewed, then show the profile tab again."""
+    user = _user(request)
+    customer = selectors.customer_get(user=user, customer_id=customer_id)
+    try:
+        customer = services.customer_review(actor=user, customer=customer, info_class=info_class)
+    except ValidationError:
+        raise Http404("no such information class") from None
+    tab = registry.tab("profile")
+    assert tab is not None
+    return render(request, tab.template, tab.context(request, customer))
+
+
+def _custom_fields_page(request: HttpRequest, field: CustomField | None) -> HttpResponse:
+    user = _user(request)
+    if not user.is_administrator:
+        raise PermissionDenied
+    status = 200
+    if request.method == "POST":
+        form = CustomFieldForm(request.POST, instance=field)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                if field is None:
+                    custom_fields.custom_field_create(actor=user, data=data)
+                else:
+                    custom_fields.custom_field_update(actor=user, field=field, data=data)
+                messages.success(request, _("Custom field saved."))
+                return redirect("customers:custom_fields")
+            except ValidationError as error:
+                add_service_errors(form, error)
+        status = 422
+    else:
+        form = CustomFieldForm(instance=field, initial=CustomFieldForm.initial_for(field) if field else None)
+    fields = selectors.custom_field_list(include_inactive=True)
+    return render(request, "customers/custom_fields.html", {"form": form, "fields": fields, "editing": field},
+                  status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def custom_field_list(request: HttpRequest) -> HttpResponse:
+    """Administrators define custom fields here; the form beside the list adds one."""
+    return _custom_fields_page(request, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def custom_field_edit(request: HttpRequest, field_id: int) -> HttpResponse:
+    if not _user(request).is_administrator:
+        raise PermissionDenied
+    return _custom_fields_page(request, selectors.custom_field_get(field_id=field_id))
 
 
 @login_required
