@@ -156,11 +156,14 @@ class NameInfoCache:
             self._cache[(name, is_person)] = info
         return info
 
-    def document(self, info: NameInfo, *, code: str, phones: Sequence[str], email: str) -> str:
+    def document(
+        self, info: NameInfo, *, code: str, phones: Sequence[str], email: str, extra: Sequence[str] = ()
+    ) -> str:
         """`search_document(...)` for a name already looked up (tests check they agree)."""
         parts = [*info.doc_parts, normalize_query(code), *phones]
         if email:
             parts.append(normalize_query(email))
+        parts.extend(normalize_query(text)[:200] for text in extra if text)
         return SEPARATOR.join(p for p in dict.fromkeys(parts) if p)
 
 
@@ -213,11 +216,72 @@ def data_hash(*, seed: int, count: int, owners: int = 2, stores: int = 9) -> str
     return digest.hexdigest()
 
 
+PROFILE_COLUMNS = [
+    "occupation", "employer", "position", "income_band", "risk_preference", "hobbies", "personality", "needs",
+    "cautions", "preferred_channel", "preferred_time", "shop_name", "legal_person", "business_scope",
+    "business_format", "licence_number", "latitude", "longitude", "settlement_method", "bank_account",
+    "delivery_route", "order_cycle_days", "visit_cycle_days", "business_status", "importance_reason",
+    "importance_set_by_id", "importance_set_at", "static_reviewed_at", "dynamic_reviewed_at", "custom",
+]
+OCCUPATIONS = [("教师", "实验小学", "教研组长"), ("医生", "人民医院", "主治医师"), ("工程师", "华为技术有限公司", "高级工程师"),
+               ("公务员", "市税务局", "科员"), ("个体户", "个体经营", "店主"), ("会计", "中国银行", "主管"),
+               ("销售经理", "美的集团", "区域经理"), ("退休", "", "")]
+HOBBIES = ["羽毛球", "书法", "钓鱼", "广场舞", "摄影", "旅游", "茶艺", "太极拳", "烹饪", "登山"]
+PERSONALITIES = ["谨慎", "爽快", "健谈", "注重细节", "重感情", "讲究效率"]
+NEEDS = ["子女教育金", "养老规划", "稳健理财", "房贷咨询", "健康保障", "新品尝鲜"]
+CAUTIONS = ["不喜欢电话推销", "讨厌频繁短信", "对价格敏感", "需要家人一起决定", ""]
+TIMES = ["工作时间不接电话", "晚上七点后", "周末上午", "午休时间", ""]
+SCOPES = ["卷烟零售、预包装食品", "日用百货、预包装食品、酒类", "卷烟、雪茄烟零售", "餐饮服务、酒类零售"]
+BUSINESS_FORMATS = ["convenience", "supermarket", "grocery", "tobacco_liquor", "catering", "wholesale"]
+A_REASONS = ["年消费超过五万", "带来多位转介绍客户", "连锁门店总店", "资产规模大"]
+# Custom fields the demo defines, and how often each is filled
+DEMO_CUSTOM_FIELDS = [
+    {"key": "source", "label": "客户来源", "field_type": "choice", "choices": ["门店", "转介绍", "线上", "活动"],
+     "in_list": True, "info_class": "static"},
+    {"key": "wechat_id", "label": "微信号", "field_type": "text", "searchable": True, "info_class": "realtime"},
+    {"key": "member", "label": "会员", "field_type": "bool", "info_class": "dynamic"},
+]
+
+
+def _profile_values(rng: random.Random, c: DemoCustomer, owner_id: int, created: dt.datetime,
+                    now: dt.datetime) -> tuple[object, ...]:
+    """The profile columns of a demo customer, from its own random stream (the data hash stays put)."""
+    reviewed_static = now - dt.timedelta(days=rng.randint(0, 240), seconds=rng.randint(0, 86399))
+    reviewed_dynamic = now - dt.timedelta(days=rng.randint(0, 120), seconds=rng.randint(0, 86399))
+    reviewed_static, reviewed_dynamic = max(reviewed_static, created), max(reviewed_dynamic, created)
+    custom: dict[str, object] = {"source": rng.choice(["门店", "门店", "转介绍", "线上", "活动"])}
+    if rng.random() < 0.3:
+        custom["wechat_id"] = f"wx_{c.code.lower()}"
+    if rng.random() < 0.4:
+        custom["member"] = rng.random() < 0.7
+    reason = rng.choice(A_REASONS) if c.importance == "A" else ""
+    common = (reason, owner_id, created, reviewed_static, reviewed_dynamic, json.dumps(custom, ensure_ascii=False))
+    if c.kind == "person":
+        occupation, employer, position = rng.choice(OCCUPATIONS)
+        person = (
+            occupation, employer, position, rng.choice(["lt5k", "5k-10k", "10k-20k", "20k-50k", "gt50k", ""]),
+            rng.choice(["c1", "c2", "c3", "c4", "c5", ""]), "、".join(rng.sample(HOBBIES, 2)),
+            rng.choice(PERSONALITIES), rng.choice(NEEDS), rng.choice(CAUTIONS),
+            rng.choice(["phone", "wechat", "sms", "visit", ""]), rng.choice(TIMES),
+        )
+        return (*person, "", "", "", "", "", None, None, "", "", "", None, None, "", *common)
+    road = rng.choice(ROADS[:6])
+    organization = (
+        f"{c.name}({road}店)", c.name[:1] + rng.choice(["建国", "丽华", "志强", "秀英", "伟"]), rng.choice(SCOPES),
+        rng.choice(BUSINESS_FORMATS), f"{rng.randint(110000, 659999)}{rng.randint(100000, 999999)}",
+        f"{rng.uniform(22.5, 40.0):.6f}", f"{rng.uniform(108.0, 122.0):.6f}",
+        rng.choice(["cash", "transfer", "online", "debit", "monthly"]), f"6222{rng.randint(10**14, 10**15 - 1)}",
+        f"{road}{rng.randint(1, 9)}线", rng.choice([7, 7, 14, 30]), rng.choice([7, 14, 14, 30]),
+        rng.choice(["operating"] * 8 + ["suspended", "closed"]),
+    )
+    return ("", "", "", "", "", "", "", "", "", "", "", *organization, *common)
+
+
 CUSTOMER_COLUMNS = [
     "id", "kind", "name", "name_sort", "code", "gender", "birthday", "birthday_calendar", "lunar_birth_month",
     "lunar_birth_day", "lunar_birth_leap", "phones", "email", "address", "importance", "owner_id",
     "department_id", "store_id", "notes", "version", "archived_at", "created_at", "updated_at", "created_by_id",
-    "id_number",
+    "id_number", *PROFILE_COLUMNS,
 ]
 # table → columns, in the order rows are written
 TABLES: dict[str, list[str]] = {
@@ -397,7 +461,7 @@ def _bulk_load(connection: object, tables: list[str]) -> Iterator[None]:
 
 
 def generate(ctx: DemoContext) -> None:
-    from guanxi.customers.models import Customer, Tag
+    from guanxi.customers.models import Customer, CustomField, Tag
 
     owners = ctx.data["reps"]
     stores = ctx.data["stores"]
@@ -413,6 +477,9 @@ def generate(ctx: DemoContext) -> None:
         writer = _Writer(ctx.using)
         add = writer.add
         family_rng = random.Random(ctx.seed * 7919 + 1)
+        profile_rng = random.Random(ctx.seed * 104729 + 3)
+        for definition in DEMO_CUSTOM_FIELDS:
+            CustomField.objects.using(ctx.using).get_or_create(key=definition["key"], defaults=definition)
         last_of_owner: dict[int, int] = {}
         family_weights = list(itertools.accumulate(w for _, w in SURNAMES))
         customer_id = first_id - 1
@@ -427,15 +494,18 @@ def generate(ctx: DemoContext) -> None:
                 info = names.get(c.name, is_person)
                 created = now - dt.timedelta(days=c.age_days, seconds=customer_id % 86400)
                 lunar = c.lunar
+                profile = _profile_values(profile_rng, c, owner_id, created, now)
                 add("customers_customer", (
                     customer_id, c.kind, c.name, info.sort_key, c.code, c.gender,
                     c.birthday, "lunar" if lunar else "solar", lunar[0] if lunar else None,
                     lunar[1] if lunar else None, bool(lunar and lunar[2]),
                     json.dumps(list(c.phones)), c.email, c.address, c.importance, owner_id, department_id,
                     store_ids[c.store_index] if c.store_index is not None else None, "", 1, None, created, created,
-                    owner_id, _id_number(family_rng, c),
+                    owner_id, _id_number(family_rng, c), *profile,
                 ))
-                doc = names.document(info, code=c.code, phones=c.phones, email=c.email)
+                custom = json.loads(str(profile[-1]))
+                extra = (profile[11], profile[15], custom.get("wechat_id", ""))  # shop name, licence, wechat
+                doc = names.document(info, code=c.code, phones=c.phones, email=c.email, extra=extra)
                 add("customers_customersearch", (customer_id, doc, info.sort_key, True))
                 for token in info.tokens:
                     add("customers_searchtoken", (token, info.sort_key, customer_id))

@@ -70,3 +70,25 @@ def test_demo_command_loads_the_same_data_into_any_database() -> None:
         model.objects.all().delete()
     call_command("demo", customers=200, seed=7, stdout=io.StringIO())
     assert _db_fingerprint() == first
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_profiles_custom_values_and_search_rows_match_the_services() -> None:
+    from guanxi.core.text import search_document
+    from guanxi.customers.models import CustomField
+    from guanxi.customers.profile import overdue_q
+    from guanxi.customers.services import searchable_extra
+
+    call_command("demo", customers=300, seed=7, stdout=io.StringIO())
+    assert set(CustomField.objects.values_list("key", flat=True)) >= {"source", "wechat_id", "member"}
+    shops = Customer.objects.filter(kind="organization").exclude(licence_number="")
+    people = Customer.objects.filter(kind="person").exclude(occupation="")
+    assert shops.exists() and people.exists()
+    assert all(c.latitude is not None and c.bank_account.isdigit() for c in shops)
+    assert Customer.objects.filter(overdue_q()).exists() and Customer.objects.exclude(overdue_q()).exists()
+    assert Customer.objects.filter(custom__source="转介绍").exists()
+    for customer in Customer.objects.select_related("search").order_by("id")[:120]:
+        expected = search_document(name=customer.name, is_person=customer.is_person, code=customer.code,
+                                   phones=list(customer.phones), email=customer.email,
+                                   extra=searchable_extra(customer))
+        assert customer.search.doc == expected
