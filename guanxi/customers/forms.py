@@ -72,6 +72,11 @@ class FamilyMemberForm(forms.Form):
     school_or_employer = forms.CharField(label=_("School or employer"), max_length=200, required=False)
     notes = forms.CharField(label=_("Notes"), max_length=5000, required=False)
 
+    @staticmethod
+    def initial_for(member: Any) -> dict[str, Any]:
+        return {name: getattr(member, name) for name in
+                ("name", "relation", "gender", "birthday", "birthday_calendar", "school_or_employer", "notes")}
+
 
 class ReferralForm(forms.Form):
     """A customer this customer introduced, named by customer code."""

@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:customer_id>/tab/<slug:key>/", views.customer_tab, name="tab"),
     path("<int:customer_id>/reveal/<slug:field>/", views.customer_reveal, name="reveal"),
     path("<int:customer_id>/family/", views.family_add, name="family_add"),
+    path("<int:customer_id>/family/<int:member_id>/edit/", views.family_edit, name="family_edit"),
     path("<int:customer_id>/family/<int:member_id>/delete/", views.family_delete, name="family_delete"),
     path("<int:customer_id>/referrals/", views.referral_add, name="referral_add"),
     path("<int:customer_id>/referrals/<int:referral_id>/delete/", views.referral_delete, name="referral_delete"),

@@ -209,6 +209,7 @@ def _tab_form_post(
     tab_key: str,
     customer: Customer,
     rename: dict[str, str] | None = None,
+    keep_on_error: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """A tab's inline form (family, referrals, consent): save through the service, then show the
     tab again — empty on success, with the field errors (422) when the form or the service refused."""
@@ -225,6 +226,8 @@ def _tab_form_post(
     assert tab is not None
     context = tab.context(request, customer)
     context["form"] = form
+    if status != 200:
+        context.update(keep_on_error or {})
     return render(request, tab.template, context, status=status)
 
 
@@ -237,6 +240,23 @@ def family_add(request: HttpRequest, customer_id: int) -> HttpResponse:
     return _tab_form_post(
         request, FamilyMemberForm(request.POST),
         lambda data: services.family_member_create(actor=user, customer=customer, data=data), "family", customer,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def family_edit(request: HttpRequest, customer_id: int, member_id: int) -> HttpResponse:
+    """htmx: the Family tab with one relative's values in the form; saving changes that relative."""
+    user = _user(request)
+    member = selectors.family_member_get(user=user, customer_id=customer_id, member_id=member_id)
+    customer = member.customer
+    if request.method == "GET":
+        context = tabs.family_context(request, customer, FamilyMemberForm(initial=FamilyMemberForm.initial_for(member)))
+        return render(request, "customers/tabs/family.html", {**context, "editing": member})
+    return _tab_form_post(
+        request, FamilyMemberForm(request.POST),
+        lambda data: services.family_member_update(actor=user, member=member, data=data), "family", customer,
+        keep_on_error={"editing": member},
     )
 
 

@@ -63,6 +63,15 @@ def test_family_tab_add_and_remove(client, org, make_customer) -> None:
     assert f'data-member="{member.pk}"' in html
     bad = client.post(f"/customers/{customer.pk}/family/", {"name": "", "relation": "spouse", "birthday_calendar": "solar"})
     assert bad.status_code == 422 and FamilyMember.objects.count() == 1
+    form = client.get(f"/customers/{customer.pk}/family/{member.pk}/edit/").content.decode()
+    assert 'value="王芳"' in form and f"/family/{member.pk}/edit/" in form
+    bad = client.post(f"/customers/{customer.pk}/family/{member.pk}/edit/",
+                      {"name": "王芳", "relation": "cousin", "birthday_calendar": "solar"})
+    assert bad.status_code == 422 and f"/family/{member.pk}/edit/" in bad.content.decode()
+    saved = client.post(f"/customers/{customer.pk}/family/{member.pk}/edit/",
+                        {"name": "王芳", "relation": "spouse", "birthday_calendar": "solar", "notes": "喜欢茶"})
+    assert saved.status_code == 200 and "喜欢茶" in saved.content.decode()
+    assert FamilyMember.objects.get().notes == "喜欢茶"
     client.post(f"/customers/{customer.pk}/family/{member.pk}/delete/")
     assert FamilyMember.objects.count() == 0
     assert client.get(f"/customers/{customer.pk}/?tab=family").status_code == 200
@@ -89,7 +98,7 @@ def test_family_api(client, org, make_customer) -> None:
 @pytest.mark.outsider("GET /customers/{customer_id}/family", "POST /customers/{customer_id}/family",
                       "PATCH /customers/{customer_id}/family/{member_id}",
                       "DELETE /customers/{customer_id}/family/{member_id}",
-                      "customers:family_add", "customers:family_delete")
+                      "customers:family_add", "customers:family_delete", "customers:family_edit")
 def test_outsider_cannot_see_or_change_family(client, org, make_customer) -> None:
     customer = make_customer("张三")
     member = family_member_create(actor=org.owner, customer=customer, data={"name": "王芳", "relation": "spouse"})
@@ -106,4 +115,7 @@ def test_outsider_cannot_see_or_change_family(client, org, make_customer) -> Non
         assert client.post(f"/customers/{customer.pk}/family/", {"name": "x", "relation": "child",
                                                                  "birthday_calendar": "solar"}).status_code == 404
         assert client.post(f"/customers/{customer.pk}/family/{member.pk}/delete/").status_code == 404
+        assert client.get(f"/customers/{customer.pk}/family/{member.pk}/edit/").status_code == 404
+        assert client.post(f"/customers/{customer.pk}/family/{member.pk}/edit/", {
+            "name": "x", "relation": "child", "birthday_calendar": "solar"}).status_code == 404
     assert list(FamilyMember.objects.values_list("name", flat=True)) == ["王芳"]
