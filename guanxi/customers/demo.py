@@ -235,7 +235,7 @@ SCOPES = ["卷烟零售、预包装食品", "日用百货、预包装食品、�
 BUSINESS_FORMATS = ["convenience", "supermarket", "grocery", "tobacco_liquor", "catering", "wholesale"]
 A_REASONS = ["年消费超过五万", "带来多位转介绍客户", "连锁门店总店", "资产规模大"]
 # Custom fields the demo defines, and how often each is filled
-DEMO_CUSTOM_FIELDS = [
+DEMO_CUSTOM_FIELDS: list[dict[str, Any]] = [
     {"key": "source", "label": "客户来源", "field_type": "choice", "choices": ["门店", "转介绍", "线上", "活动"],
      "in_list": True, "info_class": "static"},
     {"key": "wechat_id", "label": "微信号", "field_type": "text", "searchable": True, "info_class": "realtime"},
@@ -504,7 +504,7 @@ def generate(ctx: DemoContext) -> None:
                     owner_id, _id_number(family_rng, c), *profile,
                 ))
                 custom = json.loads(str(profile[-1]))
-                extra = (profile[11], profile[15], custom.get("wechat_id", ""))  # shop name, licence, wechat
+                extra = (str(profile[11]), str(profile[15]), custom.get("wechat_id", ""))  # shop, licence, wechat
                 doc = names.document(info, code=c.code, phones=c.phones, email=c.email, extra=extra)
                 add("customers_customersearch", (customer_id, doc, info.sort_key, True))
                 for token in info.tokens:
