@@ -209,8 +209,8 @@ class CustomerForm(forms.Form):
                   for d in self.custom_fields]
         result: list[tuple[Any, list[tuple[forms.BoundField, str]]]] = [
             (_("Basic information"), [(self[name], "") for name in self.CORE]),
-            (_("Profile"), person),
-            (_("Organization"), organization),
+            (_("Profile and contact preferences"), person),
+            (_("Shop and company particulars"), organization),
         ]
         if custom:
             result.append((_("Custom fields"), custom))

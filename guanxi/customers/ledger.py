@@ -46,6 +46,8 @@ LEDGER_FIELDS: dict[str, Any] = {
     "referral": _("Referrals"),
     "consent": _("Consent"),
     "archived": _("Archived"),
+    "merged": _("Merged"),
+    "erased": _("Erased"),
 }
 # Shown masked to roles that may not reveal them, like everywhere else.
 SENSITIVE = {"phones", "id_number", "bank_account"}

@@ -1,0 +1,205 @@
+"""Merging duplicate customers (客户合并): one transaction, version-checked, reviewable afterwards."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanxi.accounts.models import User
+from guanxi.core.errors import ConflictError, NotPermitted
+from guanxi.customers import ledger
+from guanxi.customers.choices import Channel
+from guanxi.customers.models import ChangeEntry, Customer, CustomerSearch
+from guanxi.customers.services import customer_update
+from guanxi.dedupe.models import MergeRecord
+from guanxi.dedupe.relations import (
+    Outcome,
+    customer_links,
+    json_value,
+    move_rows,
+    row_dict,
+    unknown_references,
+)
+from guanxi.dedupe.selectors import choosable_fields, may_merge
+
+UNION = "union"
+
+
+def _reload(pk: int) -> Customer:
+    return Customer.objects.select_related("owner", "department", "store").prefetch_related("tags").get(pk=pk)
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return "" if value is None else str(json_value(value))
+
+
+def _chosen_values(
+    survivor: Customer, merged: list[Customer], choices: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The values the survivor takes ({service key: value}) and their record for the merge review."""
+    fields = {f.name: f for f in choosable_fields()}
+    by_id = {c.pk: c for c in [survivor, *merged]}
+    errors: dict[str, list[str]] = {}
+    data: dict[str, Any] = {}
+    chosen: dict[str, dict[str, Any]] = {}
+    for name, source in choices.items():
+        f = fields.get(name)
+        if f is None:
+            errors.setdefault(f"choices.{name[:60]}", []).append(_("This field cannot be chosen in a merge."))
+            continue
+        if source == UNION:
+            if not isinstance(getattr(survivor, f.attname), list):
+                errors.setdefault(f"choices.{name}", []).append(_("Only lists (such as phones) can be combined."))
+                continue
+            value: Any = list(dict.fromkeys(v for c in by_id.values() for v in (getattr(c, f.attname) or [])))
+        elif isinstance(source, int) and not isinstance(source, bool) and source in by_id:
+            value = getattr(by_id[source], f.attname)
+        else:
+            errors.setdefault(f"choices.{name}", []).append(_("Choose one of the customers being merged."))
+            continue
+        if value == getattr(survivor, f.attname):
+            continue
+        data[f.attname if f.is_relation else f.name] = value
+        chosen[name] = {"from": source, "value": _value_text(value)}
+    if errors:
+        raise ValidationError(errors)
+    return data, chosen
+
+
+def _apply_values(actor: User, survivor: Customer, version: int, data: dict[str, Any]) -> Customer:
+    """Through `customer_update` (validation, search row, ledger, version check); a field the
+    service does not know yet is copied as stored — it comes from a record that was saved already."""
+    if not data:
+        if not Customer.objects.filter(pk=survivor.pk, version=version).update(
+            version=F("version") + 1, updated_at=timezone.now()
+        ):
+            raise ConflictError(_("Someone else changed a customer of this merge after you opened it. Reload."))
+        return _reload(survivor.pk)
+    try:
+        customer_update(actor=actor, customer=survivor, version=version, data=data, channel=Channel.MERGE)
+    except ConflictError as error:
+        raise ConflictError(_("Someone else changed a customer of this merge after you opened it. Reload.")) from error
+    updated = _reload(survivor.pk)
+    leftover = {k: v for k, v in data.items() if getattr(updated, k) != v}
+    if leftover:
+        Customer.objects.filter(pk=survivor.pk).update(**leftover)
+        updated = _reload(survivor.pk)
+    return updated
+
+
+def _archive_merged(customer: Customer, version: int) -> None:
+    now = timezone.now()
+    done = Customer.objects.filter(pk=customer.pk, version=version, archived_at__isnull=True).update(
+        archived_at=now, version=F("version") + 1, updated_at=now
+    )
+    if not done:
+        raise ConflictError(_("Someone else changed a customer of this merge after you opened it. Reload."))
+    CustomerSearch.objects.filter(customer_id=customer.pk).update(active=False)
+
+
+def _move_everything(merged_id: int, survivor_id: int) -> dict[str, dict[str, list[Any]]]:
+    moved: dict[str, dict[str, list[Any]]] = {}
+    for link in customer_links():
+        reference = link.merge_reference
+        if reference is None:
+            outcome = move_rows(link, merged_id=merged_id, survivor_id=survivor_id)
+        elif reference.on_merge == "delete":
+            rows = link.rows(merged_id)
+            outcome = Outcome(deleted=list(rows.values_list("pk", flat=True)))
+            rows.delete()
+        else:
+            outcome = Outcome(kept=list(link.rows(merged_id).values_list("pk", flat=True)))
+            if reference.merge is not None:
+                reference.merge(merged_id, survivor_id)
+        if outcome.as_dict():
+            moved[link.label] = outcome.as_dict()
+    for reference in unknown_references():
+        if reference.merge is not None:
+            reference.merge(merged_id, survivor_id)
+    return moved
+
+
+def customers_merge(
+    *,
+    actor: User,
+    survivor: Customer,
+    merged: list[Customer],
+    versions: dict[int, int],
+    choices: dict[str, Any],
+    channel: str = Channel.UI,
+) -> list[MergeRecord]:
+    """Fold `merged` into `survivor`: the survivor takes the chosen values, every referencing row
+    moves to it, the others are archived with a pointer to it. All or nothing.
+
+    `choices` maps a field to the id of the customer whose value is kept (or "union" for a list
+    such as phones); fields not named keep the survivor's value. `versions` holds the version each
+    customer had when the user looked at them: a change since then is a ConflictError.
+    """
+    if not may_merge(actor):
+        raise NotPermitted(_("Only managers and administrators may merge customers."))
+    ids = [survivor.pk, *[m.pk for m in merged]]
+    if not merged or len(set(ids)) != len(ids):
+        raise ValidationError({"merged_ids": [_("Choose at least one other customer to merge.")]})
+    if any(c.archived_at is not None for c in [survivor, *merged]):
+        raise ValidationError({"merged_ids": [_("Archived customers cannot be merged; restore them first.")]})
+    missing = [i for i in ids if i not in versions]
+    if missing:
+        raise ValidationError({"versions": [_("Send the version of every customer of the merge.")]})
+    data, chosen = _chosen_values(survivor, merged, choices)
+    records = []
+    with transaction.atomic():
+        merged_before = {m.pk: (row_dict(m) | {"tags": sorted(t.name for t in m.tags.all())},
+                                ledger.snapshot(_reload(m.pk))) for m in merged}
+        survivor = _apply_values(actor, survivor, versions[survivor.pk], data)
+        survivor_before = ledger.snapshot(survivor)
+        moved: dict[int, dict[str, Any]] = {}
+        for m in merged:
+            _archive_merged(m, versions[m.pk])
+            moved[m.pk] = _move_everything(m.pk, survivor.pk)
+        survivor = _reload(survivor.pk)
+        changes: list[tuple[int, ledger.Snapshot | None, ledger.Snapshot]] = [
+            (survivor.pk, survivor_before, ledger.snapshot(survivor))
+        ]
+        changes += [(m.pk, merged_before[m.pk][1], ledger.snapshot(_reload(m.pk))) for m in merged]
+        ledger.record_many(changes, actor=actor, channel=Channel.MERGE)
+        batch = uuid.uuid4()
+        entries = []
+        for m in merged:
+            entries.append(ChangeEntry(customer_id=survivor.pk, field="merged", old_value="",
+                                       new_value=f"← {m.name} ({m.code})", actor=actor, channel=Channel.MERGE,
+                                       batch=batch))
+            entries.append(ChangeEntry(customer_id=m.pk, field="merged", old_value="",
+                                       new_value=f"→ {survivor.name} ({survivor.code})", actor=actor,
+                                       channel=Channel.MERGE, batch=batch))
+            records.append(MergeRecord.objects.create(
+                survivor=survivor, merged_id=m.pk, actor=actor, channel=channel, chosen=chosen,
+                merged_snapshot=merged_before[m.pk][0], moved=moved[m.pk],
+            ))
+        ChangeEntry.objects.bulk_create(entries)
+    return records
+
+
+def merge_record_erase(customer_id: int) -> None:
+    """Personal-data erasure: a merge involving the customer keeps only who, when and which ids."""
+    from guanxi.dedupe.selectors import q_for_customer
+
+    MergeRecord.objects.filter(q_for_customer(customer_id)).update(chosen={}, merged_snapshot={})
+
+
+def merge_record_export(customer_id: int) -> list[dict[str, Any]]:
+    from guanxi.dedupe.selectors import q_for_customer
+
+    return [row_dict(r) for r in MergeRecord.objects.filter(q_for_customer(customer_id)).order_by("pk")]
+
+
+def keep_with_merged_record(merged_id: int, survivor_id: int) -> None:
+    """Merge hook for rows that describe the merged-away record itself (its search row and
+    tokens, its change ledger, its access log, its merge records): they stay with it."""
