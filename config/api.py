@@ -21,6 +21,7 @@ from guanxi.core.schemas import translated_message
 from guanxi.customers.api import router as customers_router
 from guanxi.dedupe.api import router as dedupe_router
 from guanxi.imports.api import router as imports_router
+from guanxi.interactions.api import router as interactions_router
 from guanxi.privacy.api import router as privacy_router
 
 logger = logging.getLogger("guanxi.api")
@@ -48,6 +49,7 @@ api.add_router("/", organization_router)
 api.add_router("/", imports_router)
 api.add_router("/", dedupe_router)
 api.add_router("/", privacy_router)
+api.add_router("/", interactions_router)
 
 
 def _errors(request: HttpRequest, status: int, errors: list[dict[str, Any]]) -> HttpResponse:

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "guanxi.imports",
     "guanxi.dedupe",
     "guanxi.privacy",
+    "guanxi.interactions",
     "guanxi.analytics",
 ]
 

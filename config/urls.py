@@ -16,6 +16,7 @@ urlpatterns = [
     path("imports/", include("guanxi.imports.urls")),
     path("duplicates/", include("guanxi.dedupe.urls")),
     path("privacy/", include("guanxi.privacy.urls")),
+    path("follow-up/", include("guanxi.interactions.urls")),
     path("organization/", include("guanxi.accounts.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
