@@ -44,9 +44,11 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/auth", auth_router)
+# Routers with fixed paths under /customers/… (export) go before the customers router, whose
+# /customers/{customer_id} would otherwise catch them.
+api.add_router("/", imports_router)
 api.add_router("/", customers_router)
 api.add_router("/", organization_router)
-api.add_router("/", imports_router)
 api.add_router("/", dedupe_router)
 api.add_router("/", privacy_router)
 api.add_router("/", interactions_router)

@@ -47,6 +47,16 @@ TimelineSource = Callable[[Any, Any, dt.datetime | None, int], list[TimelineEntr
 
 
 @dataclass(frozen=True)
+class HomePanel:
+    """A panel on the home page (today's tasks, the reminder digest …); `context` builds its context."""
+
+    key: str
+    template: str
+    context: Callable[[HttpRequest], dict[str, Any]]
+    order: int = 100
+
+
+@dataclass(frozen=True)
 class ListFilter:
     """An extra filter on the customer list; `apply` narrows the queryset by the submitted value."""
 
@@ -136,6 +146,13 @@ class Registry:
         self.demo_generators: list[DemoGenerator] = []
         self.customer_references: list[CustomerReference] = []
         self.sensitive_fields: dict[str, SensitiveField] = {}
+        self.home_panels: list[HomePanel] = []
+
+    def add_home_panel(self, panel: HomePanel) -> None:
+        if any(p.key == panel.key for p in self.home_panels):
+            raise ValueError(f"home panel {panel.key!r} registered twice")
+        self.home_panels.append(panel)
+        self.home_panels.sort(key=lambda p: (p.order, p.key))
 
     def add_customer_tab(self, tab: CustomerTab) -> None:
         if any(t.key == tab.key for t in self.customer_tabs):

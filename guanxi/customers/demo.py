@@ -222,6 +222,7 @@ PROFILE_COLUMNS = [
     "business_format", "licence_number", "latitude", "longitude", "settlement_method", "bank_account",
     "delivery_route", "order_cycle_days", "visit_cycle_days", "business_status", "importance_reason",
     "importance_set_by_id", "importance_set_at", "static_reviewed_at", "dynamic_reviewed_at", "custom",
+    "founded_on",
 ]
 OCCUPATIONS = [("教师", "实验小学", "教研组长"), ("医生", "人民医院", "主治医师"), ("工程师", "华为技术有限公司", "高级工程师"),
                ("公务员", "市税务局", "科员"), ("个体户", "个体经营", "店主"), ("会计", "中国银行", "主管"),
@@ -264,7 +265,7 @@ def _profile_values(rng: random.Random, c: DemoCustomer, owner_id: int, created:
             rng.choice(PERSONALITIES), rng.choice(NEEDS), rng.choice(CAUTIONS),
             rng.choice(["phone", "wechat", "sms", "visit", ""]), rng.choice(TIMES),
         )
-        return (*person, "", "", "", "", "", None, None, "", "", "", None, None, "", *common)
+        return (*person, "", "", "", "", "", None, None, "", "", "", None, None, "", *common, None)
     road = rng.choice(ROADS[:6])
     organization = (
         f"{c.name}({road}店)", c.name[:1] + rng.choice(["建国", "丽华", "志强", "秀英", "伟"]), rng.choice(SCOPES),
@@ -274,7 +275,8 @@ def _profile_values(rng: random.Random, c: DemoCustomer, owner_id: int, created:
         f"{road}{rng.randint(1, 9)}线", rng.choice([7, 7, 14, 30]), rng.choice([7, 14, 14, 30]),
         rng.choice(["operating"] * 8 + ["suspended", "closed"]),
     )
-    return ("", "", "", "", "", "", "", "", "", "", "", *organization, *common)
+    founded = dt.date(rng.randint(1995, 2023), rng.randint(1, 12), rng.randint(1, 28))
+    return ("", "", "", "", "", "", "", "", "", "", "", *organization, *common, founded)
 
 
 CUSTOMER_COLUMNS = [
@@ -503,7 +505,7 @@ def generate(ctx: DemoContext) -> None:
                     store_ids[c.store_index] if c.store_index is not None else None, "", 1, None, created, created,
                     owner_id, _id_number(family_rng, c), *profile,
                 ))
-                custom = json.loads(str(profile[-1]))
+                custom = json.loads(str(profile[-2]))
                 extra = (str(profile[11]), str(profile[15]), custom.get("wechat_id", ""))  # shop, licence, wechat
                 doc = names.document(info, code=c.code, phones=c.phones, email=c.email, extra=extra)
                 add("customers_customersearch", (customer_id, doc, info.sort_key, True))

@@ -273,6 +273,9 @@ def _profile_form_field(spec: ProfileField) -> forms.Field:
     if spec.value == "longtext":
         return forms.CharField(label=label, required=False, max_length=MAX_LONG_TEXT, help_text=help_text,
                                widget=forms.Textarea(attrs={"rows": 2}))
+    if spec.value == "date":
+        return forms.DateField(label=label, required=False, help_text=help_text,
+                               widget=forms.DateInput(attrs={"type": "date"}))
     if spec.value in ("int", "decimal"):
         return forms.CharField(label=label, required=False, max_length=30, help_text=help_text,
                                widget=forms.TextInput(attrs={"inputmode": "decimal"}))

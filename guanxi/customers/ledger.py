@@ -133,10 +133,12 @@ def record(
 
 
 def record_many(
-    changes: Iterable[tuple[int, Snapshot | None, Snapshot]], *, actor: Any, channel: str
+    changes: Iterable[tuple[int, Snapshot | None, Snapshot]], *, actor: Any, channel: str,
+    batch: uuid.UUID | None = None,
 ) -> int:
-    """The ledger of a bulk change (an import batch, a merge): one batch id, one bulk insert."""
-    batch = uuid.uuid4()
+    """The ledger of a bulk change (an import, a merge): one batch id (pass one to share it across
+    calls, as an import does for its chunks), one bulk insert."""
+    batch = batch or uuid.uuid4()
     actor_id = getattr(actor, "pk", None)
     entries = [e for cid, before, after in changes for e in _entries(cid, before, after, actor_id, channel, batch)]
     ChangeEntry.objects.bulk_create(entries, batch_size=2000)

@@ -115,6 +115,8 @@ class Customer(Birthday):
     business_format = models.CharField(_("business format"), max_length=20, choices=BusinessFormat.choices,
                                        blank=True, db_default="")
     licence_number = models.CharField(_("licence number"), max_length=50, blank=True, db_default="")
+    founded_on = models.DateField(_("founded on"), null=True, blank=True,
+                                  help_text=_("the company's anniversary is a reason to call"))
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     settlement_method = models.CharField(_("settlement method"), max_length=10, choices=SettlementMethod.choices,

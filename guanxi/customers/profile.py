@@ -61,6 +61,7 @@ PROFILE_FIELDS: tuple[ProfileField, ...] = (
     ProfileField("shop_name", InfoClass.STATIC, ORGANIZATION),
     ProfileField("legal_person", InfoClass.STATIC, ORGANIZATION),
     ProfileField("licence_number", InfoClass.STATIC, ORGANIZATION),
+    ProfileField("founded_on", InfoClass.STATIC, ORGANIZATION, "date"),
     ProfileField("business_scope", InfoClass.STATIC, ORGANIZATION, "longtext"),
     ProfileField("business_format", InfoClass.STATIC, ORGANIZATION, "choice"),
     ProfileField("latitude", InfoClass.STATIC, ORGANIZATION, "decimal", minimum=-90, maximum=90),

@@ -60,6 +60,7 @@ class ProfileIn(StrictIn):
     business_scope: CleanStr | None = Field(None, max_length=5000)
     business_format: BusinessFormatLiteral | None = None
     licence_number: CleanStr | None = Field(None, max_length=50)
+    founded_on: dt.date | None = None
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
     settlement_method: SettlementLiteral | None = None
@@ -160,6 +161,7 @@ class ProfileOut(Schema):
     business_scope: str
     business_format: BusinessFormatLiteral
     licence_number: str
+    founded_on: dt.date | None
     latitude: float | None
     longitude: float | None
     settlement_method: SettlementLiteral

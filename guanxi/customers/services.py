@@ -214,6 +214,21 @@ def _clean_bank_account(errors: _Errors, raw: str, existing: str) -> str:
     return value
 
 
+def _clean_date(errors: _Errors, name: str, raw: Any) -> dt.date | None:
+    if isinstance(raw, dt.date):
+        value = raw
+    else:
+        try:
+            value = dt.date.fromisoformat(normalize(str(raw)).strip())
+        except ValueError:
+            errors.add(name, _("Enter a date such as 2024-03-05."))
+            return None
+    if not dt.date(1800, 1, 1) <= value <= timezone.localdate():
+        errors.add(name, _("Enter a date between 1800 and today."))
+        return None
+    return value
+
+
 def _clean_profile(errors: _Errors, spec: ProfileField, raw: Any, instance: Customer | None) -> Any:
     """One profile field by its kind of value; blank clears it."""
     db_field = model_field(spec.name)
@@ -229,6 +244,8 @@ def _clean_profile(errors: _Errors, spec: ProfileField, raw: Any, instance: Cust
         return value
     if raw is None or raw == "":
         return None
+    if spec.value == "date":
+        return _clean_date(errors, spec.name, raw)
     try:
         number = Decimal(normalize(str(raw)).strip()) if not isinstance(raw, bool) else Decimal("nan")
     except InvalidOperation:

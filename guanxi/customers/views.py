@@ -47,7 +47,8 @@ def home(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     figures = selectors.home_figures(user=user)
     recent = selectors.recently_created(user=user, since=timezone.now() - dt.timedelta(days=30))
-    return render(request, "customers/home.html", {"figures": figures, "recent": recent})
+    panels = [(panel, panel.context(request)) for panel in registry.home_panels]
+    return render(request, "customers/home.html", {"figures": figures, "recent": recent, "panels": panels})
 
 
 @login_required
