@@ -17,6 +17,7 @@ urlpatterns = [
     path("duplicates/", include("guanxi.dedupe.urls")),
     path("privacy/", include("guanxi.privacy.urls")),
     path("follow-up/", include("guanxi.interactions.urls")),
+    path("calendar/", include("guanxi.core.urls")),
     path("organization/", include("guanxi.accounts.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
