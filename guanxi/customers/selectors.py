@@ -16,6 +16,7 @@ from django.db.models.fields.json import KT
 from django.http import Http404
 from django.utils import timezone
 from django.utils.text import capfirst
+from django.utils.translation import gettext as _
 
 from guanxi.accounts.choices import DataScope
 from guanxi.accounts.models import User
@@ -339,6 +340,18 @@ def customer_history(
             old_value=old, new_value=new, actor=str(entry.actor or ""), channel=entry.channel,
         ))
     return rows, total
+
+
+def history_table(*, user: User, customer: Customer, field: str = "") -> tuple[list[str], list[list[str]]]:
+    """The whole ledger of a customer as a table for export, newest first, masked as the user sees it."""
+    header = [str(_("When")), str(_("Field")), str(_("Old value")), str(_("New value")), str(_("Who")),
+              str(_("Channel"))]
+    rows, _total = customer_history(user=user, customer=customer, field=field, limit=100_000)
+    return header, [
+        [timezone.localtime(r.at).strftime("%Y-%m-%d %H:%M:%S"), r.label, r.old_display, r.new_display, r.actor,
+         r.channel_label]
+        for r in rows
+    ]
 
 
 def family_of(*, user: User, customer: Customer) -> list[FamilyMember]:

@@ -525,6 +525,11 @@ def customer_reveal(*, actor: User, customer: Customer, field_name: str, channel
     return sensitive.reveal(customer)
 
 
+def customer_export_logged(*, actor: User, customer: Customer, what: str, channel: str = Channel.UI) -> None:
+    """Record that a user exported a customer's data (its ledger, its personal data)."""
+    AccessLog.objects.create(user=actor, customer=customer, field=what[:50], action="export", channel=channel)
+
+
 def customer_field_errors(
     *, actor: User, data: dict[str, Any], instance: Customer | None, field: str
 ) -> list[str]:

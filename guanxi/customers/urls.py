@@ -21,6 +21,7 @@ urlpatterns = [
     path("<int:customer_id>/referrals/", views.referral_add, name="referral_add"),
     path("<int:customer_id>/referrals/<int:referral_id>/delete/", views.referral_delete, name="referral_delete"),
     path("<int:customer_id>/consent/", views.consent_add, name="consent_add"),
+    path("<int:customer_id>/history/export/", views.history_export, name="history_export"),
     path("<int:customer_id>/review/<slug:info_class>/", views.customer_review, name="review"),
     path("<int:customer_id>/archive/", views.customer_archive, name="archive"),
     path("<int:customer_id>/restore/", views.customer_restore, name="restore"),

@@ -11,7 +11,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ from guanxi.accounts.models import User
 from guanxi.core.errors import ConflictError, NotPermitted
 from guanxi.core.htmx import render_page_or_partial
 from guanxi.core.registry import registry
+from guanxi.core.spreadsheet import csv_lines, xlsx_workbook
 from guanxi.customers import custom_fields, selectors, services, tabs
 from guanxi.customers.forms import (
     CUSTOM_FORM_PREFIX,
@@ -32,6 +34,7 @@ from guanxi.customers.forms import (
     ReferralForm,
     add_service_errors,
 )
+from guanxi.customers.ledger import LEDGER_FIELDS
 from guanxi.customers.models import Customer, CustomField
 
 PAGE_SIZE = 50
@@ -359,6 +362,30 @@ def custom_field_edit(request: HttpRequest, field_id: int) -> HttpResponse:
     if not _user(request).is_administrator:
         raise PermissionDenied
     return _custom_fields_page(request, selectors.custom_field_get(field_id=field_id))
+
+
+@login_required
+@require_GET
+def history_export(request: HttpRequest, customer_id: int) -> HttpResponseBase:
+    """The customer's change ledger as CSV or xlsx, masked as the user sees it; the export is logged."""
+    user = _user(request)
+    customer = selectors.customer_get(user=user, customer_id=customer_id, include_archived=user.may_restore_archived)
+    file_format = request.GET.get("format", "csv")
+    field = request.GET.get("field", "")
+    if file_format not in ("csv", "xlsx") or (field and field not in LEDGER_FIELDS and not field.startswith("custom.")):
+        return HttpResponse(_("Choose csv or xlsx and a ledger field."), status=400, content_type="text/plain")
+    header, rows = selectors.history_table(user=user, customer=customer, field=field)
+    services.customer_export_logged(actor=user, customer=customer, what="history")
+    filename = f"history-{customer.code}.{file_format}"
+    if file_format == "xlsx":
+        response: HttpResponseBase = FileResponse(
+            xlsx_workbook(_("Change ledger"), header, rows), as_attachment=True, filename=filename,
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        return response
+    response = StreamingHttpResponse(csv_lines(header, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @login_required

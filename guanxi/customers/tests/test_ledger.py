@@ -107,7 +107,7 @@ def test_history_api(client, org, make_customer) -> None:
     assert body["items"][0]["actor"] == "owner" and body["items"][0]["channel"] == "ui"
 
 
-@pytest.mark.outsider("GET /customers/{customer_id}/history")
+@pytest.mark.outsider("GET /customers/{customer_id}/history", "customers:history_export")
 def test_outsider_cannot_read_the_history(client, org, make_customer) -> None:
     customer = make_customer("张三", phones=["13812341234"])
     for user in (org.outsider, org.teammate):
@@ -115,6 +115,7 @@ def test_outsider_cannot_read_the_history(client, org, make_customer) -> None:
         assert client.get(f"/api/v1/customers/{customer.pk}/history", headers=headers).status_code == 404
         login(client, user)
         assert client.get(f"/customers/{customer.pk}/tab/history/").status_code == 404
+        assert client.get(f"/customers/{customer.pk}/history/export/?format=csv").status_code == 404
 
 
 def test_history_shows_choice_values_in_words(org, make_customer) -> None:
@@ -124,3 +125,32 @@ def test_history_shows_choice_values_in_words(org, make_customer) -> None:
     with translation.override("en"):
         rows, _ = customer_history(user=org.owner, customer=customer, field="kind")
         assert (rows[0].new_value, rows[0].new_display, rows[0].channel_label) == ("person", "Person", "Web UI")
+
+
+def test_history_exports_as_csv_and_xlsx_masked_and_logged(client, org, make_customer) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from guanxi.customers.models import AccessLog
+    from guanxi.customers.services import customer_update
+
+    customer = make_customer("张三", phones=["13812345678"])
+    customer_update(actor=org.owner, customer=customer, version=customer.version,
+                    data={"notes": "=HYPERLINK(\"http://x\")", "phones": ["13900001111"]})
+    login(client, org.owner)
+    response = client.get(f"/customers/{customer.pk}/history/export/?format=csv")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    text = b"".join(response.streaming_content).decode("utf-8")
+    assert text.startswith("\ufeff") and "'=HYPERLINK" in text
+    assert "139****1111" in text and "13900001111" not in text  # a rep sees phones masked
+    assert AccessLog.objects.filter(customer=customer, action="export", field="history").count() == 1
+    login(client, org.manager)
+    response = client.get(f"/customers/{customer.pk}/history/export/?format=xlsx&field=phones")
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[0][:2] == ["When", "Field"] or values[0][1] == "字段"
+    assert any("13900001111" in str(v) for row in values for v in row)  # a manager may reveal
+    assert all(row[1] in ("Phones", "电话") for row in values[1:])
+    assert client.get(f"/customers/{customer.pk}/history/export/?format=pdf").status_code == 400
+    assert client.get(f"/customers/{customer.pk}/history/export/?field=nonsense").status_code == 400
