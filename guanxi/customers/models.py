@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -117,14 +118,19 @@ class Customer(Birthday):
     licence_number = models.CharField(_("licence number"), max_length=50, blank=True, db_default="")
     founded_on = models.DateField(_("founded on"), null=True, blank=True,
                                   help_text=_("the company's anniversary is a reason to call"))
-    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+                                   validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True,
+                                    validators=[MinValueValidator(-180), MaxValueValidator(180)])
     settlement_method = models.CharField(_("settlement method"), max_length=10, choices=SettlementMethod.choices,
                                          blank=True, db_default="")
-    bank_account = models.CharField(_("bank account"), max_length=40, blank=True, db_default="")
+    bank_account = models.CharField(_("bank account"), max_length=40, blank=True, db_default="",
+                                    validators=[RegexValidator(r"^\d{8,30}$", _("Enter a bank account of 8 to 30 digits."))])
     delivery_route = models.CharField(_("delivery route"), max_length=100, blank=True, db_default="")
-    order_cycle_days = models.PositiveSmallIntegerField(_("order cycle (days)"), null=True, blank=True)
-    visit_cycle_days = models.PositiveSmallIntegerField(_("visit cycle (days)"), null=True, blank=True)
+    order_cycle_days = models.PositiveSmallIntegerField(_("order cycle (days)"), null=True, blank=True,
+                                                        validators=[MinValueValidator(1), MaxValueValidator(365)])
+    visit_cycle_days = models.PositiveSmallIntegerField(_("visit cycle (days)"), null=True, blank=True,
+                                                        validators=[MinValueValidator(1), MaxValueValidator(365)])
     business_status = models.CharField(_("business status"), max_length=10, choices=BusinessStatus.choices,
                                        blank=True, db_default="")
 
