@@ -16,12 +16,14 @@ from ninja.security import HttpBearer, django_auth
 from guanxi.accounts.api import auth_router
 from guanxi.accounts.api import router as organization_router
 from guanxi.accounts.services import api_token_user
+from guanxi.assets.api import router as assets_router
 from guanxi.core.errors import ConflictError, NotPermitted
 from guanxi.core.schemas import translated_message
 from guanxi.customers.api import router as customers_router
 from guanxi.dedupe.api import router as dedupe_router
 from guanxi.imports.api import router as imports_router
 from guanxi.interactions.api import router as interactions_router
+from guanxi.orders.api import router as orders_router
 from guanxi.privacy.api import router as privacy_router
 
 logger = logging.getLogger("guanxi.api")
@@ -52,6 +54,8 @@ api.add_router("/", organization_router)
 api.add_router("/", dedupe_router)
 api.add_router("/", privacy_router)
 api.add_router("/", interactions_router)
+api.add_router("/", orders_router)
+api.add_router("/", assets_router)
 
 
 def _errors(request: HttpRequest, status: int, errors: list[dict[str, Any]]) -> HttpResponse:

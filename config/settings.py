@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "guanxi.dedupe",
     "guanxi.privacy",
     "guanxi.interactions",
+    "guanxi.orders",
+    "guanxi.assets",
     "guanxi.analytics",
 ]
 
@@ -216,3 +218,6 @@ GUANXI_API_TOKEN_DAYS = env_int("GUANXI_API_TOKEN_DAYS", 30)
 GUANXI_LIST_COUNT_CAP = env_int("GUANXI_LIST_COUNT_CAP", 10_000)
 # Searches count exactly up to here and then say "more than"; users refine rather than page on.
 GUANXI_SEARCH_COUNT_CAP = env_int("GUANXI_SEARCH_COUNT_CAP", 1_000)
+# Office hours for working-time arithmetic (guanxi.core.calendar): sessions in local time, the gap
+# between them is the lunch break. A malformed value stops start-up.
+GUANXI_OFFICE_HOURS = env_str("GUANXI_OFFICE_HOURS", "09:00-12:00,13:30-18:00")

@@ -18,6 +18,8 @@ urlpatterns = [
     path("privacy/", include("guanxi.privacy.urls")),
     path("follow-up/", include("guanxi.interactions.urls")),
     path("calendar/", include("guanxi.core.urls")),
+    path("orders/", include("guanxi.orders.urls")),
+    path("assets/", include("guanxi.assets.urls")),
     path("organization/", include("guanxi.accounts.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
