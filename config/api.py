@@ -17,6 +17,7 @@ from guanxi.accounts.api import auth_router
 from guanxi.accounts.api import router as organization_router
 from guanxi.accounts.services import api_token_user
 from guanxi.assets.api import router as assets_router
+from guanxi.core.api import router as calendar_router
 from guanxi.core.errors import ConflictError, NotPermitted
 from guanxi.core.schemas import translated_message
 from guanxi.customers.api import router as customers_router
@@ -56,6 +57,7 @@ api.add_router("/", privacy_router)
 api.add_router("/", interactions_router)
 api.add_router("/", orders_router)
 api.add_router("/", assets_router)
+api.add_router("/", calendar_router)
 
 
 def _errors(request: HttpRequest, status: int, errors: list[dict[str, Any]]) -> HttpResponse:

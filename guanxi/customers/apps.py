@@ -50,3 +50,4 @@ class CustomersConfig(AppConfig):
         )
         registry.add_timeline_source(tabs.archive_events)
         registry.add_demo_generator(DemoGenerator(name="customers", order=20, run=demo.generate))
+        from guanxi.customers import reminders  # noqa: F401  (importing registers the birthday reminders)
