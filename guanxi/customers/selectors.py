@@ -180,11 +180,16 @@ def _list_relations(qs: QuerySet[Customer]) -> QuerySet[Customer]:
     return _with_relations(qs).only(*customer_fields, *_LIST_RELATED_ONLY)
 
 
+def _extra_active(filters: CustomerFilters) -> bool:
+    """Whether a registered or custom-field filter has a value (the forms send every one, most empty)."""
+    return any(value for _key, value in (*filters.extra, *filters.custom))
+
+
 def _walks_token_index(user: User, filters: CustomerFilters, how: str, field: str) -> bool:
     """Page a short-token search from the (token, name_sort) index: right when little else narrows
     the rows (an administrator's search), wrong for a rep whose few customers are quicker to check."""
-    narrowed = (filters.owner_id or filters.department_id or filters.store_id or filters.tag_id or filters.extra
-                or filters.review or filters.custom)
+    narrowed = (filters.owner_id or filters.department_id or filters.store_id or filters.tag_id
+                or _extra_active(filters) or filters.review)
     return how == "token" and field == "name_sort" and user.data_scope == DataScope.ALL and not narrowed
 
 
@@ -192,8 +197,8 @@ def _sorts_in_search_rows(user: User, filters: CustomerFilters, how: str, field:
     """Sort and page a substring search inside the narrow search table, when nothing but the text
     and the archived state decides which customers match (an administrator's plain search)."""
     narrowed = (filters.kind or filters.importance or filters.owner_id or filters.department_id
-                or filters.store_id or filters.tag_id or filters.extra or filters.archived
-                or filters.review or filters.custom)
+                or filters.store_id or filters.tag_id or _extra_active(filters) or filters.archived
+                or filters.review)
     return how == "doc" and field == "name_sort" and user.data_scope == DataScope.ALL and not narrowed
 
 
