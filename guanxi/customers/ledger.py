@@ -46,6 +46,9 @@ LEDGER_FIELDS: dict[str, Any] = {
     "referral": _("Referrals"),
     "consent": _("Consent"),
     "archived": _("Archived"),
+    "holding": _("Holdings"),
+    "insurance": _("Insurance"),
+    "asset_review": _("Asset review"),
     "merged": _("Merged"),
     "erased": _("Erased"),
 }
@@ -164,3 +167,17 @@ def display(field: str, value: str) -> str:
 
 def _mask_list(value: str) -> str:
     return ", ".join(mask_digits(v) for v in value.split(", ")) if value else ""
+
+
+def changed_values(before: Snapshot | None, after: Snapshot) -> list[tuple[str, str, str]]:
+    """(field, old, new) of every changed field, in the order `record` writes them, without building
+    `ChangeEntry` objects: for bulk writers (an import COPYs these rows)."""
+    extra = sorted(k for k in {*(before or {}), *after} if k not in LEDGER_FIELDS)
+    old_values = before or {}
+    changed = []
+    for field in [*LEDGER_FIELDS, *extra]:
+        old = old_values.get(field, "")
+        new = after.get(field, "")
+        if old != new:
+            changed.append((field, old, new))
+    return changed

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.db import models
 
+from guanxi.assets.models import AssetReview, CoverageSettings, Holding, InsurancePolicy
 from guanxi.customers.models import (
     AccessLog,
     ChangeEntry,
@@ -27,6 +28,9 @@ from guanxi.customers.models import (
 from guanxi.dedupe.models import MergeRecord
 from guanxi.dedupe.relations import Link, customer_links, unknown_references
 from guanxi.dedupe.services import customers_merge
+from guanxi.interactions import services as followup
+from guanxi.interactions.models import ContactSummary
+from guanxi.orders.models import Order, PurchaseSummary
 from guanxi.privacy.models import PrivacyRequest
 from guanxi.privacy.services import customer_erase, personal_data_export
 
@@ -40,6 +44,12 @@ TODAY = dt.date(2026, 1, 5)
 # customer's name in its text where it has text, so the erasure check can see it disappear.
 RowMaker = Callable[[Customer, Customer, Any], models.Model | None]
 ROW_MAKERS: dict[str, RowMaker] = {
+    "assets.AssetReview.customer": lambda c, o, org: AssetReview.objects.create(customer=c, on=TODAY, notes=c.name),
+    "assets.CoverageSettings.customer": lambda c, o, org: CoverageSettings.objects.create(customer=c),
+    "assets.Holding.customer": lambda c, o, org: Holding.objects.create(
+        customer=c, asset_class="fund", product="基金", amount=1000, notes=c.name),
+    "assets.InsurancePolicy.customer": lambda c, o, org: InsurancePolicy.objects.create(
+        customer=c, policy_type="life", sum_insured=1, premium=1, notes=c.name),
     "customers.AccessLog.customer": lambda c, o, org: AccessLog.objects.create(
         user=org.admin, customer=c, field="phones", channel="ui"),
     "customers.ChangeEntry.customer": lambda c, o, org: ChangeEntry.objects.create(
@@ -62,9 +72,33 @@ ROW_MAKERS: dict[str, RowMaker] = {
         merged_snapshot={"name": c.name, "phones": [PHONE]}),
     "dedupe.MergeRecord.merged": lambda c, o, org: MergeRecord.objects.create(
         survivor=o, merged=c, actor=org.admin, channel="ui", merged_snapshot={"name": c.name}),
+    "interactions.Interaction.customer": lambda c, o, org: followup.interaction_log(
+        actor=org.admin, customer=c, data={"channel": "T", "notes": c.name}),
+    "interactions.ContactSummary.customer": lambda c, o, org: followup.interaction_log(
+        actor=org.admin, customer=c, data={"channel": "T"}) and ContactSummary.objects.get(customer=c),
+    "interactions.Task.customer": lambda c, o, org: followup.task_create(
+        actor=org.admin, data={"title": c.name, "due_on": TODAY, "customer_id": c.pk}),
+    "interactions.Appointment.customer": lambda c, o, org: followup.appointment_plan(
+        actor=org.admin, customer=c, data={"due_on": dt.date.today() + dt.timedelta(days=1)}),
     "privacy.PrivacyRequest.customer": lambda c, o, org: PrivacyRequest.objects.create(
         customer=c, kind="export", reason="ticket 42", done_by=org.admin, channel="ui"),
+    "orders.Order.customer": lambda c, o, org: _order(c, org),
+    "orders.PurchaseSummary.customer": lambda c, o, org: _order(c, org) and PurchaseSummary.objects.get(customer=c),
 }
+
+
+def _order(customer: Customer, org: Any) -> models.Model:
+    from guanxi.orders.batch import LineData, OrderData
+    from guanxi.orders.models import Product
+    from guanxi.orders.services import orders_upsert
+
+    product, _ = Product.objects.get_or_create(code="REL-1", defaults={"name": "关系测试商品"})
+    external_id = f"rel-{customer.pk}"
+    orders_upsert(actor=org.admin, orders=[OrderData(
+        source="relations", external_id=external_id, customer_code=customer.code,
+        ordered_at=dt.datetime(2026, 1, 5, 10, tzinfo=dt.UTC),
+        lines=[LineData(product_code="REL-1", quantity=1, unit_price=10)])])  # type: ignore[arg-type]
+    return Order.objects.get(source="relations", external_id=external_id)
 
 
 def _tag(customer: Customer) -> models.Model:

@@ -1,0 +1,206 @@
+"""Demo holdings: about one person customer in ten holds a few products (here and at other banks),
+with quarterly value snapshots and one or two asset reviews; some have insurance policies.
+
+Deterministic from `ctx.seed` (one `random.Random`, customers walked in id order) and fast at a
+million customers: ids are assigned here, rows go in with COPY on PostgreSQL and batched
+`executemany` elsewhere, and nothing is read back per customer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import time
+from decimal import Decimal
+from typing import Any
+
+from django.db import connections, transaction
+from django.utils import timezone
+
+from guanxi.core.registry import DemoContext
+
+SHARE = 0.10
+BATCH_ROWS = 5000
+CUSTOMER_CHUNK = 5000
+QUARTER = 91
+# (asset class, products, amount range in yuan, has a maturity, risk levels)
+PRODUCTS: list[tuple[str, list[str], tuple[int, int], bool, list[str]]] = [
+    ("deposit", ["定期存款 1年", "大额存单 3年", "通知存款", "活期存款"], (20_000, 800_000), True, ["R1"]),
+    ("wealth", ["稳健理财 180天", "固收+ 理财 1号", "朝朝盈 现金管理"], (50_000, 1_000_000), True, ["R2", "R3"]),
+    ("fund", ["易方达蓝筹精选", "招商中证白酒指数", "华夏成长混合", "南方货币A"], (10_000, 500_000), False,
+     ["R3", "R4"]),
+    ("bond", ["储蓄国债 2024年第5期", "地方政府债 3年"], (50_000, 300_000), True, ["R1", "R2"]),
+    ("stock", ["贵州茅台 600519", "中国平安 601318", "宁德时代 300750"], (10_000, 600_000), False, ["R5"]),
+    ("insurance", ["终身寿险（现金价值）", "年金保险（现金价值）"], (20_000, 300_000), False, ["R1"]),
+    ("property", ["住宅 两居室", "商铺"], (1_000_000, 6_000_000), False, [""]),
+    ("loan", ["住房按揭贷款", "消费贷款"], (50_000, 2_000_000), True, [""]),
+    ("other", ["黄金积存"], (5_000, 200_000), False, [""]),
+]
+CLASS_WEIGHTS = [30, 18, 20, 6, 8, 6, 6, 5, 1]
+OTHER_BANKS = ["工商银行", "建设银行", "农业银行", "招商银行", "平安银行", "兴业银行"]
+INSURERS = ["中国人寿", "平安人寿", "太平洋人寿", "泰康人寿", "新华保险"]
+NOTES = ["客户关注收益稳定，下季度到期后考虑续作。", "建议增配固收类产品，降低股票仓位。",
+         "子女明年上大学，预留教育金。", "家庭保障不足，下次面谈介绍重疾险。"]
+
+HOLDING_COLUMNS = ["id", "customer_id", "asset_class", "product", "institution", "is_ours", "amount", "start_on",
+                   "matures_on", "risk_level", "notes", "created_by_id", "created_at", "updated_at"]
+TABLES: dict[str, list[str]] = {
+    "assets_holding": HOLDING_COLUMNS,
+    "assets_holdingsnapshot": ["holding_id", "on", "value", "recorded_by_id", "created_at"],
+    "assets_assetreview": ["id", "customer_id", "on", "notes", "total_assets", "total_loans", "created_by_id",
+                           "created_at"],
+    "assets_assetreviewline": ["review_id", "holding_id", "asset_class", "product", "institution", "is_ours",
+                               "risk_level", "start_on", "matures_on", "value"],
+    "assets_insurancepolicy": ["customer_id", "insured_member_id", "policy_type", "insurer", "product",
+                               "sum_insured", "premium", "term_years", "starts_on", "critical_illness", "notes",
+                               "created_at"],
+}
+
+
+def _copy_value(value: object) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+class _Writer:
+    """Buffers rows per table; COPY on PostgreSQL, batched INSERTs elsewhere."""
+
+    def __init__(self, using: str) -> None:
+        self.connection = connections[using]
+        self.is_pg = self.connection.vendor == "postgresql"
+        self.buffers: dict[str, list[tuple[object, ...]]] = {table: [] for table in TABLES}
+
+    def add(self, table: str, row: tuple[object, ...]) -> None:
+        buffer = self.buffers[table]
+        buffer.append(row)
+        if len(buffer) >= BATCH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write every buffer, parents (holdings, reviews) before the rows that point at them."""
+        for name, rows in self.buffers.items():
+            if rows:
+                self._write(name, rows)
+                rows.clear()
+
+    def _write(self, table: str, rows: list[tuple[object, ...]]) -> None:
+        columns = TABLES[table]
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        with self.connection.cursor() as cursor:
+            if self.is_pg:
+                data = "".join("\t".join(map(_copy_value, row)) + "\n" for row in rows)
+                with cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
+                    copy.write(data)
+            else:
+                marks = ", ".join(["%s"] * len(columns))
+                adapted: Any = [tuple(self._adapt(v) for v in row) for row in rows]
+                cursor.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", adapted)
+
+    def _adapt(self, value: object) -> object:
+        ops = self.connection.ops
+        if isinstance(value, dt.datetime):
+            return ops.adapt_datetimefield_value(value)
+        if isinstance(value, dt.date):
+            return ops.adapt_datefield_value(value)
+        if isinstance(value, Decimal):
+            return ops.adapt_decimalfield_value(value, 16, 2)
+        return value
+
+
+def _money(rng: random.Random, low: int, high: int) -> Decimal:
+    return Decimal(rng.randrange(low, high)).quantize(Decimal("1")) + Decimal(rng.randrange(0, 100)) / 100
+
+
+def generate(ctx: DemoContext) -> None:
+    from guanxi.assets.models import AssetReview, Holding
+    from guanxi.customers.models import Customer, FamilyMember
+
+    started = time.monotonic()
+    rng = random.Random(ctx.seed * 65537 + 11)
+    today = timezone.localdate()
+    now = timezone.now()
+    db = ctx.using
+    writer = _Writer(db)
+    counts = {"customers": 0, "holdings": 0, "reviews": 0}
+    with transaction.atomic(using=db):
+        holding_id = Holding.objects.using(db).order_by("-id").values_list("id", flat=True).first() or 0
+        review_id = AssetReview.objects.using(db).order_by("-id").values_list("id", flat=True).first() or 0
+        people = Customer.objects.using(db).filter(kind="person").order_by("id").values_list("id", "owner_id")
+        last = 0
+        while True:
+            chunk = list(people.filter(id__gt=last)[:CUSTOMER_CHUNK])
+            if not chunk:
+                break
+            last = chunk[-1][0]
+            chosen = [(cid, owner) for cid, owner in chunk if rng.random() < SHARE]
+            spouses = dict(
+                FamilyMember.objects.using(db).filter(customer_id__in=[c for c, _ in chosen], relation="spouse")
+                .order_by("customer_id", "id").values_list("customer_id", "id")
+            )
+            for customer_id, owner_id in chosen:
+                counts["customers"] += 1
+                holding_id, review_id = _customer_rows(
+                    writer, rng, customer_id, owner_id, spouses.get(customer_id), holding_id, review_id, today, now,
+                    counts,
+                )
+        writer.flush()
+        if writer.is_pg:
+            with writer.connection.cursor() as cursor:
+                for table in TABLES:
+                    cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                   f"COALESCE((SELECT MAX(id) FROM {table}), 1))")
+    ctx.stdout(f"assets: {counts['holdings']:,} holdings of {counts['customers']:,} customers, "
+               f"{counts['reviews']:,} reviews in {time.monotonic() - started:.1f} s")
+
+
+def _customer_rows(
+    writer: _Writer, rng: random.Random, customer_id: int, owner_id: int, spouse_id: int | None, holding_id: int,
+    review_id: int, today: dt.date, now: dt.datetime, counts: dict[str, int],
+) -> tuple[int, int]:
+    """One customer's holdings with four quarterly values, one or two reviews and some policies."""
+    review_quarters = [2, 1] if rng.random() < 0.5 else [1]
+    held: list[tuple[int, tuple[Any, ...], list[Decimal]]] = []
+    for _n in range(rng.randint(2, 5)):
+        asset_class, products, (low, high), matures, risks = rng.choices(PRODUCTS, weights=CLASS_WEIGHTS)[0]
+        holding_id += 1
+        ours = rng.random() < 0.7
+        start = today - dt.timedelta(days=rng.randrange(400, 2500))
+        matures_on = today + dt.timedelta(days=rng.randrange(1, 720)) if matures else None
+        values = [_money(rng, low, high)]
+        for _q in range(3):  # oldest first: each quarter moves a few percent
+            values.append((values[-1] * Decimal(1 + rng.uniform(-0.06, 0.09))).quantize(Decimal("0.01")))
+        row = (asset_class, rng.choice(products), "" if ours else rng.choice(OTHER_BANKS), ours, rng.choice(risks),
+               start, matures_on)
+        writer.add("assets_holding", (holding_id, customer_id, row[0], row[1], row[2], ours, values[-1], start,
+                                      matures_on, row[4], "", owner_id, now, now))
+        for quarter, value in zip((3, 2, 1, 0), values, strict=True):
+            writer.add("assets_holdingsnapshot", (holding_id, today - dt.timedelta(days=QUARTER * quarter), value,
+                                                  owner_id, now))
+        held.append((holding_id, row, values))
+        counts["holdings"] += 1
+    for quarter in review_quarters:
+        review_id += 1
+        counts["reviews"] += 1
+        index = 3 - quarter
+        assets = sum((v[index] for _h, r, v in held if r[0] != "loan"), Decimal(0))
+        loans = sum((v[index] for _h, r, v in held if r[0] == "loan"), Decimal(0))
+        writer.add("assets_assetreview", (review_id, customer_id, today - dt.timedelta(days=QUARTER * quarter),
+                                          rng.choice(NOTES), assets, loans, owner_id, now))
+        for hid, row, values in held:
+            writer.add("assets_assetreviewline", (review_id, hid, row[0], row[1], row[2], row[3], row[4], row[5],
+                                                  row[6], values[index]))
+    insured = [None] + ([spouse_id] if spouse_id and rng.random() < 0.5 else [])
+    for member in insured:
+        if rng.random() < 0.6:
+            kind = rng.choice(["life", "critical_illness", "medical", "accident"])
+            writer.add("assets_insurancepolicy", (
+                customer_id, member, kind, rng.choice(INSURERS), "", _money(rng, 100_000, 1_000_000),
+                _money(rng, 2_000, 20_000), rng.choice([None, 10, 20, 30]), today - dt.timedelta(days=rng.randrange(100, 3000)),
+                kind == "critical_illness", "", now,
+            ))
+    return holding_id, review_id

@@ -1,0 +1,43 @@
+"""Which interactions and tasks a user may see: those of customers and colleagues in their scope."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+
+from guanxi.accounts.choices import DataScope
+
+if TYPE_CHECKING:
+    from guanxi.accounts.models import User
+
+
+class InteractionQuerySet(models.QuerySet[Any]):
+    def visible_to(self, user: User) -> InteractionQuerySet:
+        """Contacts with customers the user may see; an id outside the scope is a 404."""
+        from guanxi.customers.models import Customer
+
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.data_scope == DataScope.ALL:
+            return self
+        if user.data_scope == DataScope.OWN:
+            return self.filter(customer__owner_id=user.pk)
+        return self.filter(customer__in=Customer.objects.visible_to(user).values("pk"))
+
+
+class TaskQuerySet(models.QuerySet[Any]):
+    def open(self) -> TaskQuerySet:
+        return self.filter(done_at__isnull=True)
+
+    def visible_to(self, user: User) -> TaskQuerySet:
+        """A rep sees their own tasks; a manager those of the colleagues in their department tree."""
+        from guanxi.accounts.selectors import users_visible_to
+
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.data_scope == DataScope.ALL:
+            return self
+        if user.data_scope == DataScope.OWN:
+            return self.filter(owner_id=user.pk)
+        return self.filter(models.Q(owner_id=user.pk) | models.Q(owner__in=users_visible_to(user).values("pk")))
