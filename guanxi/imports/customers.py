@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,7 +21,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, models, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Case, Count, Exists, OuterRef, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,17 +29,18 @@ from django.utils.translation import gettext_lazy
 from guanxi.accounts.models import Department, Store, User
 from guanxi.accounts.selectors import departments_visible_to, stores_visible_to, users_visible_to
 from guanxi.core.registry import registry
-from guanxi.core.text import mask_digits, normalize, normalize_query, search_document, short_tokens
+from guanxi.core.text import _SEPARATOR as SEPARATOR
+from guanxi.core.text import mask_digits, name_keys, normalize, normalize_query, short_tokens
 from guanxi.customers import ledger
 from guanxi.customers import models as customer_models
 from guanxi.customers import services as customer_services
 from guanxi.customers.choices import BirthdayCalendar, Channel, Kind
 from guanxi.customers.demo import lunar_birthday
-from guanxi.customers.models import Customer, CustomerSearch, SearchToken, Tag
+from guanxi.customers.models import ChangeEntry, Customer, CustomerSearch, SearchToken, Tag
 from guanxi.imports.columns import Column, choice_lookup, label_keys, nfkc, parse_bool, parse_date, split_list
 from guanxi.imports.models import ImportJob, ImportRow, ResolvedRow, RowError
 from guanxi.imports.readers import header_key
-from guanxi.imports.staging import insert_errors, json_value, write_rows
+from guanxi.imports.staging import analyze, copy_lines, copy_text, insert_errors, json_value, write_rows
 
 # Internal columns: set by the system, never read from a file.
 INTERNAL = {"id", "version", "name_sort", "archived_at", "created_at", "updated_at", "created_by",
@@ -45,6 +48,7 @@ INTERNAL = {"id", "version", "name_sort", "archived_at", "created_at", "updated_
 RELATIONS = {"owner": User, "department": Department, "store": Store}
 CUSTOM_PREFIX = "custom."
 CHUNK = 2000
+ANALYZE_AFTER = 10_000  # new customers in one import that make the customer table's statistics stale
 # Header texts people use, besides the field's own label in Chinese and English.
 ALIASES: dict[str, tuple[str, ...]] = {
     "name": ("姓名", "名称", "客户名称", "客户姓名", "客户名", "customer name", "customer"),
@@ -251,6 +255,10 @@ class RowCleaner:
     def _generic(self, errors: customer_services._Errors, data: dict[str, Any], f: models.Field[Any, Any],
                  text: str) -> None:
         value: Any = text
+        if f.name in self.sensitive:
+            # Account numbers are pasted with spaces and dashes (6222 0210 …); the digits are the value.
+            text = re.sub(r"[\s\-]", "", nfkc(text))
+            value = text
         if isinstance(f, models.CharField | models.TextField):
             value = customer_services._clean_text(errors, f.name, text, max_length=f.max_length or 100_000)
         elif isinstance(f, models.BooleanField):
@@ -270,8 +278,6 @@ class RowCleaner:
         except ValidationError as error:
             for message in error.messages:
                 errors.add(f.name, message)
-        if f.name in self.sensitive and isinstance(data.get(f.attname), str):
-            data[f.attname] = data[f.attname].replace(" ", "")
 
     def _tags(self, errors: customer_services._Errors, text: str) -> list[str]:
         names: list[str] = []
@@ -334,6 +340,8 @@ def check(job: ImportJob) -> None:
     hidden = rows.filter(customer_id__isnull=False).exclude(customer_id__in=visible.values("id"))
     insert_errors(job, hidden, "code", _("This customer code is already in use."))
     _match_phones(job, visible)
+    # customer_id was NULL on every row when the table was analysed after staging.
+    analyze(ImportRow._meta.db_table, ["customer_id"])
     insert_errors(job, rows.filter(customer_id__in=Customer.objects.filter(archived_at__isnull=False).values("id")),
                   "code", _("This customer is archived; restore it before importing into it."))
     twin_match = ImportRow.objects.filter(job=job, customer_id=OuterRef("customer_id")).exclude(line=OuterRef("line"))
@@ -350,32 +358,44 @@ def check(job: ImportJob) -> None:
                       _("This field is required."))
     bad = RowError.objects.filter(job=job, line=OuterRef("line"))
     rows.filter(Exists(bad)).update(valid=False)
-    rows.filter(valid=True, customer_id__isnull=True).update(action="create")
-    rows.filter(valid=True, customer_id__isnull=False).update(action="update")
+    # One pass over the staging rows, not one per action.
+    rows.filter(valid=True).update(action=Case(When(customer_id__isnull=True, then=Value("create")),
+                                               default=Value("update")))
 
 
 def _match_phones(job: ImportJob, visible: models.QuerySet[Customer]) -> None:
-    """Rows without a code match: the visible customer holding the row's first phone, if exactly one."""
+    """Rows without a code match: the visible customer holding the row's first phone, if exactly one.
+
+    One grouped query over the customers' phones (not a query per 500 phones, nor a list of every
+    phone of the file in memory); phones that several customers share are errors.
+    """
     rows = _rows(job).filter(customer_id__isnull=True).exclude(phone="")
     if not rows.exists():
         return
-    phones = list(rows.values_list("phone", flat=True).distinct())
-    owners: dict[str, set[int]] = {}
-    for start in range(0, len(phones), 500):
-        part = phones[start : start + 500]
-        condition = Q()
-        for phone in part:
-            condition |= Q(phones__contains=[phone]) if connection.vendor == "postgresql" else Q(
-                phones__icontains=f'"{phone}"')
-        for pk, stored in visible.filter(condition).values_list("pk", "phones"):
-            for phone in set(stored) & set(part):
-                owners.setdefault(phone, set()).add(pk)
-    for phone, ids in owners.items():
-        if len(ids) == 1:
-            rows.filter(phone=phone).update(customer_id=next(iter(ids)))
-        else:
-            insert_errors(job, rows.filter(phone=phone), "phones",
-                          _("This phone number belongs to several customers; add the customer code."))
+    table, customer = ImportRow._meta.db_table, Customer._meta.db_table
+    visible_sql, visible_params = visible.values("id").query.sql_with_params()
+    if connection.vendor == "postgresql":
+        phones, phone = "CROSS JOIN LATERAL jsonb_array_elements_text(c.phones) AS p(phone)", "p.phone"
+    else:
+        phones, phone = ", json_each(c.phones) AS p", "p.value"
+    owners = (
+        f"SELECT {phone} AS phone, MIN(c.id) AS customer_id FROM {customer} c {phones} "
+        f"WHERE c.id IN ({visible_sql}) AND {phone} IN (SELECT s.phone FROM {table} s WHERE s.job_id = %s "
+        f"AND s.customer_id IS NULL AND s.phone <> '') GROUP BY {phone} HAVING COUNT(DISTINCT c.id) {{test}} 1"
+    )
+    params = [*visible_params, job.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {RowError._meta.db_table} (job_id, line, field, message) SELECT %s, r.line, 'phones', %s "
+            f"FROM {table} r JOIN ({owners.replace('{test}', '>')}) m ON m.phone = r.phone "
+            "WHERE r.job_id = %s AND r.customer_id IS NULL AND r.phone <> ''",
+            [job.pk, _("This phone number belongs to several customers; add the customer code."), *params, job.pk],
+        )
+        cursor.execute(
+            f"UPDATE {table} SET customer_id = m.customer_id FROM ({owners.replace('{test}', '=')}) m "
+            f"WHERE {table}.job_id = %s AND {table}.customer_id IS NULL AND {table}.phone = m.phone",
+            [*params, job.pk],
+        )
 
 
 # --- resolve and apply -------------------------------------------------------------------------
@@ -397,12 +417,19 @@ class _Names:
         return found[pk]
 
 
+class _Tag:
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
 class _Tags:
     def __init__(self, names: list[str]) -> None:
         self.names = names
 
-    def all(self) -> list[Tag]:
-        return [Tag(name=n) for n in self.names]
+    def all(self) -> list[_Tag]:
+        return [_Tag(n) for n in self.names]
 
 
 class _CustomerView:
@@ -418,6 +445,45 @@ class _CustomerView:
     @property
     def is_person(self) -> bool:
         return bool(self.__dict__.get("kind") == Kind.PERSON)
+
+
+@dataclass(frozen=True)
+class _NameInfo:
+    sort_key: str
+    doc_parts: tuple[str, ...]
+    tokens: list[str]
+
+
+class _NameMemo:
+    """The pinyin work of a name, done once per distinct name (names repeat a lot in a large file).
+
+    Bounded, so a file of a million distinct names still runs in flat memory.
+    """
+
+    LIMIT = 50_000
+
+    def __init__(self) -> None:
+        self.cache: dict[tuple[str, bool], _NameInfo] = {}
+
+    def get(self, name: str, is_person: bool) -> _NameInfo:
+        info = self.cache.get((name, is_person))
+        if info is None:
+            if len(self.cache) >= self.LIMIT:
+                self.cache.clear()
+            keys = name_keys(name, is_person=is_person)
+            info = _NameInfo(sort_key=keys.sort_key, doc_parts=(normalize_query(name), *keys.full, *keys.initials),
+                             tokens=sorted(short_tokens(name=name, is_person=is_person)))
+            self.cache[(name, is_person)] = info
+        return info
+
+    def document(self, info: _NameInfo, *, code: str, phones: list[str], email: str,
+                 extra: tuple[str, ...] = ()) -> str:
+        """`core.text.search_document` for a name already looked up (a test checks they agree)."""
+        parts = [*info.doc_parts, normalize_query(code), *phones]
+        if email:
+            parts.append(normalize_query(email))
+        parts.extend(normalize_query(text)[:200] for text in extra if text)
+        return SEPARATOR.join(p for p in dict.fromkeys(parts) if p)
 
 
 def _concrete() -> list[models.Field[Any, Any]]:
@@ -487,33 +553,129 @@ class Outcome:
     unchanged: int = 0
 
 
+class _Resolver:
+    """What the resolve pass computes once per import rather than once per row: the field lists,
+    the defaults of a new customer, searchable custom keys, name lookups and the ledger columns."""
+
+    def __init__(self, job: ImportJob, now: dt.datetime) -> None:
+        self.job = job
+        self.actor = job.user
+        self.now = now
+        self.names = _Names()
+        self.name_info = _NameMemo()
+        self.searchable = {kind: _searchable_keys(kind) for kind in Kind.values}
+        self.with_extra = hasattr(customer_services, "searchable_extra")
+        concrete = _concrete()
+        self.attnames = [f.attname for f in concrete]
+        # Values the database returns or the cleaners give as objects: converted to JSON-ready text.
+        self.fields = {f.attname: f for f in concrete if not isinstance(f, models.JSONField)}
+        self.special = [f.attname for f in concrete
+                        if isinstance(f, models.DateField | models.DateTimeField | models.DecimalField)]
+        self.defaults = _defaults(self.actor, now)
+        self.mutable_defaults = [k for k, v in self.defaults.items() if isinstance(v, list | dict)]
+        self.adapted: dict[dt.datetime, Any] = {}
+        # PostgreSQL: new customers, their search rows and tokens go straight to their tables with COPY
+        # (elsewhere, and for updates, through the staging table and INSERT … SELECT / UPDATE … FROM).
+        self.direct = connection.vendor == "postgresql"
+        self.customer_table = Customer._meta.db_table
+        self.customer_columns = [str(f.column) for f in concrete]
+        self.json_attnames = {f.attname for f in concrete if isinstance(f, models.JSONField)}
+        self.batch = uuid.uuid4()
+        entry = ChangeEntry._meta
+        self.ledger_table = entry.db_table
+        fields = {f.name: f for f in entry.concrete_fields}
+        self.ledger_columns = [str(fields[n].column) for n in
+                               ("customer", "field", "old_value", "new_value", "actor", "channel", "batch", "at")]
+        self.ledger_batch = fields["batch"].get_db_prep_value(self.batch, connection)
+        self.ledger_at = fields["at"].get_db_prep_value(now, connection)
+
+    def to_python(self, data: dict[str, Any]) -> dict[str, Any]:
+        fields = self.fields
+        result: dict[str, Any] = {}
+        for key, value in data.items():
+            f = fields.get(key)
+            if f is not None and value is not None:
+                value = f.to_python(value)
+            result[key] = value
+        return result
+
+    def storable(self, values: dict[str, Any]) -> dict[str, Any]:
+        """`_storable(values)`, converting only the fields that can hold dates, times or decimals."""
+        out = dict(values)
+        for key in self.special:
+            value = out.get(key)
+            if value is None:
+                continue
+            if isinstance(value, dt.datetime):
+                adapted = self.adapted.get(value)
+                if adapted is None:
+                    adapted = connection.ops.adapt_datetimefield_value(value)
+                    adapted = adapted.isoformat() if isinstance(adapted, dt.datetime) else adapted
+                    if value is self.now:
+                        self.adapted[value] = adapted
+                out[key] = adapted
+            else:
+                out[key] = _json_ready(value)
+        return out
+
+    def new_values(self, data: dict[str, Any], cid: int) -> dict[str, Any]:
+        values = {**self.defaults, **data, "id": cid}
+        for key in self.mutable_defaults:
+            if key not in data:
+                value = values[key]
+                values[key] = list(value) if isinstance(value, list) else dict(value)
+        return values
+
+    def write_ledger(self, changes: list[tuple[int, Any, Any]]) -> int:
+        """The chunk's ledger rows (what `ledger.record_many` writes), as COPY on PostgreSQL."""
+        actor_id, channel, batch, at = self.actor.pk, Channel.IMPORT, self.ledger_batch, self.ledger_at
+        if connection.vendor != "postgresql":
+            rows = [(cid, field, old, new, actor_id, channel, batch, at)
+                    for cid, before, after in changes for field, old, new in ledger.changed_values(before, after)]
+            write_rows(self.ledger_table, self.ledger_columns, rows)
+            return len(rows)
+        # Actor, channel, batch and time are the same on every row: formatted once.
+        tail = "\t" + "\t".join(copy_text(v) for v in (actor_id, channel, batch, at)) + "\n"
+        lines = [f"{cid}\t{copy_text(field)}\t{copy_text(old)}\t{copy_text(new)}{tail}"
+                 for cid, before, after in changes for field, old, new in ledger.changed_values(before, after)]
+        copy_lines(self.ledger_table, self.ledger_columns, lines)
+        return len(lines)
+
+
 def apply(job: ImportJob, *, progress: Any = None) -> Outcome:
     """Write the valid rows: resolve each in Python (merge, keys, ledger), then apply in SQL."""
-    actor = job.user
     now = timezone.now()
     outcome = Outcome()
-    names = _Names()
-    searchable = {kind: _searchable_keys(kind) for kind in Kind.values}
+    resolver = _Resolver(job, now)
     with transaction.atomic():
+        analyze(ImportRow._meta.db_table, ["valid", "action", "customer_id"])
         _allocate_ids(job)
         ResolvedRow.objects.filter(job=job).delete()
         last = 0
         batches = 0
         while True:
             page: Any = (_rows(job).filter(valid=True, id__gt=last).order_by("id")
-                         .values("id", "line", "data", "action", "customer_id")[:CHUNK])
-            chunk: list[dict[str, Any]] = list(page)
+                         .values_list("id", "data", "action", "customer_id")[:CHUNK])
+            chunk: list[tuple[int, dict[str, Any], str, int]] = list(page)
             if not chunk:
                 break
-            last = chunk[-1]["id"]
-            changes = _resolve_chunk(job, chunk, actor, now, names, searchable, outcome)
-            ledger.record_many(changes, actor=actor, channel=Channel.IMPORT)
+            last = chunk[-1][0]
+            changes = _resolve_chunk(resolver, chunk, outcome)
+            resolver.write_ledger(changes)
+            del chunk, changes
             batches += 1
             if progress is not None:
                 progress(batches * CHUNK)
-        _write(job, now)
-        changed = ResolvedRow.objects.filter(job=job).values("row_id")
-        _rows(job).filter(valid=True).exclude(id__in=changed).update(action="unchanged")
+        analyze(ResolvedRow._meta.db_table, ["job_id", "customer_id", "action"])
+        _write(job, now, created_already=resolver.direct)
+        # NOT EXISTS (an anti-join), not NOT IN: PostgreSQL hashes a NOT IN subquery only while it fits
+        # in work_mem, and above that (a million rows) rescans it for every row.
+        changed = ResolvedRow.objects.filter(job=job, row_id=OuterRef("id"))
+        _rows(job).filter(valid=True).exclude(Exists(changed)).update(action="unchanged")
+        if outcome.created >= ANALYZE_AFTER:
+            # A bulk load leaves the planner believing the customer table is as small as before,
+            # until autovacuum gets to it: the next import's checks would choose nested loops.
+            analyze(Customer._meta.db_table, ["id", "code", "archived_at", "owner_id", "department_id"])
     return outcome
 
 
@@ -537,41 +699,47 @@ def _allocate_ids(job: ImportJob) -> None:
         )
 
 
-def _resolve_chunk(job: ImportJob, chunk: list[dict[str, Any]], actor: User, now: dt.datetime, names: _Names,
-                   searchable: dict[str, set[str]], outcome: Outcome) -> list[tuple[int, Any, Any]]:
-    ids = [r["customer_id"] for r in chunk if r["action"] == "update"]
-    attnames = [f.attname for f in _concrete()]
-    current = {row["id"]: row for row in Customer.objects.filter(pk__in=ids).values(*attnames)}
-    through = Customer.tags.through
+def _resolve_chunk(resolver: _Resolver, chunk: list[tuple[int, dict[str, Any], str, int]],
+                   outcome: Outcome) -> list[tuple[int, Any, Any]]:
+    job, actor, now, names = resolver.job, resolver.actor, resolver.now, resolver.names
+    ids = [cid for _id, _data, action, cid in chunk if action == "update"]
+    current: dict[int, dict[str, Any]] = {}
     current_tags: dict[int, list[str]] = {}
-    for cid, name in through.objects.filter(customer_id__in=ids).values_list("customer_id", "tag__name"):
-        current_tags.setdefault(cid, []).append(name)
+    if ids:
+        current = {row["id"]: row for row in Customer.objects.filter(pk__in=ids).values(*resolver.attnames)}
+        through = Customer.tags.through
+        for cid, name in through.objects.filter(customer_id__in=ids).values_list("customer_id", "tag__name"):
+            current_tags.setdefault(cid, []).append(name)
     generated: dict[int, str] = {}
-    for row in chunk:
-        if row["action"] == "create" and not row["data"].get("code"):
-            generated[row["id"]] = f"C{row['customer_id']:08d}"
-    taken = set(Customer.objects.filter(code__in=generated.values()).values_list("code", flat=True))
-    taken |= set(_rows(job).filter(code__in=generated.values()).values_list("code", flat=True))
+    for row_id, data, action, cid in chunk:
+        if action == "create" and not data.get("code"):
+            generated[row_id] = f"C{cid:08d}"
+    taken: set[str] = set()
+    if generated:
+        taken = set(Customer.objects.filter(code__in=generated.values()).values_list("code", flat=True))
+        taken |= set(_rows(job).filter(code__in=generated.values()).values_list("code", flat=True))
     changes: list[tuple[int, Any, Any]] = []
     resolved: list[tuple[object, ...]] = []
-    for row in chunk:
-        data = _to_python(row["data"])
+    customer_lines: list[str] = []
+    search_lines: list[str] = []
+    token_lines: list[str] = []
+    for row_id, raw_data, action, cid in chunk:
+        data = resolver.to_python(raw_data)
         tag_names = data.pop("tags", None)
         custom = data.pop("custom", None)
-        cid = row["customer_id"]
-        if row["action"] == "update":
+        if action == "update":
             before_values = current[cid]
             before_tags = sorted(current_tags.get(cid, []))
             values = {**before_values, **data}
             before = ledger.snapshot(_CustomerView(before_values, before_tags, names))  # type: ignore[arg-type]
         else:
             before_values, before_tags, before = {}, [], None
-            values = {**_defaults(actor, now), **data, "id": cid}
+            values = resolver.new_values(data, cid)
             if "owner_id" in data and "department_id" not in data:
                 owner = names.get("owner", data["owner_id"])
                 values["department_id"] = owner.department_id if owner else None
-            if row["id"] in generated:
-                code = generated[row["id"]]
+            if row_id in generated:
+                code = generated[row_id]
                 suffix = 1
                 while code in taken:
                     suffix += 1
@@ -586,7 +754,9 @@ def _resolve_chunk(job: ImportJob, chunk: list[dict[str, Any]], actor: User, now
                     merged[key] = value
             values["custom"] = merged
         tags = sorted(tag_names) if tag_names is not None else before_tags
-        _derive(values)
+        is_person = values["kind"] == Kind.PERSON
+        info = resolver.name_info.get(values["name"], is_person)
+        _derive(values, info.sort_key)
         after = ledger.snapshot(_CustomerView(values, tags, names))  # type: ignore[arg-type]
         if before is not None and after == before:
             outcome.unchanged += 1
@@ -602,26 +772,36 @@ def _resolve_chunk(job: ImportJob, chunk: list[dict[str, Any]], actor: User, now
             outcome.updated += 1
         else:
             outcome.created += 1
-        is_person = values["kind"] == Kind.PERSON
-        doc = search_document(name=values["name"], is_person=is_person, code=values["code"],
-                              phones=list(values["phones"]), email=values["email"],
-                              **({"extra": _search_extra(values, searchable[values["kind"]])}
-                                 if hasattr(customer_services, "searchable_extra") else {}))
-        final = {
-            "values": _storable(values),
-            "doc": doc,
-            "tokens": sorted(short_tokens(name=values["name"], is_person=is_person)),
-            "tags": tag_names if tag_names is None else list(dict.fromkeys(tag_names)),
-        }
-        resolved.append((job.pk, row["id"], cid, row["action"], final))
+        extra = _search_extra(values, resolver.searchable[values["kind"]]) if resolver.with_extra else ()
+        doc = resolver.name_info.document(info, code=values["code"], phones=list(values["phones"]),
+                                          email=values["email"], extra=extra)
+        stored = resolver.storable(values)
+        final_tags = tag_names if tag_names is None else list(dict.fromkeys(tag_names))
+        if resolver.direct and action == "create":
+            json_attnames = resolver.json_attnames
+            customer_lines.append("\t".join(
+                copy_text(json.dumps(stored[a], ensure_ascii=False, separators=(",", ":")) if a in json_attnames
+                          else stored[a]) for a in resolver.attnames) + "\n")
+            sort_key = copy_text(stored["name_sort"])
+            search_lines.append(f"{cid}\t{copy_text(doc)}\t{sort_key}\tt\n")
+            token_lines.extend(f"{copy_text(token)}\t{sort_key}\t{cid}\n" for token in info.tokens)
+            final: dict[str, Any] = {"tags": final_tags}
+        else:
+            final = {"values": stored, "doc": doc, "tokens": info.tokens, "tags": final_tags}
+        resolved.append((job.pk, row_id, cid, action, final))
         changes.append((cid, before, after))
+    if customer_lines:
+        copy_lines(resolver.customer_table, resolver.customer_columns, customer_lines)
+        copy_lines(CustomerSearch._meta.db_table, ["customer_id", "doc", "name_sort", "active"], search_lines)
+        copy_lines(SearchToken._meta.db_table, ["token", "name_sort", "customer_id"], token_lines)
     write_rows(ResolvedRow._meta.db_table, ["job_id", "row_id", "customer_id", "action", "final"], resolved)
     return changes
 
 
-def _derive(values: dict[str, Any]) -> None:
+def _derive(values: dict[str, Any], sort_key: str | None = None) -> None:
     """Sort key and lunar birthday fields, as the services compute them."""
-    values["name_sort"] = customer_services._sort_key(values["name"], values["kind"])
+    values["name_sort"] = sort_key if sort_key is not None else customer_services._sort_key(values["name"],
+                                                                                             values["kind"])
     birthday = values.get("birthday")
     if values.get("birthday_calendar") == BirthdayCalendar.LUNAR and birthday is not None:
         month, day, leap = lunar_birthday(birthday)
@@ -630,20 +810,25 @@ def _derive(values: dict[str, Any]) -> None:
         values.update(lunar_birth_month=None, lunar_birth_day=None, lunar_birth_leap=False)
 
 
-def _write(job: ImportJob, now: dt.datetime) -> None:
-    """INSERT … SELECT and UPDATE … FROM from the staging table into the customer tables."""
+def _write(job: ImportJob, now: dt.datetime, *, created_already: bool = False) -> None:
+    """INSERT … SELECT and UPDATE … FROM from the staging table into the customer tables.
+
+    `created_already`: the resolve pass has COPYed new customers, their search rows and tokens.
+    """
     staging = ResolvedRow._meta.db_table
     customer = Customer._meta.db_table
     fields = [f for f in _concrete()]
     pg = connection.vendor == "postgresql"
+    only = " AND r.action = 'update'" if created_already else ""
     with connection.cursor() as cursor:
         columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
         selects = ", ".join(json_value("r.final", ("values", f.attname), f) for f in fields)
-        cursor.execute(
-            f"INSERT INTO {customer} ({columns}) SELECT {selects} FROM {staging} r "
-            "WHERE r.job_id = %s AND r.action = 'create' ORDER BY r.id",
-            [job.pk],
-        )
+        if not created_already:
+            cursor.execute(
+                f"INSERT INTO {customer} ({columns}) SELECT {selects} FROM {staging} r "
+                "WHERE r.job_id = %s AND r.action = 'create' ORDER BY r.id",
+                [job.pk],
+            )
         settable = [f for f in fields if f.attname not in ("id", "created_at", "created_by_id", "archived_at")]
         assignments = ", ".join(
             f"{connection.ops.quote_name(str(f.column))} = {json_value('r.final', ('values', f.attname), f)}"
@@ -654,13 +839,13 @@ def _write(job: ImportJob, now: dt.datetime) -> None:
             "AND r.job_id = %s AND r.action = 'update'",
             [job.pk],
         )
-        changed = f"SELECT r.customer_id FROM {staging} r WHERE r.job_id = %s"
+        changed = f"SELECT r.customer_id FROM {staging} r WHERE r.job_id = %s{only}"
         search, token = CustomerSearch._meta.db_table, SearchToken._meta.db_table
         cursor.execute(f"DELETE FROM {search} WHERE customer_id IN ({changed})", [job.pk])
         cursor.execute(
             f"INSERT INTO {search} (customer_id, doc, name_sort, active) SELECT r.customer_id, "
             f"{json_value('r.final', ('doc',))}, {json_value('r.final', ('values', 'name_sort'))}, %s "
-            f"FROM {staging} r WHERE r.job_id = %s",
+            f"FROM {staging} r WHERE r.job_id = %s{only}",
             [True, job.pk],
         )
         cursor.execute(f"DELETE FROM {token} WHERE customer_id IN ({changed})", [job.pk])
@@ -668,7 +853,7 @@ def _write(job: ImportJob, now: dt.datetime) -> None:
         cursor.execute(
             f"INSERT INTO {token} (token, name_sort, customer_id) SELECT t.value, "
             f"{json_value('r.final', ('values', 'name_sort'))}, r.customer_id FROM {staging} r {elements} "
-            "WHERE r.job_id = %s",
+            f"WHERE r.job_id = %s{only}",
             [job.pk],
         )
         _write_tags(cursor, job, staging)

@@ -3,20 +3,16 @@ them, protected against formula injection, and logged once per export (ExportLog
 
 from __future__ import annotations
 
-import csv
-import io
-import tempfile
-from collections.abc import Iterable, Iterator
-from typing import IO
+from collections.abc import Iterator
 
 from django.db.models import Prefetch, QuerySet
 
 from guanxi.accounts.models import User
+from guanxi.core.spreadsheet import csv_lines, xlsx_workbook  # noqa: F401  (the views use them from here)
 from guanxi.customers.models import Customer, Tag
 from guanxi.customers.selectors import CustomerFilters, customer_queryset
 from guanxi.imports import customers as customer_target
 from guanxi.imports.models import ExportLog
-from guanxi.imports.readers import escape_formula
 
 EXPORT_CHUNK = 2000
 FORMATS = ("csv", "xlsx")
@@ -39,49 +35,3 @@ def export_rows(*, user: User, filters: CustomerFilters, file_format: str, query
                              row_count=count, masked=not may_reveal, channel=channel)
     rows = customer_target.export_values(columns, qs.iterator(chunk_size=EXPORT_CHUNK), may_reveal=may_reveal)
     return [c.label for c in columns], rows, count
-
-
-def csv_lines(header: list[str], rows: Iterable[list[str]]) -> Iterator[str]:
-    """UTF-8 with BOM (Excel on Chinese Windows reads it right); every cell formula-escaped."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def line(cells: list[str]) -> str:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow([escape_formula(c) for c in cells])
-        return buffer.getvalue()
-
-    yield "\ufeff" + line(header)
-    for row in rows:
-        yield line(row)
-
-
-def xlsx_workbook(title: str, header: list[str], rows: Iterable[list[str]]) -> IO[bytes]:
-    """A write-only workbook whose every cell is a string cell: '=1+1' stays text, never a formula."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-
-    def cells(values: list[str]) -> list[WriteOnlyCell]:
-        out = []
-        for value in values:
-            cell = WriteOnlyCell(sheet, value=_xlsx_safe(value))
-            cell.data_type = "s"
-            out.append(cell)
-        return out
-
-    sheet.append(cells(header))
-    for row in rows:
-        sheet.append(cells(row))
-    handle = tempfile.TemporaryFile()
-    workbook.save(handle)
-    handle.seek(0)
-    return handle
-
-
-def _xlsx_safe(value: str) -> str:
-    # XML cannot hold control characters other than tab, newline and carriage return.
-    return "".join(ch for ch in value if ch >= " " or ch in "\t\n\r")

@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
+from guanxi.core.spreadsheet import escape_formula, unescape_formula  # noqa: F401  (re-exported)
 from guanxi.imports.choices import FileFormat
 
 SAMPLE_BYTES = 256 * 1024
@@ -23,8 +24,6 @@ HEADER_SCAN_ROWS = 15
 ENCODINGS = ["utf-8-sig", "utf-8", "gb18030", "big5", "utf-16", "latin-1"]
 # Characters a spreadsheet treats as the start of a formula, half- and full-width, plus the quote
 # itself so that a value starting with a quote also survives a round trip.
-FORMULA_STARTS = frozenset("=+-@\t\r＝＋－＠")
-ESCAPED_STARTS = FORMULA_STARTS | {"'"}
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
@@ -104,20 +103,6 @@ def cell_text(value: object) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
-
-
-def unescape_formula(text: str) -> str:
-    """Undo the export's formula escaping: a leading ' before = + - @ tab CR (or ') is removed."""
-    if len(text) > 1 and text[0] == "'" and text[1] in ESCAPED_STARTS:
-        return text[1:]
-    return text
-
-
-def escape_formula(text: str) -> str:
-    """Prefix ' to text a spreadsheet would run as a formula (and to text already starting with ')."""
-    if text and text[0] in ESCAPED_STARTS:
-        return "'" + text
-    return text
 
 
 class _Dialect(csv.excel):

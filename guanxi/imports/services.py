@@ -33,7 +33,7 @@ from guanxi.imports.readers import (
     iter_rows,
     sheet_names,
 )
-from guanxi.imports.staging import write_rows
+from guanxi.imports.staging import analyze, write_rows
 
 logger = logging.getLogger("guanxi.imports")
 
@@ -384,6 +384,10 @@ def _finish(job: ImportJob, state: str, **values: Any) -> None:
 
 def _run(job: ImportJob) -> None:
     target = target_of(job)
+    if job.phase == "checked" and job.total_rows and not ImportRow.objects.filter(job=job).exists():
+        # The staging table is unlogged on PostgreSQL: after a database crash it is empty. Read the
+        # stored file again rather than apply nothing.
+        job.phase = ""
     if job.phase != "checked":
         _stage(job, target)
         _progress(job, phase="checking", progress=55)
@@ -433,6 +437,8 @@ def _stage(job: ImportJob, target: Any) -> None:
             if len(rows) >= STAGE_BATCH:
                 flush()
         flush()
+    analyze(ImportRow._meta.db_table, ["job_id", "line", "code", "phone", "valid", "action", "customer_id"])
+    analyze(RowError._meta.db_table)
     job.total_rows = total
     _progress(job, total_rows=total, processed_rows=total)
 

@@ -101,3 +101,29 @@ def test_upload_of_an_empty_file_is_a_field_error(org) -> None:
     with pytest.raises(ValidationError) as error:
         upload(org.owner, b"", "x.csv")
     assert "file" in error.value.message_dict
+
+
+def test_phone_of_several_customers_is_an_error_and_a_unique_phone_matches(org, make_customer) -> None:
+    make_customer("王五", phones=["13700000011"])
+    make_customer("王六", phones=["13700000011"])
+    single = make_customer("赵七", phones=["13700000012"])
+    content = csv_bytes([["电话", "地址"], ["137 0000 0011", "北京"], ["13700000012", "上海"]])
+    job = run(org.owner, content, mode="update")
+    # Line 2 matches nobody then, so "update" also reports it as unknown.
+    assert set(RowError.objects.filter(job=job).values_list("line", "field")) == {(2, "phones"), (2, "code")}
+    assert ImportRow.objects.get(job=job, line=3).customer_id == single.pk
+
+
+def test_name_memo_builds_the_same_keys_as_core_text() -> None:
+    from guanxi.core.text import name_keys, search_document, short_tokens
+    from guanxi.imports.customers import _NameMemo
+
+    memo = _NameMemo()
+    for name, is_person in [("张三", True), ("欧阳修", True), ("单雄信", True), ("Li Lei", True),
+                            ("北京市朝阳区华联超市", False), ("张三", False)]:
+        info = memo.get(name, is_person)
+        assert info.sort_key == name_keys(name, is_person=is_person).sort_key
+        assert info.tokens == sorted(short_tokens(name=name, is_person=is_person))
+        assert memo.document(info, code="K-1", phones=["13812341234"], email="A@B.cn", extra=("店名", "")) == \
+            search_document(name=name, is_person=is_person, code="K-1", phones=["13812341234"], email="A@B.cn",
+                            extra=("店名", ""))
