@@ -26,6 +26,7 @@ import sys
 import time
 import urllib.parse
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -44,6 +45,14 @@ def _django(args: argparse.Namespace) -> None:
     import django
 
     django.setup()
+
+
+def _public_url(url: str) -> str:
+    parsed = urllib.parse.urlparse(url)
+    host = parsed.hostname or ""
+    user = f"{parsed.username}@" if parsed.username else ""
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"{parsed.scheme}://{user}{host}{port}{parsed.path}"
 
 
 def load_contacts(args: argparse.Namespace) -> dict[str, float]:
@@ -141,6 +150,41 @@ def prepare(args: argparse.Namespace) -> dict[str, object]:
             "contacts": contacts, "size": size, "postgres": version}
 
 
+def plans(args: argparse.Namespace) -> list[tuple[str, str, list[str]]]:
+    """EXPLAIN (ANALYZE, BUFFERS) of every query the two selectors run for the rep (after the load, warm)."""
+    _django(args)
+    from django.db import connection
+
+    from guanxi.accounts.models import User
+    from guanxi.interactions import selectors
+
+    rep = User.objects.get(username=args.user)
+    found: list[tuple[str, str, list[str]]] = []
+    cases = [
+        ("month grid", lambda: selectors.contact_grid(user=rep, rep=rep, start=dt.date.today().replace(day=1),
+                                                     span="month")),
+        ("due list (page of 100)", lambda: selectors.due_page(user=rep, rep=rep, limit=100)),
+    ]
+    for label, run in cases:
+        captured: list[tuple[str, Any]] = []
+
+        def capture(execute, sql, params, many, context, captured=captured):  # type: ignore[no-untyped-def]
+            captured.append((sql, params))
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(capture):
+            run()
+        with connection.cursor() as cursor:
+            for sql, params in captured:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+                # The page's ids make lines thousands of characters long: keep their count only.
+                lines = [re.sub(r"'\{([\d,]+)\}'", lambda m: f"'{{…{m.group(1).count(',') + 1} ids…}}'", row[0])
+                         for row in cursor.fetchall()]
+                table = re.search(r'FROM "(\w+)"', sql)
+                found.append((label, table.group(1) if table else "?", lines))
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", required=True, help="postgres://… of a guanxi_bench* database")
@@ -167,6 +211,7 @@ def main() -> None:
     timings = load_contacts(args) if args.load else None
     info = prepare(args)
     month = dt.date.today().replace(day=1).isoformat()
+    load_before = os.getloadavg()
     server = search.start_server(args)
     results: list[search.Result] = []
     try:
@@ -182,7 +227,9 @@ def main() -> None:
         ]
         for case in cases:
             headers = {"Authorization": f"Bearer {token}"} if case.auth == "token" else {"Cookie": cookie or ""}
-            search.run_load(args.port, case.path, headers, 2, 8)  # warm every worker
+            # Warm every worker (at concurrency 2 some of the 4 could still be cold when concurrency 8
+            # starts: their first request, with Django's lazy set-up, landed in the first scenario's p99).
+            search.run_load(args.port, case.path, headers, 8, 32)
             for c in concurrency:
                 n = args.requests * (2 if c > 1 else 1)
                 latencies, wall, errors = search.run_load(args.port, case.path, headers, c, n)
@@ -192,12 +239,18 @@ def main() -> None:
                       f"p95={result.pct(95):7.1f} p99={result.pct(99):7.1f} ms  errors={errors}", flush=True)
     finally:
         search.stop_server(server)
+    load_after = os.getloadavg()
+    explained = plans(args)
     lines = [
         "## Follow-up: contact calendar and due list (PostgreSQL)", "",
         f"{info['postgres']} · {info['customers']:,} customers · about {info['contacts']:,} contacts "
         f"({info['size']} with indexes) · {args.user} owns {info['rep_customers']:,} customers · gunicorn "
         f"{args.workers} sync workers · Python {platform.python_version()} · {os.cpu_count()} CPUs. "
-        f"Target: p95 ≤ {TARGET_MS} ms at concurrency 8.", "",
+        f"Target: p95 ≤ {TARGET_MS} ms at concurrency 8. Load average (1 min) before / after: "
+        f"{load_before[0]:.1f} / {load_after[0]:.1f}{' — other sessions were using these CPUs' if max(load_before[0], load_after[0]) > 1 else ''}.",
+        "",
+        f"Reproduce: `.venv/bin/python bench/followup.py --database-url {_public_url(args.url)}` "
+        f"(add `--setup --load` to rebuild the data, about 10 minutes).", "",
     ]
     if demo_s is not None:
         lines += [f"`guanxi demo --customers {args.customers}` took {demo_s:.0f} s.", ""]
@@ -211,6 +264,10 @@ def main() -> None:
         ok = "yes" if r.pct(95) <= TARGET_MS else "**no**"
         lines.append(f"| {r.scenario.label} | {r.concurrency} | {len(r.latencies_ms)} | {r.pct(50):.1f} | "
                      f"{r.pct(95):.1f} | {r.pct(99):.1f} | {r.errors} | {ok if r.concurrency == 8 else ''} |")
+    for label, table, plan in explained:
+        execution = next((line for line in plan if line.startswith("Execution Time")), "")
+        lines += ["", f"<details><summary>{label}: {table} — {execution.lower()}</summary>", "", "```",
+                  *plan, "```", "</details>"]
     search.write_section(Path(args.out), "followup", "\n".join(lines))
     print(f"\nwritten to {args.out} (section followup)")
 

@@ -16,7 +16,7 @@ import guanxi
 from config.api import api
 
 # Routes that serve no customer data: reachable by anyone by design.
-PUBLIC_PAGES = {"login", "logout", "set_language", "health"}
+PUBLIC_PAGES = {"login", "logout", "set_language", "health", "orders:status"}
 PUBLIC_API = {"POST /auth/token"}
 SKIPPED_NAMESPACES = {"admin", "api"}  # admin has Django's own permission checks; api is listed below
 

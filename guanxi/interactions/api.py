@@ -219,7 +219,7 @@ class DueQuery(Schema):
 @router.get("/due-visits", response=list[DueOut], summary="Customers due or overdue a visit, A first, longest overdue first")
 def due_visits(request: HttpRequest, query: Query[DueQuery]) -> list[dict[str, Any]]:
     rep = selectors.rep_for(user=request.auth, rep_id=query.rep_id)  # type: ignore[attr-defined]
-    rows = selectors.due_rows(user=request.auth, rep=rep, horizon_days=query.horizon_days)[:query.limit]  # type: ignore[attr-defined]
+    rows = selectors.due_rows(user=request.auth, rep=rep, horizon_days=query.horizon_days, limit=query.limit)  # type: ignore[attr-defined]
     return [{"customer_id": r.customer_id, "name": r.name, "importance": r.importance, "cycle_days": r.cycle,
              "last_contact_at": r.last_at, "due_on": r.due_on, "days_overdue": r.days_overdue,
              "planned_on": r.planned_on} for r in rows]

@@ -49,6 +49,9 @@ class Task(models.Model):
         indexes = [
             models.Index(fields=["owner", "due_on", "position", "id"], name="task_owner_due"),
             models.Index(fields=["customer", "-created_at", "-id"], name="task_customer_created"),
+            # Open visits of given customers: the due list's "planned" column, the round's duplicate check.
+            models.Index(fields=["customer", "due_on"], condition=models.Q(done_at__isnull=True, kind="visit"),
+                         name="task_open_visit"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["owner", "source_key"], condition=~models.Q(source_key=""),
@@ -66,10 +69,13 @@ class Task(models.Model):
 class Interaction(models.Model):
     """One logged contact with a customer (联络记录): a call, email, meeting, visit, SMS or chat."""
 
+    # No single-column indexes on these two: (customer, at) and (user, at) below lead with them, and
+    # with the smaller single-column index present PostgreSQL picked it for the grid's window and
+    # filtered the customer's whole history instead of reading only the window.
     customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.CASCADE,
-                                 related_name="interactions")
+                                 related_name="interactions", db_index=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("who"), on_delete=models.PROTECT,
-                             related_name="interactions")
+                             related_name="interactions", db_index=False)
     channel = models.CharField(_("channel"), max_length=1, choices=ContactChannel.choices)
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices, default=Direction.OUTBOUND)
     at = models.DateTimeField(_("time"))
@@ -113,6 +119,12 @@ class ContactSummary(models.Model):
     class Meta:
         verbose_name = _("contact summary")
         verbose_name_plural = _("contact summaries")
+        indexes = [
+            # The due list probes one summary per customer of the rep (~2,000) and the grid one per row:
+            # with the last contact in the index those probes are index-only scans (key columns rather
+            # than INCLUDE, which SQLite lacks).
+            models.Index(fields=["customer", "last_at", "last_channel"], name="summary_customer_last"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.last_channel} {self.last_at:%Y-%m-%d}"

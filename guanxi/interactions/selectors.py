@@ -4,11 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    F,
+    Func,
+    IntegerField,
+    Min,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, NullIf, TruncDate
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -200,32 +213,78 @@ class DueRow:
 _IMPORTANCE_RANK = {"A": 0, "B": 1, "C": 2}
 
 
-def due_rows(*, user: User, rep: User, today: dt.date | None = None, horizon_days: int = 0) -> list[DueRow]:
-    """The rep's customers whose visit cycle has passed (or passes within `horizon_days`), A before B
-    before C, the longest overdue first.
+class _PlusDays(Func):
+    """A date plus a whole number of days: `date + integer` in PostgreSQL, `date(d, '+n days')` in SQLite."""
 
-    Reads one row per customer of the rep and their last-contact summary (about 2,000 rows for a
-    rep), never the contacts themselves.
+    arity = 2
+    template = "(%(expressions)s)"
+    arg_joiner = " + "
+    output_field = DateField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="date(%(expressions)s || ' days')",
+                           arg_joiner=", '+' || ", **extra)
+
+
+def _due_queryset(*, user: User, rep: User, due_by: dt.date) -> QuerySet[Customer]:
+    """The rep's active customers due by `due_by`, most urgent first (A before B before C, then the
+    earliest due date), with the cycle and the due date computed in the database: the customer's
+    own cycle, else the default of its importance, from the local date of the last contact, else of
+    the customer's creation."""
+    cycles = cycle_days()
+    own = NullIf(F("visit_cycle_days"), Value(0))
+    default = Case(*[When(importance=k, then=Value(v)) for k, v in sorted(cycles.items())],
+                   default=Value(30), output_field=IntegerField())
+    cycle = Coalesce(own, default, output_field=IntegerField())
+    since = TruncDate(Coalesce("contact_summary__last_at", "created_at"), tzinfo=timezone.get_current_timezone())
+    rank = Case(*[When(importance=k, then=Value(v)) for k, v in _IMPORTANCE_RANK.items()],
+                default=Value(9), output_field=IntegerField())
+    return (Customer.objects.visible_to(user).active().filter(owner=rep)
+            .annotate(cycle=cycle, due_on=_PlusDays(since, cycle), rank=rank)
+            .filter(due_on__lte=due_by)
+            .order_by("rank", "due_on", "pk"))
+
+
+@dataclass(frozen=True)
+class DuePage:
+    rows: list[DueRow]
+    total: int
+
+
+def due_page(*, user: User, rep: User, today: dt.date | None = None, horizon_days: int = 0, offset: int = 0,
+             limit: int | None = None) -> DuePage:
+    """One page of the rep's customers whose visit cycle has passed (or passes within `horizon_days`),
+    A before B before C, the longest overdue first, and how many there are in all.
+
+    Filtered, ordered and paged in the database (one query over the rep's ~2,000 customers joined to
+    their last-contact summary, never the contacts), plus the visit cycles and the page's planned
+    visits: three queries whatever the page.
     """
     today = today or timezone.localdate()
-    cycles = cycle_days()
-    qs = (Customer.objects.visible_to(user).active().filter(owner=rep)
-          .values_list("pk", "name", "code", "importance", "visit_cycle_days", "created_at",
-                       "contact_summary__last_at", "contact_summary__last_channel"))
-    planned = dict(Task.objects.open().filter(owner=rep, kind=TaskKind.VISIT, customer__isnull=False)
-                   .order_by("-due_on").values_list("customer_id", "due_on"))
-    limit = today + dt.timedelta(days=horizon_days)
-    tz = timezone.get_current_timezone()
-    rows = []
-    for pk, name, code, importance, own_cycle, created_at, last_at, last_channel in qs:
-        cycle = own_cycle or cycles.get(importance, 30)
-        due_on = (last_at or created_at).astimezone(tz).date() + dt.timedelta(days=cycle)
-        if due_on > limit:
-            continue
-        rows.append(DueRow(pk, name, code, importance, cycle, last_at, last_channel or "", due_on,
-                           (today - due_on).days, planned.get(pk)))
-    rows.sort(key=lambda r: (_IMPORTANCE_RANK.get(r.importance, 9), -r.days_overdue, r.customer_id))
-    return rows
+    due_by = today + dt.timedelta(days=horizon_days)
+    qs = (_due_queryset(user=user, rep=rep, due_by=due_by)
+          .annotate(total=Window(Count("pk")))  # the count of all due rows, before the page is cut
+          .values_list("pk", "name", "code", "importance", "cycle", "contact_summary__last_at",
+                       "contact_summary__last_channel", "due_on", "total"))
+    found = list(qs[offset:offset + limit] if limit is not None else qs[offset:])
+    if found:
+        total = found[0][-1]
+    else:  # nothing due, or a page past the end (then counted on its own)
+        total = _due_queryset(user=user, rep=rep, due_by=due_by).count() if offset else 0
+    visits = Task.objects.open().filter(owner=rep, kind=TaskKind.VISIT, customer__isnull=False)
+    if len(found) <= 500:  # a page: through the partial index of open visits; the whole list: all of them
+        visits = visits.filter(customer_id__in=[r[0] for r in found])
+    planned = dict(visits.values_list("customer_id").annotate(first=Min("due_on")).order_by())
+    rows = [DueRow(pk, name, code, importance, cycle, last_at, last_channel or "", due_on, (today - due_on).days,
+                   planned.get(pk))
+            for pk, name, code, importance, cycle, last_at, last_channel, due_on, _total in found]
+    return DuePage(rows, total)
+
+
+def due_rows(*, user: User, rep: User, today: dt.date | None = None, horizon_days: int = 0,
+             limit: int | None = None) -> list[DueRow]:
+    """The rep's due customers, most urgent first (the first `limit`, or all of them)."""
+    return due_page(user=user, rep=rep, today=today, horizon_days=horizon_days, limit=limit).rows
 
 
 @dataclass(frozen=True)
@@ -293,23 +352,23 @@ def contact_grid(*, user: User, rep: User, start: dt.date, span: str = "week", c
     page = keyset_page(qs, field="name_sort", descending=False, cursor=cursor, limit=limit)
     customers = page.items
     ids = [c.pk for c in customers]
-    summaries = {s.customer_id: s for s in ContactSummary.objects.filter(customer_id__in=ids)}
+    summaries = dict(ContactSummary.objects.filter(customer_id__in=ids).values_list("customer_id", "last_at"))
     tz = timezone.get_current_timezone()
     window_start = timezone.make_aware(dt.datetime.combine(days[0], dt.time.min), tz)
     window_end = timezone.make_aware(dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time.min), tz)
-    cells: dict[tuple[int, dt.date], list[tuple[str, str]]] = defaultdict(list)
+    column = {d: n for n, d in enumerate(days)}
+    cells: dict[int, list[list[tuple[str, str]]]] = {pk: [[] for _ in days] for pk in ids}
     contacts = (Interaction.objects.filter(customer_id__in=ids, at__gte=window_start, at__lt=window_end)
                 .order_by("at").values_list("customer_id", "at", "channel", "notes"))
     for customer_id, at, channel, notes in contacts:
-        cells[(customer_id, timezone.localtime(at, tz).date())].append((channel, notes))
+        cells[customer_id][column[at.astimezone(tz).date()]].append((channel, notes))
     cycles = cycle_days()
     rows = []
     for c in customers:
-        summary = summaries.get(c.pk)
-        last_at = summary.last_at if summary else None
-        due_on = timezone.localdate(last_at or c.created_at) + dt.timedelta(
+        last_at = summaries.get(c.pk)
+        due_on = (last_at or c.created_at).astimezone(tz).date() + dt.timedelta(
             days=c.visit_cycle_days or cycles.get(c.importance, 30))
-        rows.append(GridRow(c, [cells.get((c.pk, d), []) for d in days], last_at, due_on, due_on < today))
+        rows.append(GridRow(c, cells[c.pk], last_at, due_on, due_on < today))
     return Grid(rep, days, rows, page.next_cursor, page.prev_cursor, days[0], span)
 
 

@@ -22,7 +22,7 @@ from guanxi.core.htmx import render_page_or_partial
 from guanxi.core.pagination import decode_cursor
 from guanxi.customers import selectors as customer_selectors
 from guanxi.customers.forms import add_service_errors
-from guanxi.interactions import exports, selectors, services, tabs
+from guanxi.interactions import exports, fragments, selectors, services, tabs
 from guanxi.interactions.choices import ContactChannel
 from guanxi.interactions.forms import (
     AppointmentActionForm,
@@ -60,9 +60,9 @@ def _period(request: HttpRequest) -> dict[str, Any]:
 @require_GET
 def today(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    due = selectors.due_rows(user=user, rep=user)
+    due = selectors.due_page(user=user, rep=user, limit=10)
     return render(request, "interactions/today.html", {
-        **NAV, "tasks": selectors.tasks_today(user=user), "due": due[:10], "due_count": len(due),
+        **NAV, "tasks": selectors.tasks_today(user=user), "due": due.rows, "due_count": due.total,
         "digest": selectors.digest_for(user=user), "today": timezone.localdate(),
     })
 
@@ -146,7 +146,8 @@ def calendar(request: HttpRequest) -> HttpResponse:
     grid = selectors.contact_grid(user=user, rep=rep, start=start, span=period["span"], cursor=period["cursor"])
     step = dt.timedelta(days=7) if grid.span == "week" else dt.timedelta(days=1)
     context = {
-        **NAV, "grid": grid, "reps": selectors.rep_choices(user=user), "today": timezone.localdate(),
+        **NAV, "grid": grid, "grid_body": fragments.grid_body(grid), "reps": selectors.rep_choices(user=user),
+        "today": timezone.localdate(),
         "prev_start": (grid.days[0] - step).replace(day=1) if grid.span == "month" else grid.days[0] - step,
         "next_start": grid.days[-1] + dt.timedelta(days=1),
     }
@@ -159,13 +160,14 @@ def due(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     period = _period(request)
     rep = selectors.rep_for(user=user, rep_id=period["rep"])
-    rows = selectors.due_rows(user=user, rep=rep)
     offset = request.GET.get("offset", "0")
-    start = min(int(offset), len(rows)) if offset.isdigit() and len(offset) < 7 else 0
+    start = int(offset) if offset.isascii() and offset.isdigit() and len(offset) < 7 else 0
+    page = selectors.due_page(user=user, rep=rep, offset=start, limit=DUE_PAGE)
+    start = min(start, page.total)
     return render(request, "interactions/due.html", {
-        **NAV, "rows": rows[start:start + DUE_PAGE], "total": len(rows), "rep": rep,
+        **NAV, "rows": page.rows, "due_body": fragments.due_body(page.rows), "total": page.total, "rep": rep,
         "reps": selectors.rep_choices(user=user), "importance": selectors.importance_labels(),
-        "next_offset": start + DUE_PAGE if start + DUE_PAGE < len(rows) else None,
+        "next_offset": start + DUE_PAGE if start + DUE_PAGE < page.total else None,
         "prev_offset": max(start - DUE_PAGE, 0) if start else None,
     })
 

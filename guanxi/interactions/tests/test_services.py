@@ -277,3 +277,58 @@ def test_a_merge_moves_contacts_and_recomputes_the_survivors_summary(org, make_c
     summary = ContactSummary.objects.get()
     assert (summary.customer_id, summary.last_channel, summary.last_visit_at, summary.contacts) == (
         survivor.pk, "V", at(3), 2)
+
+
+@time_machine.travel(dt.datetime(2026, 3, 18, 12, 0, tzinfo=TZ), tick=False)
+def test_due_list_is_computed_paged_and_counted_in_the_database(org, make_customer) -> None:
+    never = make_customer("从未联系", importance="C")
+    Customer = type(never)
+    Customer.objects.filter(pk=never.pk).update(created_at=at(1) - dt.timedelta(days=120))
+    late_night = make_customer("深夜", importance="A")
+    # 00:30 on 4 March in China is still 3 March in UTC: the due date counts from the local day.
+    services.interaction_log(actor=org.owner, customer=late_night,
+                             data={"channel": "T", "at": dt.datetime(2026, 3, 4, 0, 30, tzinfo=TZ)})
+    zero_cycle = make_customer("零周期", importance="B")
+    Customer.objects.filter(pk=zero_cycle.pk).update(visit_cycle_days=0)  # as an import may leave it: the default
+    services.interaction_log(actor=org.owner, customer=zero_cycle, data={"channel": "T", "at": at(2) - dt.timedelta(days=30)})
+    archived = make_customer("已归档", importance="A")
+    Customer.objects.filter(pk=archived.pk).update(archived_at=at(1))
+    services.task_create(actor=org.owner, data={"title": "拜访", "kind": "visit", "due_on": dt.date(2026, 3, 25),
+                                                "customer_id": late_night.pk})
+    services.task_create(actor=org.owner, data={"title": "再拜访", "kind": "visit", "due_on": dt.date(2026, 3, 21),
+                                                "customer_id": late_night.pk})
+    rows = selectors.due_rows(user=org.owner, rep=org.owner)
+    assert [(r.name, r.cycle, r.due_on, r.days_overdue, r.planned_on) for r in rows] == [
+        ("深夜", 14, dt.date(2026, 3, 18), 0, dt.date(2026, 3, 21)),
+        ("零周期", 30, dt.date(2026, 3, 2), 16, None),
+        ("从未联系", 90, dt.date(2026, 1, 30), 47, None),
+    ]
+    first = selectors.due_page(user=org.owner, rep=org.owner, limit=2)
+    assert [r.name for r in first.rows] == ["深夜", "零周期"] and first.total == 3
+    rest = selectors.due_page(user=org.owner, rep=org.owner, offset=2, limit=2)
+    assert [r.name for r in rest.rows] == ["从未联系"] and rest.total == 3
+    beyond = selectors.due_page(user=org.owner, rep=org.owner, offset=10, limit=2)
+    assert beyond.rows == [] and beyond.total == 3
+    ahead = selectors.due_rows(user=org.owner, rep=org.owner, today=dt.date(2026, 3, 17), horizon_days=1)
+    assert [(r.name, r.days_overdue) for r in ahead][:1] == [("深夜", -1)]
+    assert selectors.due_page(user=org.outsider, rep=org.outsider).total == 0
+
+
+def test_the_due_list_and_the_grid_take_a_fixed_number_of_queries(org, make_customer,
+                                                                  django_assert_num_queries) -> None:
+    def counted(n: int) -> None:
+        for i in range(n):
+            customer = make_customer(f"客户{n}-{i}", importance="A")
+            services.interaction_log(actor=org.owner, customer=customer,
+                                     data={"channel": "V", "at": timezone.now() - dt.timedelta(days=20 + i)})
+            services.task_create(actor=org.owner, data={"title": "拜访", "kind": "visit", "customer_id": customer.pk,
+                                                        "due_on": timezone.localdate() + dt.timedelta(days=1)})
+        with django_assert_num_queries(3):  # visit cycles, the page with its total, its planned visits
+            page = selectors.due_page(user=org.owner, rep=org.owner, limit=50)
+        assert page.total >= n and all(r.planned_on for r in page.rows)
+        with django_assert_num_queries(4):  # the customers, their summaries, their contacts, visit cycles
+            grid = selectors.contact_grid(user=org.owner, rep=org.owner, start=timezone.localdate(), span="month")
+        assert len(grid.rows) == page.total
+
+    counted(2)
+    counted(8)

@@ -223,3 +223,47 @@ def test_outsider_sees_nothing_and_changes_nothing(client, org, make_customer) -
     assert Interaction.objects.count() == 1 and Task.objects.get(pk=task.pk).done_at is None
     assert Appointment.objects.get().status == "planned" and not VisitTarget.objects.exists()
     assert Task.objects.count() == 2
+
+
+def test_the_grid_and_due_rows_are_escaped_and_dated_like_the_template_filters(client, org, make_customer) -> None:
+    import html
+
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from guanxi.interactions import fragments
+
+    customer = make_customer('<b>"张三"</b>', importance="A")
+    contact = _contact(org, customer, "V", days_ago=40, notes='<script>alert("x")</script>')
+    login(client, org.owner)
+    start = timezone.localdate() - dt.timedelta(days=40)
+    grid = client.get("/follow-up/calendar/", {"span": "month", "start": start.isoformat()}).content.decode()
+    due = client.get("/follow-up/due/").content.decode()
+    for page in (grid, due):
+        assert "<script>alert" not in page and '<b>"张三"</b>' not in page
+        assert html.escape('<b>"张三"</b>') in page
+    assert f'title="{html.escape(contact.notes)}" data-letter="V">V</abbr>' in grid
+    for language in ("zh-hans", "en", "de"):
+        with translation.override(language):
+            dates = fragments._Dates()
+            for value in (contact.at, dt.date(2026, 1, 5), dt.date(2026, 12, 25)):
+                expected = Template('{{ v|date:"SHORT_DATE_FORMAT" }}').render(Context({"v": value}))
+                assert dates(value) == expected, language
+
+
+def test_the_due_list_pages_by_offset(client, org, make_customer) -> None:
+    for n in range(3):
+        _contact(org, make_customer(f"客户{n}", importance="A"), days_ago=30 + n)
+    login(client, org.owner)
+    from guanxi.interactions import views
+
+    views_page, views.DUE_PAGE = views.DUE_PAGE, 2
+    try:
+        first = client.get("/follow-up/due/").content.decode()
+        second = client.get("/follow-up/due/", {"offset": "2"}).content.decode()
+        beyond = client.get("/follow-up/due/", {"offset": "9"}).content.decode()
+    finally:
+        views.DUE_PAGE = views_page
+    assert first.count("data-customer=") == 2 and "offset=2" in first and "客户2" in first
+    assert second.count("data-customer=") == 1 and "客户0" in second and "offset=0" in second
+    assert beyond.count("data-customer=") == 0 and "offset=" in beyond

@@ -1,0 +1,424 @@
+"""Importing order lines from a file (xlsx, xls, ods or csv in UTF-8 or GB18030): one row per line,
+orders grouped by (source, external id).
+
+It uses the import engine's public pieces — format, encoding and header detection and the row
+readers (`guanxi.imports.readers`), the staging writer (`guanxi.imports.staging`) — and ends in
+the same set-based check and apply as the API (`guanxi.orders.batch`). Two ways in:
+
+- any database, any format: rows are read and parsed in Python and written to the staging table
+  (COPY on PostgreSQL);
+- PostgreSQL and a CSV file whose first row is the header: the file itself is streamed into a
+  temporary table with `COPY … (FORMAT csv)` and parsed by one `INSERT … SELECT` with the same
+  rules, so no Python runs per row (≥ 100,000 lines/s, see docs/benchmarks.md).
+
+Without `apply_valid_only`, a file with any invalid row applies nothing.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from guanxi.accounts.models import User
+from guanxi.customers.choices import Channel
+from guanxi.imports.choices import FileFormat
+from guanxi.imports.readers import (
+    detect_encoding,
+    detect_format,
+    detect_header,
+    header_key,
+    is_blank,
+    iter_rows,
+)
+from guanxi.imports.staging import write_rows
+from guanxi.orders import batch as batches
+from guanxi.orders.batch import PURCHASE_DAY_TZ, STAGED_COLUMNS, Outcome
+from guanxi.orders.choices import UnknownCustomers
+from guanxi.orders.models import StagedLine
+
+# Column key → accepted header names (compared after readers.header_key folding).
+COLUMNS: dict[str, list[str]] = {
+    "source": ["source", "来源", "来源系统", "系统"],
+    "external_id": ["external_id", "order_id", "order", "订单号", "订单编号", "单号"],
+    "customer_code": ["customer_code", "customer", "客户编号", "客户编码", "客户代码"],
+    "customer_name": ["customer_name", "客户名称", "客户姓名", "客户"],
+    "store_code": ["store_code", "store", "门店编号", "门店编码", "门店"],
+    "channel": ["channel", "渠道", "销售渠道"],
+    "kind": ["kind", "type", "类型", "单据类型"],
+    "status": ["status", "状态", "订单状态"],
+    "ordered_at": ["ordered_at", "date", "time", "下单时间", "日期", "时间", "订单时间"],
+    "original_external_id": ["original_external_id", "original", "原订单号", "原单号"],
+    "product_code": ["product_code", "product", "sku", "商品编码", "商品编号", "货号"],
+    "quantity": ["quantity", "qty", "数量"],
+    "unit_price": ["unit_price", "price", "单价"],
+    "discount": ["discount", "折扣", "优惠"],
+    "amount": ["amount", "金额", "实付金额"],
+}
+REQUIRED = ("source", "external_id", "customer_code", "ordered_at", "product_code", "quantity", "unit_price")
+ALIASES = {header_key(name): key for key, names in COLUMNS.items() for name in names}
+CHANNELS = {"store": "store", "门店": "store", "online": "online", "线上": "online", "网店": "online",
+            "phone": "phone", "电话": "phone", "distributor": "distributor", "经销商": "distributor"}
+STATUSES = {"placed": "placed", "已下单": "placed", "下单": "placed", "paid": "paid", "已付款": "paid",
+            "shipped": "shipped", "已发货": "shipped", "delivered": "delivered", "已送达": "delivered",
+            "已签收": "delivered", "cancelled": "cancelled", "已取消": "cancelled"}
+KINDS = {"sale": "sale", "销售": "sale", "": "sale", "return": "return", "退货": "return"}
+LIMITS = {"source": 50, "external_id": 100, "customer_code": 50, "customer_name": 200, "store_code": 50,
+          "original_external_id": 100, "product_code": 50}
+QUANTITY_RE = r"^-?[0-9]{1,11}(\.[0-9]{1,3})?$"
+MONEY_RE = r"^-?[0-9]{1,12}(\.[0-9]{1,2})?$"
+# 2026-03-01, 2026/3/1 10:00, 2026-03-01T10:00:00+08:00, …Z
+WHEN_RE = (r"^([0-9]{4})[-/]([0-9]{1,2})[-/]([0-9]{1,2})(?:[ T]([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?"
+           r"(?:\.[0-9]+)?)? ?(Z|[+-][0-9]{2}:?[0-9]{2})?$")
+_QUANTITY = re.compile(QUANTITY_RE)
+_MONEY = re.compile(MONEY_RE)
+_WHEN = re.compile(WHEN_RE)
+
+
+@dataclass
+class ImportResult:
+    """What a file import did: counts, and the invalid lines (file line, field, message)."""
+
+    rows: int = 0
+    applied: bool = False
+    outcome: Outcome = field(default_factory=Outcome)
+    errors: list[tuple[int, str, str]] = field(default_factory=list)
+    error_count: int = 0
+    fast_path: bool = False
+
+
+class ImportFileError(Exception):
+    """The file cannot be imported at all (unreadable, or required columns missing)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+# --- parsing one row (the Python path; the SQL in _fast_insert applies the same rules) -----------
+
+def parse_when(text: str) -> dt.datetime | None:
+    match = _WHEN.match(text.strip())
+    if not match:
+        return None
+    y, mo, d, h, mi, s, zone = match.groups()
+    try:
+        local = dt.datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0))
+    except ValueError:
+        return None
+    if zone is None:
+        return local.replace(tzinfo=PURCHASE_DAY_TZ)
+    if zone == "Z":
+        return local.replace(tzinfo=dt.UTC)
+    digits = zone.replace(":", "")
+    minutes = int(digits[1:3]) * 60 + int(digits[3:5])
+    return local.replace(tzinfo=dt.timezone(dt.timedelta(minutes=minutes if digits[0] == "+" else -minutes)))
+
+
+def parse_row(values: dict[str, str]) -> tuple[dict[str, Any], tuple[str, str] | None]:
+    """A mapped row as staged values, and its first error (field, message) if any."""
+    v = {k: (values.get(k) or "").strip() for k in COLUMNS}
+    error: tuple[str, str] | None = None
+
+    def fail(name: str, message: str) -> None:
+        nonlocal error
+        if error is None:
+            error = (name, message)
+
+    for name in REQUIRED:
+        if not v[name]:
+            fail(name, _("This field is required."))
+    for name, limit in LIMITS.items():
+        if len(v[name]) > limit:
+            fail(name, _("At most %(n)s characters.") % {"n": limit})
+            v[name] = v[name][:limit]
+    channel = CHANNELS.get(v["channel"].lower() if v["channel"] else "store")
+    if channel is None:
+        fail("channel", _("Unknown channel."))
+    status = STATUSES.get(v["status"].lower() if v["status"] else "placed")
+    if status is None:
+        fail("status", _("Unknown status."))
+    kind = KINDS.get(v["kind"].lower())
+    if kind is None:
+        fail("kind", _("Unknown kind (sale or return)."))
+    at = parse_when(v["ordered_at"]) if v["ordered_at"] else None
+    if v["ordered_at"] and at is None:
+        fail("ordered_at", _("Enter a date and time like 2026-03-01 10:00 (China time unless a zone is given)."))
+    numbers: dict[str, Decimal] = {}
+    for name, pattern in (("quantity", _QUANTITY), ("unit_price", _MONEY), ("discount", _MONEY),
+                          ("amount", _MONEY)):
+        if v[name] and not pattern.match(v[name]):
+            fail(name, _("Enter a number."))
+        elif v[name]:
+            numbers[name] = Decimal(v[name])
+    line = batches.LineData(product_code=v["product_code"], quantity=numbers.get("quantity", Decimal(0)),
+                            unit_price=numbers.get("unit_price", Decimal(0)),
+                            discount=numbers.get("discount", Decimal(0)), amount=numbers.get("amount"))
+    order = batches.OrderData(source=v["source"], external_id=v["external_id"], customer_code=v["customer_code"],
+                              ordered_at=at or dt.datetime(2000, 1, 1, tzinfo=dt.UTC), lines=[line],
+                              kind=kind or "sale", original_external_id=v["original_external_id"])
+    if error is None:
+        error = batches.order_error(order) or batches.line_error(order, line)
+    when = at or dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    staged = {
+        **{k: v[k] for k in ("source", "external_id", "customer_code", "customer_name", "store_code",
+                             "original_external_id", "product_code")},
+        "channel": channel or "store", "status": status or "placed", "kind": kind or "sale",
+        "ordered_at": when, "ordered_on": batches.purchase_day(when),
+        "quantity": line.quantity, "unit_price": line.unit_price, "discount": line.discount,
+        "amount": batches.line_amount(line) if error is None else Decimal(0),
+    }
+    return staged, error
+
+
+# --- the file ----------------------------------------------------------------------------------
+
+@dataclass
+class Layout:
+    file_format: str
+    encoding: str
+    header_row: int  # 0-based index of the header among the rows
+    mapping: dict[int, str]  # column index → key
+
+
+def detect_layout(path: Path) -> Layout:
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    file_format = detect_format(path.name, head)
+    encoding = detect_encoding(path) if file_format == FileFormat.CSV else ""
+    sample = []
+    for row in iter_rows(path, file_format=file_format, encoding=encoding):
+        sample.append(row)
+        if len(sample) >= 15:
+            break
+    if not sample:
+        raise ImportFileError(_("The file is empty."))
+    header_row = detect_header(sample, ALIASES)
+    mapping: dict[int, str] = {}
+    for index, text in enumerate(sample[header_row]):
+        key = ALIASES.get(header_key(text))
+        if key and key not in mapping.values():
+            mapping[index] = key
+    missing = [k for k in REQUIRED if k not in mapping.values()]
+    if missing:
+        raise ImportFileError(_("Required columns are missing: %(columns)s.") % {"columns": ", ".join(missing)})
+    return Layout(file_format=file_format, encoding=encoding, header_row=header_row, mapping=mapping)
+
+
+def _stage_python(batch: str, path: Path, layout: Layout) -> int:
+    rows: list[tuple[Any, ...]] = []
+    count = 0
+    for number, cells in enumerate(iter_rows(path, file_format=layout.file_format, encoding=layout.encoding),
+                                   start=1):
+        if number <= layout.header_row + 1 or is_blank(cells):
+            continue
+        values = {key: cells[i] if i < len(cells) else "" for i, key in layout.mapping.items()}
+        staged, error = parse_row(values)
+        count += 1
+        rows.append(batches._db_row((
+            batch, number, 0, staged["source"], staged["external_id"], staged["customer_code"],
+            staged["customer_name"], None, staged["store_code"], None, staged["channel"], staged["kind"],
+            staged["status"], staged["ordered_at"], staged["ordered_on"], staged["original_external_id"],
+            staged["product_code"], None, staged["quantity"], staged["unit_price"], staged["discount"],
+            staged["amount"], 0, error[0] if error else "", error[1] if error else "",
+        )))
+        if len(rows) >= 20000:
+            write_rows(StagedLine._meta.db_table, STAGED_COLUMNS, rows)
+            rows.clear()
+    write_rows(StagedLine._meta.db_table, STAGED_COLUMNS, rows)
+    return count
+
+
+def _can_stream(layout: Layout) -> bool:
+    return (connection.vendor == "postgresql" and layout.file_format == FileFormat.CSV and layout.header_row == 0
+            and layout.encoding in ("utf-8", "utf-8-sig", "gb18030"))
+
+
+def _stream_file(path: Path, layout: Layout, columns: int) -> None:
+    """COPY the file's bytes (re-encoded to UTF-8 if needed, BOM dropped) into a temporary table."""
+    names = ", ".join(f"c{i}" for i in range(columns))
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS pg_temp.order_import_raw")
+        cursor.execute(f"CREATE TEMP TABLE order_import_raw ({', '.join(f'c{i} text' for i in range(columns))}, "
+                       "line bigint GENERATED ALWAYS AS IDENTITY) ON COMMIT DROP")
+        decoder = codecs.getincrementaldecoder(layout.encoding or "utf-8")("strict")
+        first = True
+        with cursor.cursor.copy(f"COPY order_import_raw ({names}) FROM STDIN WITH (FORMAT csv, HEADER true)") as copy:
+            with path.open("rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    if layout.encoding in ("utf-8", "utf-8-sig"):
+                        if first and chunk.startswith(codecs.BOM_UTF8):
+                            chunk = chunk[3:]
+                        copy.write(chunk)
+                    else:
+                        copy.write(decoder.decode(chunk).encode("utf-8"))
+                    first = False
+            if layout.encoding not in ("utf-8", "utf-8-sig"):
+                copy.write(decoder.decode(b"", final=True).encode("utf-8"))
+        # Without statistics the planner takes the fresh table for a few rows and loops over it.
+        cursor.execute("ANALYZE order_import_raw")
+
+
+def _fast_insert(batch: str, layout: Layout, actor: User) -> int:
+    """Parse and check every raw row in one `INSERT … SELECT`, with the rules of `parse_row`."""
+    col = {key: f"btrim(coalesce(r.c{i}, ''))" for i, key in layout.mapping.items()}
+    for key in COLUMNS:
+        col.setdefault(key, "''")
+
+    def mapped(values: dict[str, str], expr: str, default: str) -> str:
+        cases = " ".join(f"WHEN {_q(k)} THEN {_q(v)}" for k, v in values.items() if k)
+        return f"(CASE lower(CASE WHEN {expr} = '' THEN {_q(default)} ELSE {expr} END) {cases} END)"
+
+    codes = (f"SELECT {mapped(CHANNELS, col['channel'], 'store')} AS channel, "
+             f"{mapped(STATUSES, col['status'], 'placed')} AS status, {mapped(KINDS, col['kind'], 'sale')} AS kind")
+    channel, status, kind = "k.channel", "k.status", "k.kind"
+    checks = [(f"{col[k]} = ''", k, _("This field is required.")) for k in REQUIRED]
+    checks += [(f"length({col[k]}) > {n}", k, _("At most %(n)s characters.") % {"n": n}) for k, n in LIMITS.items()]
+    checks += [
+        (f"{channel} IS NULL", "channel", _("Unknown channel.")),
+        (f"{status} IS NULL", "status", _("Unknown status.")),
+        (f"{kind} IS NULL", "kind", _("Unknown kind (sale or return).")),
+        ("p.when_ok IS NOT TRUE", "ordered_at",
+         _("Enter a date and time like 2026-03-01 10:00 (China time unless a zone is given).")),
+    ]
+    checks += [(f"{col[k]} <> '' AND {col[k]} !~ {_q(QUANTITY_RE if k == 'quantity' else MONEY_RE)}", k,
+                _("Enter a number.")) for k in ("quantity", "unit_price", "discount", "amount")]
+    checks += [
+        (f"{kind} = 'return' AND {col['original_external_id']} = ''", "original_external_id",
+         _("A return must name the original order.")),
+        (f"{kind} = 'sale' AND {col['original_external_id']} <> ''", "original_external_id",
+         _("Only a return refers to an original order.")),
+        (f"{kind} = 'return' AND p.qty >= 0", "quantity", _("A return's quantities must be negative.")),
+        (f"{kind} = 'sale' AND p.qty <= 0", "quantity", _("Quantity must be more than zero.")),
+        ("p.price < 0", "unit_price", _("Unit price must be between 0 and 999,999,999,999.")),
+        ("abs(p.amount) > 999999999999", "amount", _("Amount is too large.")),
+        (f"{kind} = 'return' AND p.amount > 0", "amount", _("A return's amounts must not be positive.")),
+        (f"{kind} = 'sale' AND p.amount < 0", "amount", _("Amount must not be negative.")),
+    ]
+    # One pass over the checks gives the first failing one's number; field and message are looked up.
+    first_failing = "CASE " + " ".join(f"WHEN {c} THEN {n}" for n, (c, _f, _m) in enumerate(checks, 1)) + " END"
+    fields = "ARRAY[" + ", ".join(_q(f) for _c, f, _m in checks) + "]::text[]"
+    texts = "ARRAY[" + ", ".join(_q(m) for _c, _f, m in checks) + "]::text[]"
+
+    present = set(layout.mapping.values())
+    customers_sql, customer_params = batches.visible_customers_sql(actor)
+
+    def number(key: str, pattern: str) -> str:
+        # An absent column must not become a constant ''::numeric: the planner folds it and fails.
+        if key not in present:
+            return "0::numeric"
+        return f"(CASE WHEN {col[key]} ~ {_q(pattern)} THEN {col[key]}::numeric ELSE 0 END)"
+
+    computed = "round(n.qty * n.price - n.discount, 2)"
+    amount = (f"CASE WHEN {col['amount']} ~ {_q(MONEY_RE)} THEN {col['amount']}::numeric ELSE {computed} END"
+              if "amount" in present else computed)
+
+    # The parts of the time, checked before make_timestamp (which raises on 30 February). Each
+    # LATERAL ends in OFFSET 0 so that it is computed once per row, not inlined at every use.
+    when = f"""
+        SELECT m[1]::int AS y, m[2]::int AS mo, m[3]::int AS d, coalesce(m[4], '0')::int AS h,
+               coalesce(m[5], '0')::int AS mi, coalesce(m[6], '0')::int AS s, m[7] AS zone
+        FROM (SELECT regexp_match({col['ordered_at']}, {_q(WHEN_RE)}) AS m OFFSET 0) x WHERE m IS NOT NULL
+        OFFSET 0"""
+    when_ok = ("(w.mo BETWEEN 1 AND 12 AND w.d >= 1 AND w.d <= extract(day FROM (make_date(w.y, w.mo, 1) "
+               "+ interval '1 month - 1 day')) AND w.h < 24 AND w.mi < 60 AND w.s < 60 AND w.y >= 1)")
+    local = "make_timestamp(w.y, w.mo, w.d, w.h, w.mi, w.s)"
+    offset = ("(CASE WHEN w.zone = 'Z' THEN 0 ELSE (CASE WHEN left(w.zone, 1) = '-' THEN -1 ELSE 1 END) * "
+              "(substr(replace(w.zone, ':', ''), 2, 2)::int * 60 + substr(replace(w.zone, ':', ''), 4, 2)::int) END)")
+    at = (f"(CASE WHEN w.zone IS NULL THEN {local} AT TIME ZONE 'Asia/Shanghai' "
+          f"ELSE ({local} - make_interval(mins => {offset})) AT TIME ZONE 'UTC' END)")
+    sql = f"""
+        INSERT INTO {StagedLine._meta.db_table} ({", ".join(STAGED_COLUMNS)})
+        SELECT %s, r.line + %s, 0, left({col['source']}, 50), left({col['external_id']}, 100),
+               left({col['customer_code']}, 50), left({col['customer_name']}, 200), cu.id,
+               left({col['store_code']}, 50), st.id, coalesce({channel}, 'store'), coalesce({kind}, 'sale'),
+               coalesce({status}, 'placed'), coalesce(p.at, '2000-01-01T00:00:00Z'),
+               coalesce((p.at AT TIME ZONE 'Asia/Shanghai')::date, '2000-01-01'),
+               left({col['original_external_id']}, 100), left({col['product_code']}, 50), pr.id,
+               p.qty, p.price, p.discount, CASE WHEN e.error_field = '' THEN p.amount ELSE 0 END,
+               coalesce(pr.cost, 0),
+               e.error_field, e.error
+        FROM order_import_raw r
+        CROSS JOIN LATERAL ({codes} OFFSET 0) k
+        CROSS JOIN LATERAL (
+            SELECT {number('quantity', QUANTITY_RE)} AS qty, {number('unit_price', MONEY_RE)} AS price,
+                   {number('discount', MONEY_RE)} AS discount OFFSET 0
+        ) n
+        LEFT JOIN LATERAL ({when}) w ON true
+        CROSS JOIN LATERAL (
+            SELECT n.qty, n.price, n.discount, coalesce({when_ok}, false) AS when_ok,
+                   CASE WHEN coalesce({when_ok}, false) THEN {at} END AS at,
+                   {amount} AS amount OFFSET 0
+        ) p
+        CROSS JOIN LATERAL (SELECT {first_failing} AS failing OFFSET 0) f
+        CROSS JOIN LATERAL (SELECT coalesce(({fields})[f.failing], '') AS error_field,
+                                   coalesce(({texts})[f.failing], '') AS error OFFSET 0) e
+        LEFT JOIN ({customers_sql}) cu ON cu.code = {col['customer_code']}
+        LEFT JOIN orders_product pr ON pr.code = {col['product_code']}
+        LEFT JOIN accounts_store st ON st.code = {col['store_code']} AND {col['store_code']} <> ''
+        WHERE NOT ({_all_blank(layout)})
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [batch, layout.header_row + 1, *customer_params])
+        return int(cursor.rowcount)
+
+
+def _all_blank(layout: Layout) -> str:
+    return " AND ".join(f"btrim(coalesce(r.c{i}, '')) = ''" for i in layout.mapping)
+
+
+def _q(text: str) -> str:
+    """A SQL string literal (only for our own constants and translated messages)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _raw_width(path: Path, layout: Layout) -> int:
+    header = next(iter(iter_rows(path, file_format=layout.file_format, encoding=layout.encoding)))
+    return len(header)
+
+
+def import_file(
+    *, actor: User, path: Path, unknown_customers: str = UnknownCustomers.REJECT, apply_valid_only: bool = False,
+    error_limit: int = 100,
+) -> ImportResult:
+    """Import a file of order lines; nothing is applied when a row is invalid unless asked to."""
+    layout = detect_layout(path)
+    result = ImportResult()
+    batch = batches.new_batch()
+    with transaction.atomic():
+        try:
+            if _can_stream(layout):
+                _stream_file(path, layout, _raw_width(path, layout))
+                result.rows = _fast_insert(batch, layout, actor)
+                result.fast_path = True
+            else:
+                result.rows = _stage_python(batch, path, layout)
+            if unknown_customers == UnknownCustomers.CREATE:
+                from guanxi.orders.services import create_unknown_customers
+
+                create_unknown_customers(actor=actor, batch=batch, channel=Channel.IMPORT)
+            batches.analyze_staging()
+            batches.check(batch, actor=actor, several_orders_per_key=False)
+            result.errors, result.error_count = _line_errors(batch, error_limit)
+            failures = batches.failures(batch) if result.error_count else []
+            if not failures or apply_valid_only:
+                result.outcome = batches.apply(batch)
+                result.applied = True
+            result.outcome.failures = failures
+        finally:
+            batches.discard(batch)
+    return result
+
+
+def _line_errors(batch: str, limit: int) -> tuple[list[tuple[int, str, str]], int]:
+    invalid = StagedLine.objects.filter(batch=batch).exclude(error="")
+    count = invalid.count()
+    rows = list(invalid.order_by("line").values_list("line", "error_field", "error")[:limit])
+    return [(int(line), f, m) for line, f, m in rows], count

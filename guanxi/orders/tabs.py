@@ -1,0 +1,58 @@
+"""The customer page's Orders tab, and the purchase-summary list filter and columns."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import F, Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from guanxi.customers.models import Customer
+from guanxi.orders import selectors
+
+
+def orders_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
+    return {"customer": customer, "summary": selectors.summary_of(customer=customer),
+            "orders": selectors.order_list(user=request.user, customer_id=customer.pk, limit=50)}  # type: ignore[arg-type]
+
+
+PURCHASE_FILTERS = ("none", "once", "repeat", "active90", "lapsed90")
+
+
+def purchase_choices(user: Any) -> list[tuple[str, str]]:
+    return [("", _("Any purchases")), ("none", _("Never bought")), ("once", _("Bought on one day")),
+            ("repeat", _("Bought on two days or more")), ("active90", _("Bought in the last 90 days")),
+            ("lapsed90", _("No purchase for 90 days"))]
+
+
+def apply_purchase_filter(qs: QuerySet[Any], value: str) -> QuerySet[Any]:
+    since = timezone.now() - dt.timedelta(days=90)
+    if value == "none":
+        return qs.filter(Q(purchase_summary__isnull=True) | Q(purchase_summary__orders_count=0))
+    if value == "once":
+        return qs.filter(purchase_summary__purchase_days=1)
+    if value == "repeat":
+        return qs.filter(purchase_summary__purchase_days__gte=2)
+    if value == "active90":
+        return qs.filter(purchase_summary__last_purchase_at__gte=since)
+    if value == "lapsed90":
+        return qs.filter(purchase_summary__last_purchase_at__lt=since)
+    return qs
+
+
+def with_net_spend(qs: QuerySet[Any]) -> QuerySet[Any]:
+    return qs.annotate(purchase_amount=F("purchase_summary__amount"),
+                       purchase_last=F("purchase_summary__last_purchase_at"))
+
+
+def net_spend_cell(customer: Any) -> str:
+    amount = getattr(customer, "purchase_amount", None)
+    return f"¥{amount:,.2f}" if amount is not None else "—"
+
+
+def last_purchase_cell(customer: Any) -> str:
+    last = getattr(customer, "purchase_last", None)
+    return timezone.localdate(last).isoformat() if last is not None else "—"

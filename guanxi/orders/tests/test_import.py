@@ -1,0 +1,125 @@
+"""File import of order lines: CSV (UTF-8 and GB18030) and xlsx, all-or-nothing, idempotent."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from guanxi.orders.importing import import_file, parse_when
+from guanxi.orders.models import Order, OrderLine, PurchaseSummary
+from guanxi.orders.tests.helpers import SH, catalogue
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "来源,订单号,客户编号,门店,渠道,状态,类型,下单时间,原订单号,商品编码,数量,单价,折扣\n"
+
+
+@pytest.fixture
+def people(org, make_customer):
+    catalogue()
+    return make_customer("王芳", code="C001"), make_customer("李雷", code="C002")
+
+
+def _csv(tmp_path: Path, body: str, encoding: str = "utf-8") -> Path:
+    path = tmp_path / "orders.csv"
+    path.write_bytes((HEADER + body).encode(encoding))
+    return path
+
+
+GOOD = ("pos,A1,C001,sh,门店,已付款,销售,2026-03-01 10:00,,T1,2,50,0\n"
+        "pos,A1,C001,sh,门店,已付款,销售,2026-03-01 10:00,,N1,1,20,5\n"
+        "pos,A2,C002,,online,shipped,sale,2026-03-02T00:30:00+08:00,,C1,1,80,\n"
+        "pos,R1,C001,sh,门店,已送达,退货,2026/3/3 9:00,A1,T1,-1,50,0\n")
+
+
+def test_a_file_is_imported_and_a_second_run_changes_nothing(org, people, tmp_path) -> None:
+    path = _csv(tmp_path, GOOD)
+    first = import_file(actor=org.admin, path=path)
+    assert (first.applied, first.rows, first.error_count, first.outcome.created, first.outcome.lines) == (
+        True, 4, 0, 3, 4)
+    assert first.fast_path == (connection.vendor == "postgresql")  # streamed with COPY there
+    a1 = Order.objects.get(external_id="A1")
+    assert (a1.total_amount, a1.status, a1.store_id, a1.line_count) == (Decimal("115.00"), "paid", org.store.pk, 2)
+    assert Order.objects.get(external_id="R1").original == a1
+    assert Order.objects.get(external_id="A2").ordered_on == dt.date(2026, 3, 2)
+    summary = PurchaseSummary.objects.values().get(customer=people[0])
+    second = import_file(actor=org.admin, path=path)
+    assert (second.outcome.created, second.outcome.updated) == (0, 3)
+    assert Order.objects.count() == 3 and OrderLine.objects.count() == 4
+    again = PurchaseSummary.objects.values().get(customer=people[0])
+    assert {k: v for k, v in again.items() if k != "updated_at"} == {
+        k: v for k, v in summary.items() if k != "updated_at"}
+    assert summary["amount"] == Decimal("65.00") and summary["returns_count"] == 1
+
+
+def test_gb18030_files_are_read(org, people, tmp_path) -> None:
+    result = import_file(actor=org.admin, path=_csv(tmp_path, GOOD, "gb18030"))
+    assert result.applied and result.outcome.created == 3
+
+
+def test_one_bad_row_applies_nothing_unless_asked(org, people, tmp_path) -> None:
+    path = _csv(tmp_path, GOOD + "pos,B1,C002,,门店,已付款,销售,2026-02-30 10:00,,T1,1,50,0\n"
+                                 "pos,B2,C002,,门店,已付款,销售,2026-03-01,,T1,x,50,0\n"
+                                 "pos,B3,C999,,门店,已付款,销售,2026-03-01,,T1,1,50,0\n")
+    result = import_file(actor=org.admin, path=path)
+    assert not result.applied and not Order.objects.exists() and not PurchaseSummary.objects.exists()
+    assert result.errors == [(6, "ordered_at", "Enter a date and time like 2026-03-01 10:00 (China time unless a "
+                                                "zone is given)."),
+                             (7, "quantity", "Enter a number."),
+                             (8, "customer_code", "No customer with this code (that you may see).")]
+    partial = import_file(actor=org.admin, path=path, apply_valid_only=True)
+    assert partial.applied and sorted(Order.objects.values_list("external_id", flat=True)) == ["A1", "A2", "R1"]
+    assert [f.external_id for f in partial.outcome.failures] == ["B1", "B2", "B3"]
+
+
+def test_lines_of_one_order_must_agree(org, people, tmp_path) -> None:
+    path = _csv(tmp_path, "pos,A1,C001,sh,门店,已付款,销售,2026-03-01 10:00,,T1,2,50,0\n"
+                          "pos,A1,C002,sh,门店,已付款,销售,2026-03-01 10:00,,N1,1,20,0\n")
+    result = import_file(actor=org.admin, path=path)
+    assert not result.applied and [e[1] for e in result.errors] == ["lines", "lines"]
+
+
+def test_unknown_customers_can_be_created(org, people, tmp_path) -> None:
+    path = tmp_path / "o.csv"
+    path.write_text("source,external_id,customer_code,customer_name,ordered_at,product_code,quantity,unit_price\n"
+                    "pos,N1,NEW9,赵敏,2026-03-01,T1,1,50\n", encoding="utf-8")
+    assert not import_file(actor=org.admin, path=path).applied
+    result = import_file(actor=org.admin, path=path, unknown_customers="create")
+    assert result.applied and Order.objects.get().customer.name == "赵敏"
+
+
+def test_xlsx_files_are_read(org, people, tmp_path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["订单导入"])  # a title row above the header
+    for row in (HEADER + GOOD).splitlines():
+        sheet.append(row.split(","))
+    path = tmp_path / "orders.xlsx"
+    book.save(path)
+    result = import_file(actor=org.admin, path=path)
+    assert result.applied and result.outcome.created == 3 and result.errors == []
+
+
+def test_the_command_reports_and_fails_without_applying(org, people, tmp_path, capsys) -> None:
+    org.admin.is_superuser = True
+    org.admin.save()
+    path = _csv(tmp_path, "pos,B2,C002,,门店,已付款,销售,2026-03-01,,T1,x,50,0\n")
+    with pytest.raises(CommandError, match="nothing was applied"):
+        call_command("import_orders", str(path))
+    assert "line 2: quantity: Enter a number." in capsys.readouterr().err
+    call_command("import_orders", str(_csv(tmp_path, GOOD)))
+    assert "orders created 3" in capsys.readouterr().out
+
+
+def test_times_are_read_as_china_time_unless_zoned() -> None:
+    assert parse_when("2026-03-01 00:30") == dt.datetime(2026, 3, 1, 0, 30, tzinfo=SH)
+    assert parse_when("2026-03-01T00:30:00Z") == dt.datetime(2026, 3, 1, 0, 30, tzinfo=dt.UTC)
+    assert parse_when("2026-03-01 00:30-05:00") == dt.datetime(2026, 3, 1, 5, 30, tzinfo=dt.UTC)
+    assert parse_when("2026-02-29") is None and parse_when("yesterday") is None

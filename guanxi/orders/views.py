@@ -1,0 +1,149 @@
+"""Pages of the orders app: orders, products and categories, stores, and the public status page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from guanxi.accounts.models import User
+from guanxi.core.errors import NotPermitted
+from guanxi.core.htmx import render_page_or_partial
+from guanxi.orders import selectors, services
+from guanxi.orders.choices import OrderStatus
+from guanxi.orders.forms import CategoryForm, ProductForm
+
+STATUS_RATE = 30  # lookups per client address …
+STATUS_WINDOW = 600  # … per ten minutes
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+@login_required
+def order_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    status = status if status in OrderStatus.values else ""
+    orders = selectors.order_list(user=_user(request), status=status, before_id=_int(request.GET.get("before")))
+    return render_page_or_partial(request, "orders/list.html", "orders/partials/rows.html", {
+        "orders": orders, "status": status, "statuses": OrderStatus.choices,
+        "next_before": orders[-1].pk if len(orders) == 50 else None})
+
+
+@login_required
+def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = selectors.order_detail(user=_user(request), order_id=order_id)
+    if order is None:
+        raise Http404
+    return render(request, "orders/detail.html", {"order": order, "lines": selectors.order_lines(order=order)})
+
+
+@login_required
+@require_POST
+def status_link(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = selectors.order_detail(user=_user(request), order_id=order_id)
+    if order is None:
+        raise Http404
+    try:
+        path = services.status_link(actor=_user(request), order=order)
+    except ValidationError as invalid:
+        messages.error(request, " ".join(invalid.messages))
+        return redirect("orders:detail", order_id=order.pk)
+    return render(request, "orders/detail.html", {
+        "order": order, "lines": selectors.order_lines(order=order), "link": request.build_absolute_uri(path),
+        "link_days": services.STATUS_LINK_DAYS})
+
+
+@login_required
+def product_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form: Any = None
+    if request.method == "POST":
+        form = ProductForm(request.POST)
+        if form.is_valid():
+            try:
+                product = services.product_create(actor=user, data=form.cleaned_data)
+            except NotPermitted as denied:
+                return HttpResponse(denied.message, status=403)
+            except ValidationError as invalid:
+                for name, errors in invalid.message_dict.items():
+                    form.add_error(name if name in form.fields else None, errors)
+            else:
+                messages.success(request, _("Product %(name)s added.") % {"name": product.name})
+                return redirect("orders:products")
+    q = request.GET.get("q", "").strip()[:100]
+    return render_page_or_partial(request, "orders/products.html", "orders/partials/products.html", {
+        "products": selectors.product_list(q=q, category_id=_int(request.GET.get("category"))), "q": q,
+        "form": form or ProductForm(), "may_edit": user.is_administrator})
+
+
+@login_required
+def category_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = CategoryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.category_create(actor=user, data=form.cleaned_data)
+        except NotPermitted as denied:
+            return HttpResponse(denied.message, status=403)
+        except ValidationError as invalid:
+            for name, errors in invalid.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            return redirect("orders:categories")
+    return render(request, "orders/categories.html", {"tree": selectors.category_tree(), "form": form,
+                                                       "may_edit": user.is_administrator})
+
+
+@login_required
+def store_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "orders/stores.html", {"stores": selectors.stores_visible()})
+
+
+@login_required
+def store_detail(request: HttpRequest, store_id: int) -> HttpResponse:
+    store = get_object_or_404(selectors.stores_visible(), pk=store_id)
+    sales = selectors.store_sales(user=_user(request), store=store)
+    return render(request, "orders/store.html", {"store": store, **sales,
+                                                 "chart": {"months": sales["months"], "amounts": sales["amounts"]}})
+
+
+def _client(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR") or "unknown")
+
+
+def _rate_limited(request: HttpRequest) -> bool:
+    """Counts lookups per client address in the shared (database) cache, so every worker agrees."""
+    key = f"orders:status:{_client(request)}"
+    cache.add(key, 0, timeout=STATUS_WINDOW)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=STATUS_WINDOW)
+        count = 1
+    return count > STATUS_RATE
+
+
+def order_status(request: HttpRequest, token: str) -> HttpResponse:
+    """Public: a customer sees one undelivered order's status and items, by an expiring token."""
+    if _rate_limited(request):
+        return render(request, "orders/status.html", {"limited": True}, status=429)
+    order = services.order_for_token(token)
+    if order is None:
+        return render(request, "orders/status.html", {"invalid": True}, status=404)
+    return render(request, "orders/status.html", {"order": order, "lines": selectors.order_lines(order=order)})
