@@ -38,3 +38,4 @@ class InteractionsConfig(AppConfig):
             CustomerReference(model=ContactSummary, field="customer", on_merge="delete", merge=services.summary_merge)
         )
         registry.add_demo_generator(DemoGenerator(name="interactions", order=40, run=demo.generate))
+        registry.add_demo_generator(DemoGenerator(name="digests", order=95, run=demo.prepare_digests))

@@ -262,3 +262,14 @@ def generate(ctx: DemoContext) -> None:
             ignore_conflicts=True)
     ctx.stdout(f"interactions: {contacts:,} contacts, {ids['appointment'] - 1:,} appointments "
                f"in {time.monotonic() - started:.1f} s")
+
+
+def prepare_digests(ctx: DemoContext) -> None:
+    """Each demo user's reminder digest for today, as the daily job would have prepared it, so the home
+    page shows the week's birthdays, holidays and maturities right after `guanxi demo`. Runs after
+    every generator that adds reminders (customers, assets)."""
+    from guanxi.interactions.services import digest_prepare_all
+
+    started = time.monotonic()
+    count = digest_prepare_all(on=timezone.localdate())
+    ctx.stdout(f"digests: {count:,} users in {time.monotonic() - started:.1f} s")

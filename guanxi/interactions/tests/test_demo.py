@@ -25,6 +25,10 @@ def test_demo_is_realistic_and_deterministic() -> None:
     assert {"visited", "cancelled"} <= statuses
     assert Task.objects.filter(done_at__isnull=True, kind="visit").exists()
     assert VisitTarget.objects.count() == len(reps)
+    # The home page has a digest to show right after `guanxi demo`.
+    from guanxi.interactions.models import ReminderDigest
+
+    assert ReminderDigest.objects.filter(user=reps[0]).exists()
     for model in (Interaction, ContactSummary, Appointment, Task, VisitTarget):
         model.objects.all().delete()
     from guanxi.interactions.demo import generate
