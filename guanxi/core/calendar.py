@@ -562,6 +562,10 @@ def lunar_day_ranges(start: dt.date, end: dt.date) -> list[DayRange]:
     `next_lunar_birthday`, which also settles leap months.
     """
     ranges: list[DayRange] = []
+    # Lunar tables cover 1901–2099 here; outside them no lunar birthday can be placed.
+    start, end = max(start, dt.date(1901, 2, 19)), min(end, dt.date(2099, 12, 31))
+    if start > end:
+        return ranges
     for lunar_year in range(start.year - 1, end.year + 1):
         for month, first, count in _lunar_months_of(lunar_year):
             last_day = first + dt.timedelta(days=count - 1)

@@ -167,7 +167,7 @@ def act_on_appointment(request: HttpRequest, payload: AppointmentActIn, appointm
 
 
 class ReminderQuery(Schema):
-    start: dt.date | None = None
+    start: dt.date | None = Field(None, ge=dt.date(1901, 1, 1), le=dt.date(2099, 12, 1))
     days: int = Field(7, ge=1, le=62)
 
 

@@ -299,7 +299,11 @@ def _clean_task(actor: User, data: dict[str, Any], instance: Task | None) -> dic
     if instance is None or "start_on" in data:
         clean["start_on"] = _date(errors, data, "start_on")
     if "due_time" in data:
-        clean["due_time"] = data["due_time"] or None
+        due_time = data["due_time"] or None
+        if isinstance(due_time, dt.time) and due_time.tzinfo is not None:
+            errors.add("due_time", _("Give the time of day without a time zone (China time)."))
+            due_time = None
+        clean["due_time"] = due_time
     start = clean.get("start_on", instance.start_on if instance else None)
     due = clean.get("due_on", instance.due_on if instance else None)
     if start and due and start > due:

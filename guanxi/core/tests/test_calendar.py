@@ -262,3 +262,13 @@ def test_festivals_are_sorted_typed_and_translated() -> None:
         assert str(next(f.name for f in found if f.key == "mid_autumn_festival")) == "Mid-Autumn Festival"
     assert [f.key for f in calendar.festivals_between(D(2025, 9, 30), D(2025, 10, 10))] == [
         "national_day", "mid_autumn_festival"]
+
+
+def test_lunar_day_ranges_outside_the_lunar_tables_are_empty() -> None:
+    import datetime as dt
+
+    from guanxi.core.calendar import lunar_day_ranges
+
+    assert lunar_day_ranges(dt.date(1, 1, 1), dt.date(1, 1, 7)) == []
+    assert lunar_day_ranges(dt.date(9990, 1, 1), dt.date(9990, 1, 7)) == []
+    assert lunar_day_ranges(dt.date(2025, 10, 1), dt.date(2025, 10, 7))

@@ -80,6 +80,14 @@ def test_bad_input_names_the_field(client, org, make_customer) -> None:
     response = client.get("/api/v1/contact-calendar", {"cursor": "nonsense"}, headers=auth)
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "cursor"
     assert Interaction.objects.count() == 0
+    # Found by schemathesis: a time with a zone offset, and a date the lunar tables cannot place.
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    response = client.post("/api/v1/appointments", {"customer_id": customer.pk, "due_on": tomorrow,
+                                                    "due_time": "13:00:24+10:32"},
+                           content_type="application/json", headers=auth)
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "due_time"
+    assert client.get("/api/v1/reminders", {"start": "0001-01-01", "days": 1}, headers=auth).status_code == 422
+    assert Task.objects.count() == 0
 
 
 def test_reminders_through_the_api(client, org) -> None:
