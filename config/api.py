@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -110,6 +111,11 @@ def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpRes
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _errors(request, 404, [{"field": None, "message": _("Not found.")}])
+
+
+@api.exception_handler(MultiPartParserError)
+def on_bad_upload(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    return _errors(request, 400, [{"field": None, "message": _("The upload is not a valid multipart form.")}])
 
 
 @api.exception_handler(AuthenticationError)

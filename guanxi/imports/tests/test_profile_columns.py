@@ -64,3 +64,12 @@ def test_export_then_import_of_profile_and_custom_values_changes_nothing(org, fi
     assert job.state == "done", job.message
     assert list(Customer.objects.order_by("id").values()) == before
     assert ChangeEntry.objects.count() == ledger_before
+
+
+def test_a_malformed_multipart_upload_is_a_400_not_a_server_error(client, org) -> None:
+    from guanxi.core.testing import bearer
+
+    headers = bearer(client, org.owner)
+    response = client.generic("POST", "/api/v1/imports", b"--x\r\nnonsense", content_type="multipart/form-data",
+                              headers=headers)
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] is None
