@@ -9,6 +9,8 @@ a title row above the header, as Excel on Chinese Windows saves it) and runs the
 child process: wall time from `resource`-measured child start to exit, peak memory as the child's
 maximum resident set size. Then it runs the same file again (every row unchanged: the idempotent
 re-run). Targets: 100,000 rows in ≤ 30 s; peak memory at 1,000,000 rows ≤ 1.2 × that at 100,000.
+The load average before and after each import is printed too: on a shared machine it explains most
+of the spread between runs.
 """
 
 from __future__ import annotations
@@ -66,6 +68,10 @@ def guanxi(url: str, *args: str) -> tuple[float, float, str]:
     return elapsed, max(peak, before) / 1024, done.stdout
 
 
+def _load() -> str:
+    return "/".join(f"{n:.1f}" for n in os.getloadavg())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000)
@@ -83,16 +89,18 @@ def main() -> None:
         path = Path(tmp) / f"customers-{args.rows}.csv"
         generate(path, args.rows)
         size = path.stat().st_size / 1024 / 1024
+        before = _load()
         first, first_peak, out = guanxi(args.database_url, "import", "customers", str(path), "--user", "bench")
         print(out.strip().splitlines()[-1])
-        print(f"rows {args.rows:,} · file {size:.1f} MiB · import {first:.1f} s (peak RSS {first_peak:.0f} MiB)",
-              flush=True)
+        print(f"rows {args.rows:,} · file {size:.1f} MiB · import {first:.1f} s (peak RSS {first_peak:.0f} MiB) · "
+              f"load average {before} → {_load()}", flush=True)
         if args.no_rerun:
             return
+        before = _load()
         again, again_peak, out = guanxi(args.database_url, "import", "customers", str(path), "--user", "bench")
         print(out.strip().splitlines()[-1])
     print(f"rows {args.rows:,} · file {size:.1f} MiB · import {first:.1f} s (peak RSS {first_peak:.0f} MiB) · "
-          f"re-run {again:.1f} s (peak RSS {again_peak:.0f} MiB)")
+          f"re-run {again:.1f} s (peak RSS {again_peak:.0f} MiB) · load average {before} → {_load()}")
 
 
 if __name__ == "__main__":

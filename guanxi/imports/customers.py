@@ -40,7 +40,14 @@ from guanxi.customers.models import ChangeEntry, Customer, CustomerSearch, Searc
 from guanxi.imports.columns import Column, choice_lookup, label_keys, nfkc, parse_bool, parse_date, split_list
 from guanxi.imports.models import ImportJob, ImportRow, ResolvedRow, RowError
 from guanxi.imports.readers import header_key
-from guanxi.imports.staging import analyze, copy_lines, copy_text, insert_errors, json_value, write_rows
+from guanxi.imports.staging import (
+    BackgroundCopy,
+    analyze,
+    copy_text,
+    insert_errors,
+    json_value,
+    set_checks_per_statement,
+)
 
 # Internal columns: set by the system, never read from a file.
 INTERNAL = {"id", "version", "name_sort", "archived_at", "created_at", "updated_at", "created_by",
@@ -335,7 +342,10 @@ def check(job: ImportJob) -> None:
         insert_errors(job, rows.exclude(**{key: ""}).filter(Exists(twin)), "phones" if key == "phone" else key,
                       message)
     # Match by code (unique), then by phone among the user's customers.
-    rows.exclude(code="").update(customer_id=Subquery(Customer.objects.filter(code=OuterRef("code")).values("id")[:1]))
+    # Only rows whose code exists are written: an UPDATE setting NULL to NULL still writes a new version
+    # of every row (and its index entries), a hundred thousand for a file of new customers.
+    by_code = Customer.objects.filter(code=OuterRef("code"))
+    rows.exclude(code="").filter(Exists(by_code)).update(customer_id=Subquery(by_code.values("id")[:1]))
     visible = Customer.objects.visible_to(actor)
     hidden = rows.filter(customer_id__isnull=False).exclude(customer_id__in=visible.values("id"))
     insert_errors(job, hidden, "code", _("This customer code is already in use."))
@@ -359,6 +369,17 @@ def check(job: ImportJob) -> None:
     bad = RowError.objects.filter(job=job, line=OuterRef("line"))
     rows.filter(Exists(bad)).update(valid=False)
     # One pass over the staging rows, not one per action.
+    if connection.vendor == "postgresql":
+        # The action and, for new customers, their ids from the sequence, in the same single pass
+        # (the apply's `_allocate_ids` then finds nothing left to allocate).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {ImportRow._meta.db_table} SET action = CASE WHEN customer_id IS NULL THEN 'create' "
+                "ELSE 'update' END, customer_id = COALESCE(customer_id, nextval(pg_get_serial_sequence(%s, 'id'))) "
+                "WHERE job_id = %s AND valid",
+                [Customer._meta.db_table, job.pk],
+            )
+        return
     rows.filter(valid=True).update(action=Case(When(customer_id__isnull=True, then=Value("create")),
                                                default=Value("update")))
 
@@ -580,6 +601,7 @@ class _Resolver:
         self.customer_table = Customer._meta.db_table
         self.customer_columns = [str(f.column) for f in concrete]
         self.json_attnames = {f.attname for f in concrete if isinstance(f, models.JSONField)}
+        self.default_text: dict[str, tuple[Any, str]] | None = None
         self.batch = uuid.uuid4()
         entry = ChangeEntry._meta
         self.ledger_table = entry.db_table
@@ -618,6 +640,25 @@ class _Resolver:
                 out[key] = _json_ready(value)
         return out
 
+    def customer_line(self, stored: dict[str, Any]) -> str:
+        """One new customer as a COPY line. Most columns hold the import's defaults (the same objects
+        every row): their text is formatted once, not 100,000 times."""
+        if self.default_text is None:
+            self.default_text = {a: (v, self.format_column(a, v)) for a, v in self.storable(self.defaults).items()
+                                 if not isinstance(v, list | dict)}
+        cached, fmt = self.default_text, self.format_column
+        parts = []
+        for attname in self.attnames:
+            value = stored[attname]
+            known = cached.get(attname)
+            parts.append(known[1] if known is not None and value is known[0] else fmt(attname, value))
+        return "\t".join(parts) + "\n"
+
+    def format_column(self, attname: str, value: Any) -> str:
+        if attname in self.json_attnames:
+            return copy_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+        return copy_text(value)
+
     def new_values(self, data: dict[str, Any], cid: int) -> dict[str, Any]:
         values = {**self.defaults, **data, "id": cid}
         for key in self.mutable_defaults:
@@ -626,46 +667,57 @@ class _Resolver:
                 values[key] = list(value) if isinstance(value, list) else dict(value)
         return values
 
-    def write_ledger(self, changes: list[tuple[int, Any, Any]]) -> int:
+    def write_ledger(self, changes: list[tuple[int, Any, Any]], writer: BackgroundCopy) -> int:
         """The chunk's ledger rows (what `ledger.record_many` writes), as COPY on PostgreSQL."""
         actor_id, channel, batch, at = self.actor.pk, Channel.IMPORT, self.ledger_batch, self.ledger_at
         if connection.vendor != "postgresql":
             rows = [(cid, field, old, new, actor_id, channel, batch, at)
                     for cid, before, after in changes for field, old, new in ledger.changed_values(before, after)]
-            write_rows(self.ledger_table, self.ledger_columns, rows)
+            writer.rows(self.ledger_table, self.ledger_columns, rows)
             return len(rows)
         # Actor, channel, batch and time are the same on every row: formatted once.
         tail = "\t" + "\t".join(copy_text(v) for v in (actor_id, channel, batch, at)) + "\n"
         lines = [f"{cid}\t{copy_text(field)}\t{copy_text(old)}\t{copy_text(new)}{tail}"
                  for cid, before, after in changes for field, old, new in ledger.changed_values(before, after)]
-        copy_lines(self.ledger_table, self.ledger_columns, lines)
+        writer.lines(self.ledger_table, self.ledger_columns, lines)
         return len(lines)
 
 
 def apply(job: ImportJob, *, progress: Any = None) -> Outcome:
-    """Write the valid rows: resolve each in Python (merge, keys, ledger), then apply in SQL."""
+    """Write the valid rows: resolve each in Python (merge, keys, ledger), then apply in SQL.
+
+    On PostgreSQL the COPYs of a chunk run in a second thread while Python resolves the next chunk
+    (`BackgroundCopy`), and the foreign keys of the tables loaded are checked per statement, inside
+    those COPYs, rather than all at once in the commit.
+    """
     now = timezone.now()
     outcome = Outcome()
     resolver = _Resolver(job, now)
     with transaction.atomic():
+        set_checks_per_statement(_loaded_tables(), on=True)
         analyze(ImportRow._meta.db_table, ["valid", "action", "customer_id"])
         _allocate_ids(job)
         ResolvedRow.objects.filter(job=job).delete()
-        last = 0
         batches = 0
-        while True:
-            page: Any = (_rows(job).filter(valid=True, id__gt=last).order_by("id")
-                         .values_list("id", "data", "action", "customer_id")[:CHUNK])
-            chunk: list[tuple[int, dict[str, Any], str, int]] = list(page)
-            if not chunk:
-                break
-            last = chunk[-1][0]
-            changes = _resolve_chunk(resolver, chunk, outcome)
-            resolver.write_ledger(changes)
-            del chunk, changes
-            batches += 1
-            if progress is not None:
-                progress(batches * CHUNK)
+        with BackgroundCopy() as writer:
+            chunk = _page(job, 0)
+            context = _chunk_context(resolver, chunk)
+            while chunk:
+                changes = _resolve_chunk(resolver, chunk, context, outcome, writer)
+                resolver.write_ledger(changes, writer)
+                del changes
+                # The previous chunk's COPYs ran while this one was resolved; now read what the next
+                # chunk needs, then let this chunk's COPYs run while the next is resolved.
+                writer.wait()
+                if batches and progress is not None:
+                    progress(batches * CHUNK)
+                following = _page(job, chunk[-1][0])
+                context = _chunk_context(resolver, following)
+                writer.flush()
+                chunk = following
+                batches += 1
+        if progress is not None:
+            progress(batches * CHUNK)
         analyze(ResolvedRow._meta.db_table, ["job_id", "customer_id", "action"])
         _write(job, now, created_already=resolver.direct)
         # NOT EXISTS (an anti-join), not NOT IN: PostgreSQL hashes a NOT IN subquery only while it fits
@@ -676,7 +728,48 @@ def apply(job: ImportJob, *, progress: Any = None) -> Outcome:
             # A bulk load leaves the planner believing the customer table is as small as before,
             # until autovacuum gets to it: the next import's checks would choose nested loops.
             analyze(Customer._meta.db_table, ["id", "code", "archived_at", "owner_id", "department_id"])
+        set_checks_per_statement(_loaded_tables(), on=False)
     return outcome
+
+
+def _loaded_tables() -> list[str]:
+    """The tables the apply inserts into whose foreign keys point at customers (or users)."""
+    return [Customer._meta.db_table, CustomerSearch._meta.db_table, SearchToken._meta.db_table,
+            ChangeEntry._meta.db_table, Customer.tags.through._meta.db_table]
+
+
+def _page(job: ImportJob, after: int) -> list[tuple[int, dict[str, Any], str, int]]:
+    page: Any = (_rows(job).filter(valid=True, id__gt=after).order_by("id")
+                 .values_list("id", "data", "action", "customer_id")[:CHUNK])
+    return list(page)
+
+
+@dataclass
+class _ChunkContext:
+    """What the resolve of a chunk reads from the database: customers to update, their tags, codes taken."""
+
+    current: dict[int, dict[str, Any]] = field(default_factory=dict)
+    current_tags: dict[int, list[str]] = field(default_factory=dict)
+    generated: dict[int, str] = field(default_factory=dict)
+    taken: set[str] = field(default_factory=set)
+
+
+def _chunk_context(resolver: _Resolver, chunk: list[tuple[int, dict[str, Any], str, int]]) -> _ChunkContext:
+    context = _ChunkContext()
+    ids = [cid for _id, _data, action, cid in chunk if action == "update"]
+    if ids:
+        context.current = {row["id"]: row for row in Customer.objects.filter(pk__in=ids).values(*resolver.attnames)}
+        through = Customer.tags.through
+        for cid, name in through.objects.filter(customer_id__in=ids).values_list("customer_id", "tag__name"):
+            context.current_tags.setdefault(cid, []).append(name)
+    for row_id, data, action, cid in chunk:
+        if action == "create" and not data.get("code"):
+            context.generated[row_id] = f"C{cid:08d}"
+    if context.generated:
+        codes = context.generated.values()
+        context.taken = set(Customer.objects.filter(code__in=codes).values_list("code", flat=True))
+        context.taken |= set(_rows(resolver.job).filter(code__in=codes).values_list("code", flat=True))
+    return context
 
 
 def _allocate_ids(job: ImportJob) -> None:
@@ -685,7 +778,7 @@ def _allocate_ids(job: ImportJob) -> None:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {ImportRow._meta.db_table} SET customer_id = nextval(pg_get_serial_sequence(%s, 'id')) "
-                "WHERE job_id = %s AND valid AND action = 'create'",
+                "WHERE job_id = %s AND valid AND action = 'create' AND customer_id IS NULL",
                 [Customer._meta.db_table, job.pk],
             )
         return
@@ -699,25 +792,11 @@ def _allocate_ids(job: ImportJob) -> None:
         )
 
 
-def _resolve_chunk(resolver: _Resolver, chunk: list[tuple[int, dict[str, Any], str, int]],
-                   outcome: Outcome) -> list[tuple[int, Any, Any]]:
+def _resolve_chunk(resolver: _Resolver, chunk: list[tuple[int, dict[str, Any], str, int]], context: _ChunkContext,
+                   outcome: Outcome, writer: BackgroundCopy) -> list[tuple[int, Any, Any]]:
+    """Python only (what it reads comes in `context`): the writes are queued on `writer`."""
     job, actor, now, names = resolver.job, resolver.actor, resolver.now, resolver.names
-    ids = [cid for _id, _data, action, cid in chunk if action == "update"]
-    current: dict[int, dict[str, Any]] = {}
-    current_tags: dict[int, list[str]] = {}
-    if ids:
-        current = {row["id"]: row for row in Customer.objects.filter(pk__in=ids).values(*resolver.attnames)}
-        through = Customer.tags.through
-        for cid, name in through.objects.filter(customer_id__in=ids).values_list("customer_id", "tag__name"):
-            current_tags.setdefault(cid, []).append(name)
-    generated: dict[int, str] = {}
-    for row_id, data, action, cid in chunk:
-        if action == "create" and not data.get("code"):
-            generated[row_id] = f"C{cid:08d}"
-    taken: set[str] = set()
-    if generated:
-        taken = set(Customer.objects.filter(code__in=generated.values()).values_list("code", flat=True))
-        taken |= set(_rows(job).filter(code__in=generated.values()).values_list("code", flat=True))
+    current, current_tags, generated, taken = context.current, context.current_tags, context.generated, context.taken
     changes: list[tuple[int, Any, Any]] = []
     resolved: list[tuple[object, ...]] = []
     customer_lines: list[str] = []
@@ -778,10 +857,7 @@ def _resolve_chunk(resolver: _Resolver, chunk: list[tuple[int, dict[str, Any], s
         stored = resolver.storable(values)
         final_tags = tag_names if tag_names is None else list(dict.fromkeys(tag_names))
         if resolver.direct and action == "create":
-            json_attnames = resolver.json_attnames
-            customer_lines.append("\t".join(
-                copy_text(json.dumps(stored[a], ensure_ascii=False, separators=(",", ":")) if a in json_attnames
-                          else stored[a]) for a in resolver.attnames) + "\n")
+            customer_lines.append(resolver.customer_line(stored))
             sort_key = copy_text(stored["name_sort"])
             search_lines.append(f"{cid}\t{copy_text(doc)}\t{sort_key}\tt\n")
             token_lines.extend(f"{copy_text(token)}\t{sort_key}\t{cid}\n" for token in info.tokens)
@@ -791,10 +867,10 @@ def _resolve_chunk(resolver: _Resolver, chunk: list[tuple[int, dict[str, Any], s
         resolved.append((job.pk, row_id, cid, action, final))
         changes.append((cid, before, after))
     if customer_lines:
-        copy_lines(resolver.customer_table, resolver.customer_columns, customer_lines)
-        copy_lines(CustomerSearch._meta.db_table, ["customer_id", "doc", "name_sort", "active"], search_lines)
-        copy_lines(SearchToken._meta.db_table, ["token", "name_sort", "customer_id"], token_lines)
-    write_rows(ResolvedRow._meta.db_table, ["job_id", "row_id", "customer_id", "action", "final"], resolved)
+        writer.lines(resolver.customer_table, resolver.customer_columns, customer_lines)
+        writer.lines(CustomerSearch._meta.db_table, ["customer_id", "doc", "name_sort", "active"], search_lines)
+        writer.lines(SearchToken._meta.db_table, ["token", "name_sort", "customer_id"], token_lines)
+    writer.rows(ResolvedRow._meta.db_table, ["job_id", "row_id", "customer_id", "action", "final"], resolved)
     return changes
 
 

@@ -15,6 +15,8 @@ import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
 from guanxi.core.spreadsheet import escape_formula, unescape_formula  # noqa: F401  (re-exported)
 from guanxi.imports.choices import FileFormat
 
@@ -75,6 +77,16 @@ def detect_encoding(path: Path) -> str:
 
 
 def sheet_names(path: Path, file_format: str) -> list[str]:
+    """The sheets of a workbook; a file that only looks like one (any zip) is a ReadError."""
+    try:
+        return _sheet_names(path, file_format)
+    except ReadError:
+        raise
+    except Exception as error:  # openpyxl and calamine raise many kinds on a damaged file
+        raise ReadError(_("The file cannot be read as %(format)s.") % {"format": file_format}) from error
+
+
+def _sheet_names(path: Path, file_format: str) -> list[str]:
     if file_format == FileFormat.XLSX:
         from openpyxl import load_workbook
 

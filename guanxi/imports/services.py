@@ -33,7 +33,7 @@ from guanxi.imports.readers import (
     iter_rows,
     sheet_names,
 )
-from guanxi.imports.staging import analyze, write_rows
+from guanxi.imports.staging import BackgroundCopy, analyze
 
 logger = logging.getLogger("guanxi.imports")
 
@@ -418,15 +418,18 @@ def _stage(job: ImportJob, target: Any) -> None:
     read_bytes = 0
     expected = max(job.size * (4 if job.file_format != FileFormat.CSV else 1), 1)
 
-    def flush() -> None:
-        write_rows(ImportRow._meta.db_table,
-                   ["job_id", "line", "raw", "data", "code", "phone", "valid", "action"], rows)
-        write_rows(RowError._meta.db_table, ["job_id", "line", "field", "message"], errors)
+    def flush(writer: BackgroundCopy) -> None:
+        # Formatted here; COPYed by the writer thread while the next rows are read and cleaned.
+        writer.rows(ImportRow._meta.db_table,
+                    ["job_id", "line", "raw", "data", "code", "phone", "valid", "action"], rows)
+        writer.rows(RowError._meta.db_table, ["job_id", "line", "field", "message"], errors)
         rows.clear()
         errors.clear()
+        writer.wait()
         _progress(job, processed_rows=total, progress=min(50, 50 * read_bytes // expected))
+        writer.flush()
 
-    with job_file(job) as path:
+    with job_file(job) as path, BackgroundCopy() as writer:
         for line, cells in _data_rows(job, path):
             cleaned = cleaner.clean(_mapped(cells, mapping))
             total += 1
@@ -435,8 +438,8 @@ def _stage(job: ImportJob, target: Any) -> None:
             errors.extend((job.pk, line, name, message) for name, messages in cleaned.errors.items()
                           for message in messages)
             if len(rows) >= STAGE_BATCH:
-                flush()
-        flush()
+                flush(writer)
+        flush(writer)
     analyze(ImportRow._meta.db_table, ["job_id", "line", "code", "phone", "valid", "action", "customer_id"])
     analyze(RowError._meta.db_table)
     job.total_rows = total

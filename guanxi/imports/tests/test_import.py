@@ -127,3 +127,20 @@ def test_name_memo_builds_the_same_keys_as_core_text() -> None:
         assert memo.document(info, code="K-1", phones=["13812341234"], email="A@B.cn", extra=("店名", "")) == \
             search_document(name=name, is_person=is_person, code="K-1", phones=["13812341234"], email="A@B.cn",
                             extra=("店名", ""))
+
+
+def test_customer_line_with_cached_defaults_is_the_plain_format(org) -> None:
+    from django.utils import timezone
+
+    from guanxi.imports.customers import _Resolver
+    from guanxi.imports.models import ImportJob
+
+    job = ImportJob.objects.create(user=org.owner, source_name="x.csv")
+    resolver = _Resolver(job, timezone.now())
+    values = resolver.new_values({"name": "张\t三", "phones": ["13812341234"], "birthday": dt.date(1990, 3, 5)}, 7)
+    values.update(name_sort="zhang san", lunar_birth_month=None, lunar_birth_day=None, lunar_birth_leap=False)
+    stored = resolver.storable(values)
+    plain = "\t".join(resolver.format_column(a, stored[a]) for a in resolver.attnames) + "\n"
+    assert resolver.customer_line(stored) == plain
+    assert resolver.customer_line(resolver.storable(values)) == plain  # the cache, a second time
+    assert "张\\t三" in plain

@@ -73,3 +73,20 @@ def test_a_malformed_multipart_upload_is_a_400_not_a_server_error(client, org) -
     response = client.generic("POST", "/api/v1/imports", b"--x\r\nnonsense", content_type="multipart/form-data",
                               headers=headers)
     assert response.status_code == 400 and response.json()["errors"][0]["field"] is None
+
+
+def test_a_zip_that_is_not_a_workbook_is_a_field_error(client, org) -> None:
+    import io
+    import zipfile
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from guanxi.core.testing import bearer
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("a.txt", "a")
+    headers = bearer(client, org.owner)
+    response = client.post("/api/v1/imports", {"file": SimpleUploadedFile("file.zip", buffer.getvalue())},
+                           headers=headers)
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "file"
