@@ -123,3 +123,12 @@ def test_times_are_read_as_china_time_unless_zoned() -> None:
     assert parse_when("2026-03-01T00:30:00Z") == dt.datetime(2026, 3, 1, 0, 30, tzinfo=dt.UTC)
     assert parse_when("2026-03-01 00:30-05:00") == dt.datetime(2026, 3, 1, 5, 30, tzinfo=dt.UTC)
     assert parse_when("2026-02-29") is None and parse_when("yesterday") is None
+
+
+def test_guanxi_import_orders_is_the_same_command(org, people, tmp_path, capsys) -> None:
+    org.admin.is_superuser = True
+    org.admin.save()
+    with pytest.raises(CommandError, match="nothing was applied"):
+        call_command("import", "orders", str(_csv(tmp_path, "pos,B2,C002,,门店,已付款,销售,2026-03-01,,T1,x,50,0\n")))
+    call_command("import", "orders", str(_csv(tmp_path, GOOD)), "--unknown-customers", "reject")
+    assert "orders created 3" in capsys.readouterr().out

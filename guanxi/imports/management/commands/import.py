@@ -1,4 +1,5 @@
-"""`guanxi import customers FILE [--mapping NAME] [--apply-valid-only] [--user USERNAME] [--mode …]`.
+"""`guanxi import customers FILE [--mapping NAME] [--apply-valid-only] [--user USERNAME] [--mode …]`
+and `guanxi import orders FILE [--unknown-customers reject|create] [--apply-valid-only] [--user …]`.
 
 Runs the same engine as the wizard, synchronously. Exit code 0 when rows were applied (or the file
 changed nothing because everything was already there), 1 when nothing was applied.
@@ -21,7 +22,7 @@ class Command(BaseCommand):
     help = "Import a file (xlsx, xls or csv) into the archive, as the wizard does."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("target", choices=["customers"])
+        parser.add_argument("target", choices=["customers", "orders"])
         parser.add_argument("file", type=Path)
         parser.add_argument("--mapping", default="", help="a saved mapping's name")
         parser.add_argument("--apply-valid-only", action="store_true",
@@ -29,11 +30,23 @@ class Command(BaseCommand):
         parser.add_argument("--user", default="", help="import as this user (default: the first superuser)")
         parser.add_argument("--mode", choices=Mode.values, default=Mode.BOTH)
         parser.add_argument("--errors", type=Path, help="write the invalid rows to this CSV file")
+        parser.add_argument("--unknown-customers", choices=["reject", "create"], default="reject",
+                            help="orders: reject orders of unknown customers, or create the customers")
 
     def handle(self, *args: Any, **options: Any) -> None:
         from guanxi.accounts.models import User
 
         path: Path = options["file"]
+        if options["target"] == "orders":
+            # Order lines go through the orders app's own set-based loader (staging + COPY).
+            from django.core.management import call_command
+
+            extra = ["--apply-valid-only"] if options["apply_valid_only"] else []
+            extra += ["--user", options["user"]] if options["user"] else []
+            extra += ["--errors", str(options["errors"])] if options.get("errors") else []
+            call_command("import_orders", str(path), "--unknown-customers", options["unknown_customers"], *extra,
+                         stdout=self.stdout._out, stderr=self.stderr._out)
+            return
         if not path.is_file():
             raise CommandError(f"no such file: {path}")
         users = User.objects.filter(is_active=True)
