@@ -30,6 +30,7 @@ from guanxi.assets.models import (
     HoldingSnapshot,
     InsurancePolicy,
 )
+from guanxi.core.errors import FieldErrors
 from guanxi.customers.choices import Channel
 from guanxi.customers.models import ChangeEntry, Customer, FamilyMember
 from guanxi.customers.services import customer_reveal
@@ -40,18 +41,7 @@ MAX_NOTES = 500
 MAX_REVIEW_NOTES = 5000
 
 
-class _Errors:
-    """Collects field errors so the user sees all of them at once."""
-
-    def __init__(self) -> None:
-        self.by_field: dict[str, list[str]] = {}
-
-    def add(self, name: str, message: str) -> None:
-        self.by_field.setdefault(name, []).append(message)
-
-    def raise_if_any(self) -> None:
-        if self.by_field:
-            raise ValidationError(self.by_field)
+_Errors = FieldErrors  # the name the cleaners below (and the import target) use
 
 
 def _text(errors: _Errors, name: str, value: Any, *, max_length: int, required: bool = False) -> str:

@@ -17,3 +17,20 @@ class NotPermitted(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class FieldErrors:
+    """Collects a service's field errors, so the user sees all of them at once, then raises them as
+    one `ValidationError` keyed by field (which the forms and the API both understand)."""
+
+    def __init__(self) -> None:
+        self.by_field: dict[str, list[str]] = {}
+
+    def add(self, name: str, message: str) -> None:
+        self.by_field.setdefault(name, []).append(message)
+
+    def raise_if_any(self) -> None:
+        if self.by_field:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError(self.by_field)

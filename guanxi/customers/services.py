@@ -19,7 +19,7 @@ from lunar_python import Solar
 
 from guanxi.accounts.models import Department, Store, User
 from guanxi.accounts.selectors import departments_visible_to, stores_visible_to, users_visible_to
-from guanxi.core.errors import ConflictError, NotPermitted
+from guanxi.core.errors import ConflictError, FieldErrors, NotPermitted
 from guanxi.core.registry import registry
 from guanxi.core.text import (
     is_valid_id_number,
@@ -90,18 +90,7 @@ class CustomerInput:
 INPUT_FIELDS = tuple(f.name for f in fields(CustomerInput)) + tuple(f.name for f in PROFILE_FIELDS)
 
 
-class _Errors:
-    """Collects field errors so the user sees all of them at once."""
-
-    def __init__(self) -> None:
-        self.by_field: dict[str, list[str]] = {}
-
-    def add(self, name: str, message: str) -> None:
-        self.by_field.setdefault(name, []).append(message)
-
-    def raise_if_any(self) -> None:
-        if self.by_field:
-            raise ValidationError(self.by_field)
+_Errors = FieldErrors  # the name the cleaners below (and the import target) use
 
 
 def _clean_text(errors: _Errors, name: str, value: str, *, max_length: int, required: bool = False) -> str:

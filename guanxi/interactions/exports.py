@@ -2,37 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.utils.translation import gettext as _
 
+from guanxi.core.spreadsheet import csv_lines  # noqa: F401  (the views use it from here)
 from guanxi.interactions.selectors import Stats
-
-# A spreadsheet runs a cell starting with one of these as a formula (full-width forms included).
-FORMULA_STARTS = frozenset("=+-@\t\r＝＋－＠")
-
-
-def escape_formula(text: str) -> str:
-    return "'" + text if text and text[0] in FORMULA_STARTS else text
-
-
-def csv_lines(header: list[str], rows: Iterable[list[str]]) -> Iterator[str]:
-    """UTF-8 with BOM (Excel on Chinese Windows reads it right); every cell formula-escaped."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def line(cells: list[str]) -> str:
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerow([escape_formula(c) for c in cells])
-        return buffer.getvalue()
-
-    yield "\ufeff" + line(header)
-    for row in rows:
-        yield line(row)
 
 
 def chart_data(stats: Stats) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from guanxi.accounts.choices import DataScope
 from guanxi.accounts.models import User
 from guanxi.accounts.selectors import users_visible_to
-from guanxi.core.errors import NotPermitted
+from guanxi.core.errors import FieldErrors, NotPermitted
 from guanxi.core.registry import Reminder, registry
 from guanxi.customers.choices import Importance
 from guanxi.customers.models import Customer
@@ -58,18 +58,7 @@ DIGEST_DAYS = 7
 GREETING_KINDS = {"birthday", "lunar_birthday", "family_birthday", "family_lunar_birthday", "anniversary", "festival"}
 
 
-class _Errors:
-    """Collects field errors so the user sees all of them at once."""
-
-    def __init__(self) -> None:
-        self.by_field: dict[str, list[str]] = {}
-
-    def add(self, name: str, message: str) -> None:
-        self.by_field.setdefault(name, []).append(message)
-
-    def raise_if_any(self) -> None:
-        if self.by_field:
-            raise ValidationError(self.by_field)
+_Errors = FieldErrors  # the name the cleaners below (and the import target) use
 
 
 def _text(errors: _Errors, data: dict[str, Any], name: str, *, max_length: int, required: bool = False) -> str:
