@@ -17,7 +17,7 @@ from guanxi.core.schemas import CleanStr
 AssetClassLiteral = Literal["deposit", "wealth", "fund", "bond", "stock", "insurance", "loan", "property", "other"]
 RiskLiteral = Literal["", "R1", "R2", "R3", "R4", "R5"]
 PolicyTypeLiteral = Literal["life", "critical_illness", "medical", "accident", "annuity", "property", "other"]
-Money = Field(ge=0, le=Decimal("99999999999999.99"), max_digits=16, decimal_places=2)
+Money = Field(ge=0, le=Decimal("999999999999.99"), max_digits=14, decimal_places=2)
 
 
 class StrictIn(Schema):
@@ -41,7 +41,7 @@ class HoldingPatch(StrictIn):
     product: CleanStr | None = Field(None, max_length=200)
     institution: CleanStr | None = Field(None, max_length=100)
     is_ours: bool | None = None
-    amount: Decimal | None = Field(None, ge=0, le=Decimal("99999999999999.99"), max_digits=16, decimal_places=2,
+    amount: Decimal | None = Field(None, ge=0, le=Decimal("999999999999.99"), max_digits=14, decimal_places=2,
                                    description="a new amount is appended as today's value snapshot")
     start_on: dt.date | None = None
     matures_on: dt.date | None = None
@@ -120,8 +120,8 @@ class PolicyPatch(StrictIn):
     insured_member_id: int | None = Field(None, ge=1, le=2**63 - 1)
     insurer: CleanStr | None = Field(None, max_length=100)
     product: CleanStr | None = Field(None, max_length=200)
-    sum_insured: Decimal | None = Field(None, ge=0, le=Decimal("99999999999999.99"), max_digits=16, decimal_places=2)
-    premium: Decimal | None = Field(None, ge=0, le=Decimal("99999999999999.99"), max_digits=16, decimal_places=2)
+    sum_insured: Decimal | None = Field(None, ge=0, le=Decimal("999999999999.99"), max_digits=14, decimal_places=2)
+    premium: Decimal | None = Field(None, ge=0, le=Decimal("999999999999.99"), max_digits=14, decimal_places=2)
     term_years: int | None = Field(None, ge=1, le=100)
     starts_on: dt.date | None = None
     critical_illness: bool | None = None

@@ -36,7 +36,9 @@ from guanxi.customers.models import ChangeEntry, Customer, FamilyMember
 from guanxi.customers.services import customer_reveal
 
 SENSITIVE_KEY = "holdings"
-MAX_AMOUNT = Decimal("99999999999999.99")
+# A trillion yuan: every amount then has at most 14 significant digits, which SQLite's floating-point
+# storage of decimals keeps exactly (at 16 digits 99,999,999,999,999.99 came back as 10^14).
+MAX_AMOUNT = Decimal("999999999999.99")
 MAX_NOTES = 500
 MAX_REVIEW_NOTES = 5000
 
@@ -73,7 +75,7 @@ def _money(errors: _Errors, name: str, value: Any, *, required: bool = True) -> 
         errors.add(name, _("The amount cannot be negative."))
         return None
     if amount > MAX_AMOUNT or amount != amount.quantize(Decimal("0.01")):
-        errors.add(name, _("Enter an amount below 100 trillion yuan with at most two decimals."))
+        errors.add(name, _("Enter an amount below 1 trillion yuan with at most two decimals."))
         return None
     return amount.quantize(Decimal("0.01"))
 

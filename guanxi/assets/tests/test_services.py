@@ -25,6 +25,20 @@ def test_a_holding_starts_its_value_history_and_the_ledger_says_so_without_the_a
     assert "稳健理财" in entry.new_value and "1234" not in entry.new_value and "1,234" not in entry.new_value
 
 
+def test_the_largest_amount_reads_back_exactly_and_a_larger_one_is_refused(org, make_customer) -> None:
+    # Found by schemathesis: 99,999,999,999,999.99 was accepted and SQLite gave back 10^14, which the
+    # decimal field could no longer read (a 500 on every page of that holding).
+    customer = make_customer("张三")
+    holding = services.holding_create(actor=org.owner, customer=customer, data={
+        "asset_class": "property", "product": "房产", "amount": "999999999999.99"})
+    assert Holding.objects.get(pk=holding.pk).amount == Decimal("999999999999.99")
+    assert [s.value for s in selectors.snapshots_of(holding=holding)] == [Decimal("999999999999.99")]
+    with pytest.raises(ValidationError) as excinfo:
+        services.holding_create(actor=org.owner, customer=customer, data={
+            "asset_class": "property", "product": "房产", "amount": "1000000000000"})
+    assert "amount" in excinfo.value.message_dict
+
+
 @pytest.mark.parametrize(("data", "field"), [
     ({"asset_class": "crypto", "product": "x", "amount": "1"}, "asset_class"),
     ({"asset_class": "fund", "product": " ", "amount": "1"}, "product"),
