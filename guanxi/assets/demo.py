@@ -14,13 +14,13 @@ import time
 from decimal import Decimal
 from typing import Any
 
-from django.db import connections, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from guanxi.core.bulk import TableWriter
 from guanxi.core.registry import DemoContext
 
 SHARE = 0.10
-BATCH_ROWS = 5000
 CUSTOMER_CHUNK = 5000
 QUARTER = 91
 # (asset class, products, amount range in yuan, has a maturity, risk levels)
@@ -57,61 +57,6 @@ TABLES: dict[str, list[str]] = {
 }
 
 
-def _copy_value(value: object) -> str:
-    if value is None:
-        return "\\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-
-class _Writer:
-    """Buffers rows per table; COPY on PostgreSQL, batched INSERTs elsewhere."""
-
-    def __init__(self, using: str) -> None:
-        self.connection = connections[using]
-        self.is_pg = self.connection.vendor == "postgresql"
-        self.buffers: dict[str, list[tuple[object, ...]]] = {table: [] for table in TABLES}
-
-    def add(self, table: str, row: tuple[object, ...]) -> None:
-        buffer = self.buffers[table]
-        buffer.append(row)
-        if len(buffer) >= BATCH_ROWS:
-            self.flush()
-
-    def flush(self) -> None:
-        """Write every buffer, parents (holdings, reviews) before the rows that point at them."""
-        for name, rows in self.buffers.items():
-            if rows:
-                self._write(name, rows)
-                rows.clear()
-
-    def _write(self, table: str, rows: list[tuple[object, ...]]) -> None:
-        columns = TABLES[table]
-        quoted = ", ".join(f'"{c}"' for c in columns)
-        with self.connection.cursor() as cursor:
-            if self.is_pg:
-                data = "".join("\t".join(map(_copy_value, row)) + "\n" for row in rows)
-                with cursor.cursor.copy(f"COPY {table} ({quoted}) FROM STDIN") as copy:
-                    copy.write(data)
-            else:
-                marks = ", ".join(["%s"] * len(columns))
-                adapted: Any = [tuple(self._adapt(v) for v in row) for row in rows]
-                cursor.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", adapted)
-
-    def _adapt(self, value: object) -> object:
-        ops = self.connection.ops
-        if isinstance(value, dt.datetime):
-            return ops.adapt_datetimefield_value(value)
-        if isinstance(value, dt.date):
-            return ops.adapt_datefield_value(value)
-        if isinstance(value, Decimal):
-            return ops.adapt_decimalfield_value(value, 16, 2)
-        return value
-
-
 def _money(rng: random.Random, low: int, high: int) -> Decimal:
     return Decimal(rng.randrange(low, high)).quantize(Decimal("1")) + Decimal(rng.randrange(0, 100)) / 100
 
@@ -125,7 +70,7 @@ def generate(ctx: DemoContext) -> None:
     today = timezone.localdate()
     now = timezone.now()
     db = ctx.using
-    writer = _Writer(db)
+    writer = TableWriter(db, TABLES, flush_together=True)
     counts = {"customers": 0, "holdings": 0, "reviews": 0}
     with transaction.atomic(using=db):
         holding_id = Holding.objects.using(db).order_by("-id").values_list("id", flat=True).first() or 0
@@ -159,7 +104,7 @@ def generate(ctx: DemoContext) -> None:
 
 
 def _customer_rows(
-    writer: _Writer, rng: random.Random, customer_id: int, owner_id: int, spouse_id: int | None, holding_id: int,
+    writer: TableWriter, rng: random.Random, customer_id: int, owner_id: int, spouse_id: int | None, holding_id: int,
     review_id: int, today: dt.date, now: dt.datetime, counts: dict[str, int],
 ) -> tuple[int, int]:
     """One customer's holdings with four quarterly values, one or two reviews and some policies."""

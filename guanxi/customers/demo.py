@@ -20,11 +20,12 @@ from functools import cache
 from itertools import accumulate
 from typing import Any
 
-from django.db import connections, transaction
+from django.db import transaction
 from django.utils import timezone
 from faker import Faker
 from lunar_python import LunarYear, Solar
 
+from guanxi.core.bulk import TableWriter
 from guanxi.core.registry import DemoContext
 from guanxi.core.text import _SEPARATOR as SEPARATOR
 from guanxi.core.text import name_keys, normalize_query, short_tokens
@@ -342,67 +343,6 @@ def _id_number(rng: random.Random, c: DemoCustomer) -> str:
     return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, _ID_WEIGHTS, strict=True)) % 11]
 
 
-BATCH_ROWS = 20000
-# COPY text format: backslash, tab, newline and carriage return must be escaped in values.
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_value(value: object) -> str:
-    """One value in COPY text format."""
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-class _Writer:
-    """Buffers rows per table; COPY in text format on PostgreSQL, batched INSERTs elsewhere."""
-
-    def __init__(self, using: str) -> None:
-        self.connection = connections[using]
-        self.is_pg = self.connection.vendor == "postgresql"
-        self.buffers: dict[str, list[tuple[object, ...]]] = {table: [] for table in TABLES}
-
-    def add(self, table: str, row: tuple[object, ...]) -> None:
-        buffer = self.buffers[table]
-        buffer.append(row)
-        if len(buffer) >= BATCH_ROWS:
-            self.flush(table)
-
-    def flush(self, table: str | None = None) -> None:
-        for name in [table] if table else list(self.buffers):
-            rows = self.buffers[name]
-            if rows:
-                self._write(name, TABLES[name], rows)
-                rows.clear()
-
-    def _write(self, table: str, columns: list[str], rows: list[tuple[object, ...]]) -> None:
-        with self.connection.cursor() as cursor:
-            if self.is_pg:
-                # One string per batch: psycopg's per-row `write_row` costs more than the generator.
-                data = "".join("\t".join(map(_copy_value, row)) + "\n" for row in rows)
-                with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                    copy.write(data)
-            else:
-                marks = ", ".join(["%s"] * len(columns))
-                adapted: Any = [tuple(self._adapt(v) for v in row) for row in rows]
-                cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", adapted)
-
-    def _adapt(self, value: object) -> object:
-        if isinstance(value, dt.datetime):
-            return self.connection.ops.adapt_datetimefield_value(value)
-        if isinstance(value, dt.date):
-            return self.connection.ops.adapt_datefield_value(value)
-        return value
-
-
 def _secondary_objects(cursor: object, tables: list[str]) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
     """The plain indexes (not backing a primary key or unique constraint) and the foreign keys of `tables`.
 
@@ -476,7 +416,7 @@ def generate(ctx: DemoContext) -> None:
         store_ids = [store.pk for store in stores]
         owner_keys = [(owner.pk, owner.department_id) for owner in owners]
         first_id = (Customer.objects.using(ctx.using).order_by("-id").values_list("id", flat=True).first() or 0) + 1
-        writer = _Writer(ctx.using)
+        writer = TableWriter(ctx.using, TABLES)
         add = writer.add
         family_rng = random.Random(ctx.seed * 7919 + 1)
         profile_rng = random.Random(ctx.seed * 104729 + 3)

@@ -15,10 +15,11 @@ import time
 from collections import defaultdict
 from typing import Any
 
-from django.db import connections, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from guanxi.core import calendar
+from guanxi.core.bulk import TableWriter
 from guanxi.core.registry import DemoContext
 
 HISTORY_DAYS = 91
@@ -51,78 +52,6 @@ TABLES: dict[str, list[str]] = {
     ],
     "interactions_contactsummary": ["customer_id", "last_at", "last_channel", "last_visit_at", "contacts"],
 }
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-BATCH_ROWS = 20000
-
-
-def copy_value(value: object) -> str:
-    """One value in PostgreSQL's COPY text format."""
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    return str(value)
-
-
-class Writer:
-    """Buffers rows per table; COPY on PostgreSQL, batched INSERTs elsewhere."""
-
-    def __init__(self, using: str, tables: dict[str, list[str]]) -> None:
-        self.connection = connections[using]
-        self.is_pg = self.connection.vendor == "postgresql"
-        self.tables = tables
-        self.buffers: dict[str, list[tuple[object, ...]]] = {t: [] for t in tables}
-
-    def add(self, table: str, row: tuple[object, ...]) -> None:
-        buffer = self.buffers[table]
-        buffer.append(row)
-        if len(buffer) >= BATCH_ROWS:
-            self.flush(table)
-
-    def flush(self, table: str | None = None) -> None:
-        for name in [table] if table else list(self.tables):
-            rows = self.buffers[name]
-            if rows:
-                self._write(name, self.tables[name], rows)
-                rows.clear()
-
-    def _write(self, table: str, columns: list[str], rows: list[tuple[object, ...]]) -> None:
-        with self.connection.cursor() as cursor:
-            if self.is_pg:
-                data = "".join("\t".join(map(copy_value, row)) + "\n" for row in rows)
-                with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                    copy.write(data)
-            else:
-                marks = ", ".join(["%s"] * len(columns))
-                adapted: Any = [tuple(self._adapt(v) for v in row) for row in rows]
-                cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", adapted)
-
-    def _adapt(self, value: object) -> object:
-        ops = self.connection.ops
-        if isinstance(value, dt.datetime):
-            return ops.adapt_datetimefield_value(value)
-        if isinstance(value, dt.date):
-            return ops.adapt_datefield_value(value)
-        if isinstance(value, dt.time):
-            return ops.adapt_timefield_value(value)
-        return value
-
-    def reset_sequences(self) -> None:
-        if not self.is_pg:
-            return
-        with self.connection.cursor() as cursor:
-            for table, columns in self.tables.items():
-                if columns[0] == "id":
-                    cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                   f"GREATEST((SELECT MAX(id) FROM {table}), 1))")
-
-
 def _next_id(using: str, model: Any) -> int:
     return (model.objects.using(using).order_by("-id").values_list("id", flat=True).first() or 0) + 1
 
@@ -154,7 +83,7 @@ def generate(ctx: DemoContext) -> None:
         by_owner[owner_id].append((pk, importance))
     weight = {"A": 4.0, "B": 2.0, "C": 1.0}
     with transaction.atomic(using=ctx.using):
-        writer = Writer(ctx.using, TABLES)
+        writer = TableWriter(ctx.using, TABLES)
         ids = {"task": _next_id(ctx.using, Task), "appointment": _next_id(ctx.using, Appointment),
                "event": _next_id(ctx.using, AppointmentEvent), "interaction": _next_id(ctx.using, Interaction)}
         summaries: dict[int, list[Any]] = {}
