@@ -6,10 +6,13 @@ import base64
 import binascii
 import datetime as dt
 import json
+import math
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connections
 from django.db.models import Count as DbCount
 from django.db.models import F, Model, Q, QuerySet, Window
@@ -71,6 +74,12 @@ def capped_count(qs: QuerySet[Any], cap: int | None = None, estimate: bool = Tru
 def encode_cursor(value: Any, pk: int, direction: str) -> str:
     if isinstance(value, dt.datetime):
         value = {"dt": value.isoformat()}
+    elif isinstance(value, dt.date):
+        value = {"d": value.isoformat()}
+    elif isinstance(value, Decimal):
+        value = {"dec": str(value)}
+    elif isinstance(value, float):
+        value = {"f": repr(value)}
     raw = json.dumps([direction, value, pk], ensure_ascii=False).encode("utf-8")
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
@@ -84,12 +93,16 @@ def decode_cursor(cursor: str) -> tuple[str, Any, int] | None:
         return None
     if direction not in ("next", "prev") or not isinstance(pk, int) or not 0 < pk < 2**63:
         return None
-    if isinstance(value, dict) and "dt" in value:
+    if isinstance(value, dict) and len(value) == 1:
+        (kind, text), = value.items()
+        read = {"dt": dt.datetime.fromisoformat, "d": dt.date.fromisoformat, "dec": Decimal, "f": float}.get(kind)
         try:
-            value = dt.datetime.fromisoformat(value["dt"])
-        except (TypeError, ValueError):
+            value = read(text) if read and isinstance(text, str) else None
+        except (TypeError, ValueError, ArithmeticError):
             return None
-    if not isinstance(value, str | int | dt.datetime):
+        if isinstance(value, Decimal) and not value.is_finite() or isinstance(value, float) and not math.isfinite(value):
+            return None
+    if isinstance(value, bool) or not isinstance(value, str | int | dt.date | Decimal | float):
         return None
     return direction, value, pk
 
@@ -111,10 +124,14 @@ def keyset_page(
     walk_desc = descending != backwards
     if decoded:
         _, value, pk = decoded
-        if walk_desc:
-            qs = qs.filter(Q(**{f"{field}__lte": value}), Q(**{f"{field}__lt": value}) | Q(pk__lt=pk))
-        else:
-            qs = qs.filter(Q(**{f"{field}__gte": value}), Q(**{f"{field}__gt": value}) | Q(pk__gt=pk))
+        try:
+            if walk_desc:
+                qs = qs.filter(Q(**{f"{field}__lte": value}), Q(**{f"{field}__lt": value}) | Q(pk__lt=pk))
+            else:
+                qs = qs.filter(Q(**{f"{field}__gte": value}), Q(**{f"{field}__gt": value}) | Q(pk__gt=pk))
+        except (ValidationError, TypeError, ValueError, ArithmeticError):
+            # A cursor of another sort (a date where amounts are compared): start from the top.
+            decoded, direction, backwards, walk_desc = None, "next", False, descending
     sort_key: Any = Coalesce(field, field) if gather_first else F(field)
     order = [sort_key.desc(), "-pk"] if walk_desc else [sort_key.asc(), "pk"]
     # Gathering already visits every match, so counting them in the same query is nearly free.

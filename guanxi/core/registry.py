@@ -68,12 +68,18 @@ class ListFilter:
 
 @dataclass(frozen=True)
 class ListColumn:
-    """An extra column on the customer list; `annotate` adds what `value` reads, in the same query."""
+    """An extra column on the customer list; `annotate` adds what `value` reads, in the same query.
+
+    A column with `sort_key` sorts the list: `sort_key()` returns an expression over the customer
+    row that is never NULL (coalesce the missing to a sentinel, so that keyset paging can compare
+    it), and the list offers the sorts `key` and `-key` (in the UI and the API's `sort`).
+    """
 
     key: str
     label: Label
     value: Callable[[Any], str]
     annotate: Callable[[QuerySet[Any]], QuerySet[Any]] = lambda qs: qs
+    sort_key: Callable[[], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -167,7 +173,17 @@ class Registry:
         self.list_filters.append(list_filter)
 
     def add_list_column(self, column: ListColumn) -> None:
+        if any(c.key == column.key for c in self.list_columns):
+            raise ValueError(f"list column {column.key!r} registered twice")
         self.list_columns.append(column)
+
+    def list_sort(self, name: str) -> ListColumn | None:
+        """The sortable column that a sort name (`key` or `-key`) names, if any."""
+        key = name.removeprefix("-")
+        return next((c for c in self.list_columns if c.key == key and c.sort_key is not None), None)
+
+    def list_sort_names(self) -> list[str]:
+        return [name for c in self.list_columns if c.sort_key is not None for name in (c.key, f"-{c.key}")]
 
     def add_reminder_source(self, source: ReminderSource) -> None:
         self.reminder_sources.append(source)

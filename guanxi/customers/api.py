@@ -35,7 +35,6 @@ from guanxi.customers.schemas import (
     ReferralsOut,
     RevealIn,
     RevealOut,
-    SortLiteral,
     StrictIn,
     TopReferrerOut,
     referral_out,
@@ -58,7 +57,9 @@ class CustomerQuery(Schema):
         None, description="only customers whose review (of any class, or of this one) is overdue")
     custom: list[CleanStr] = Field(default_factory=list, max_length=10,
                                    description="custom field filters as key:value (yes/no fields: key:yes)")
-    sort: SortLiteral = "name"
+    sort: CleanStr = Field("name", max_length=40, description=(
+        "name, code, created, or a sortable column's key (net_spend, last_purchase, …); "
+        "a leading - sorts descending"))
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0, le=1_000_000)
     cursor: CleanStr | None = Field(None, max_length=500, description="keyset cursor from next_cursor")
@@ -84,6 +85,8 @@ def _custom_filters(raw: list[str]) -> tuple[tuple[str, str], ...]:
 
 @router.get("/customers", response=CustomerListOut, summary="List and search customers")
 def list_customers(request: HttpRequest, query: Query[CustomerQuery]) -> HttpResponse:
+    if query.sort not in selectors.sort_names():
+        raise ValidationError({"sort": [_("Sort by one of: %(names)s.") % {"names": ", ".join(selectors.sort_names())}]})
     if query.cursor is not None and decode_cursor(query.cursor) is None:
         raise ValidationError({"cursor": [_("This cursor is not valid; start again without it.")]})
     filters = _filters(query)

@@ -29,7 +29,7 @@ from guanxi.customers.choices import (
 from guanxi.customers.custom_fields import active_fields
 from guanxi.customers.models import Customer, CustomField
 from guanxi.customers.profile import PROFILE_FIELDS, ProfileField, model_field
-from guanxi.customers.selectors import SORTS, CustomerFilters, tag_choices
+from guanxi.customers.selectors import CustomerFilters, sort_names, tag_choices
 
 MAX_LONG_TEXT = 5000
 CUSTOM_FORM_PREFIX = "cf_"  # form fields of custom fields are named cf_<key>
@@ -109,12 +109,13 @@ class CustomerFilterForm(forms.Form):
     tag = forms.TypedChoiceField(label=_("Tag"), required=False, coerce=int, empty_value=None)
     review = forms.ChoiceField(label=_("Review"), required=False)
     archived = forms.BooleanField(label=_("Archived"), required=False)
-    sort = forms.ChoiceField(required=False, choices=[(k, k) for k in SORTS], widget=forms.HiddenInput)
+    sort = forms.ChoiceField(required=False, widget=forms.HiddenInput)
     cursor = forms.CharField(required=False, max_length=500, validators=[_reject_garbled], widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choices: dict[str, list[tuple[Any, Any]]] = {
+            "sort": [(name, name) for name in sort_names()],
             "kind": list(Kind.choices),
             "importance": list(Importance.choices),
             "owner": _user_choices(user),

@@ -18,7 +18,6 @@ KindLiteral = Literal["person", "organization"]
 GenderLiteral = Literal["", "male", "female"]
 ImportanceLiteral = Literal["A", "B", "C"]
 CalendarLiteral = Literal["solar", "lunar"]
-SortLiteral = Literal["name", "-name", "code", "-code", "created", "-created"]
 
 
 IncomeBandLiteral = Literal["", "lt5k", "5k-10k", "10k-20k", "20k-50k", "gt50k"]

@@ -213,13 +213,26 @@ def _page_in_search_rows(
                  next_cursor=found.next_cursor, prev_cursor=found.prev_cursor)
 
 
+def sort_names() -> list[str]:
+    """Every sort the list and the API accept: the archive's own and the sortable registered columns."""
+    return [*SORTS, *registry.list_sort_names()]
+
+
+def _sorted(qs: QuerySet[Customer], sort: str) -> tuple[QuerySet[Customer], str, bool]:
+    """The queryset with what the sort compares, the field to order and page by, and the direction."""
+    column = registry.list_sort(sort)
+    if column is not None and column.sort_key is not None:
+        return qs.annotate(list_sort=column.sort_key()), "list_sort", sort.startswith("-")
+    field, descending = SORTS.get(sort, SORTS["name"])
+    return qs, field, descending
+
+
 def customer_page(
     *, user: User, filters: CustomerFilters, sort: str = "name", cursor: str | None = None, limit: int = 50
 ) -> Page[Customer]:
     """One keyset page of the list, with a count that stays cheap on a million rows."""
-    field, descending = SORTS.get(sort, SORTS["name"])
     how, term = search_terms(filters.q) if filters.q else ("", "")
-    qs = customer_queryset(user=user, filters=filters)
+    qs, field, descending = _sorted(customer_queryset(user=user, filters=filters), sort)
     page: Slice[Customer]
     if _sorts_in_search_rows(user, filters, how, field):
         page = _page_in_search_rows(term, descending=descending, cursor=cursor, limit=limit)
@@ -247,8 +260,7 @@ def customer_offset_page(
     *, user: User, filters: CustomerFilters, sort: str = "name", offset: int = 0, limit: int = 50
 ) -> tuple[list[Customer], Count]:
     """Offset paging for API clients that ask for it (the UI uses keyset paging)."""
-    field, descending = SORTS.get(sort, SORTS["name"])
-    qs = customer_queryset(user=user, filters=filters)
+    qs, field, descending = _sorted(customer_queryset(user=user, filters=filters), sort)
     order = [f"-{field}", "-pk"] if descending else [field, "pk"]
     items = list(_list_relations(qs).order_by(*order)[offset : offset + limit])
     return items, capped_count(qs)

@@ -29,9 +29,14 @@ class OrdersConfig(AppConfig):
         ))
         registry.add_list_column(ListColumn(
             key="net_spend", label=_("Net spend"), value=tabs.net_spend_cell, annotate=tabs.with_net_spend,
+            sort_key=tabs.net_spend_sort,
+        ))
+        registry.add_list_column(ListColumn(
+            key="orders_count", label=_("Orders"), value=tabs.orders_count_cell, sort_key=tabs.orders_count_sort,
         ))
         registry.add_list_column(ListColumn(
             key="last_purchase", label=_("Last purchase"), value=tabs.last_purchase_cell,
+            sort_key=tabs.last_purchase_sort,
         ))
         # Orders move to the survivor of a merge, and the survivor's summary is recomputed from them;
         # erasure keeps them (business records without personal text). See ADR 0012.

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import DateTimeField, DecimalField, F, IntegerField, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,7 +47,31 @@ def apply_purchase_filter(qs: QuerySet[Any], value: str) -> QuerySet[Any]:
 
 def with_net_spend(qs: QuerySet[Any]) -> QuerySet[Any]:
     return qs.annotate(purchase_amount=F("purchase_summary__amount"),
-                       purchase_last=F("purchase_summary__last_purchase_at"))
+                       purchase_last=F("purchase_summary__last_purchase_at"),
+                       purchase_orders=F("purchase_summary__orders_count"))
+
+
+# Sort keys of the purchase columns: never NULL (customers who never bought sort as zero, or as the
+# earliest date), so that keyset paging can compare them.
+NEVER = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+
+
+def net_spend_sort() -> Any:
+    return Coalesce(F("purchase_summary__amount"), Value(Decimal("0.00")),
+                    output_field=DecimalField(max_digits=14, decimal_places=2))
+
+
+def last_purchase_sort() -> Any:
+    return Coalesce(F("purchase_summary__last_purchase_at"), Value(NEVER), output_field=DateTimeField())
+
+
+def orders_count_sort() -> Any:
+    return Coalesce(F("purchase_summary__orders_count"), Value(0), output_field=IntegerField())
+
+
+def orders_count_cell(customer: Any) -> str:
+    count = getattr(customer, "purchase_orders", None)
+    return str(count) if count is not None else "0"
 
 
 def net_spend_cell(customer: Any) -> str:
