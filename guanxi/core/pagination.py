@@ -7,6 +7,7 @@ import binascii
 import datetime as dt
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
@@ -95,7 +96,9 @@ def decode_cursor(cursor: str) -> tuple[str, Any, int] | None:
         return None
     if isinstance(value, dict) and len(value) == 1:
         (kind, text), = value.items()
-        read = {"dt": dt.datetime.fromisoformat, "d": dt.date.fromisoformat, "dec": Decimal, "f": float}.get(kind)
+        readers: dict[str, Callable[[str], Any]] = {
+            "dt": dt.datetime.fromisoformat, "d": dt.date.fromisoformat, "dec": Decimal, "f": float}
+        read = readers.get(kind)
         try:
             value = read(text) if read and isinstance(text, str) else None
         except (TypeError, ValueError, ArithmeticError):
