@@ -36,6 +36,11 @@ PRODUCT_WORDS = {
     "beans": ["意式拼配", "云南小粒"], "cups": ["拿铁", "美式", "摩卡"],
 }
 SPECS = ["", "小", "中", "大", "500g", "1kg", "6瓶装", "礼盒"]
+# The planted pair (bought together): these two products are never picked at random, only added
+# together to about one order in forty, so the analytics' bought-together table must rank them top by
+# lift (the issue's proof). Codes are stable for the tests.
+PAIR = (("D-pair-mooncake", "月饼礼盒", 19800, 12000), ("D-pair-teaset", "茶具套装", 26800, 15000))
+PAIR_SHARE = 0.025
 COLOURS = ["", "", "红", "蓝", "黑", "白"]
 
 
@@ -59,11 +64,24 @@ def _catalogue(rng: random.Random, using: str) -> list[tuple[int, int, int]]:
                         category=child, spec=rng.choice(SPECS), colour=rng.choice(COLOURS),
                         unit=rng.choice(["件", "盒", "瓶", "包", "杯"]),
                         list_price=Decimal(price) / 100, cost=Decimal(cost) / 100))
+    gifts, _ = Category.objects.using(using).get_or_create(code="demo-gift", defaults={"name": "节日礼品"})
+    for code, name, price, cost in PAIR:
+        products.append(Product(code=code, name=name, category=gifts, unit="套", list_price=Decimal(price) / 100,
+                                cost=Decimal(cost) / 100))
     existing = set(Product.objects.using(using).values_list("code", flat=True))
     Product.objects.using(using).bulk_create([p for p in products if p.code not in existing])
     return [(pk, int(price * 100), int(cost * 100)) for pk, price, cost in
-            Product.objects.using(using).filter(code__startswith="D-").order_by("code")
-            .values_list("pk", "list_price", "cost")]
+            Product.objects.using(using).filter(code__startswith="D-").exclude(code__startswith="D-pair-")
+            .order_by("code").values_list("pk", "list_price", "cost")]
+
+
+def _pair(using: str) -> list[tuple[int, int, int]]:
+    from guanxi.orders.models import Product
+
+    by_code = {code: (pk, int(price * 100), int(cost * 100)) for code, pk, price, cost in
+               Product.objects.using(using).filter(code__in=[code for code, *_ in PAIR])
+               .values_list("code", "pk", "list_price", "cost")}
+    return [by_code[code] for code, *_ in PAIR]
 
 
 def _money(fen: int) -> str:
@@ -121,6 +139,7 @@ def generate(ctx: DemoContext) -> None:
     now = timezone.now().replace(microsecond=0)
     with transaction.atomic(using=ctx.using):
         products = _catalogue(rng, ctx.using)
+        pair = _pair(ctx.using)
         writer = _Writer(ctx.using)
         stamp = now.isoformat() if writer.is_pg else now.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
         order_id = (Order.objects.using(ctx.using).order_by("-id").values_list("id", flat=True).first() or 0)
@@ -141,6 +160,8 @@ def generate(ctx: DemoContext) -> None:
                 channel = rng.choice(CHANNELS)
                 store = home_store if channel == "store" else None
                 picked = [rng.choice(products) for _ in range(rng.choice([1, 1, 1, 2, 2, 3]))]
+                if rng.random() < PAIR_SHARE:
+                    picked += pair
                 totals = [0, 0, 0, 0]  # quantity, discount, amount, cost (fen; quantity in units)
                 order_lines = []
                 for number, (product_id, price, cost) in enumerate(picked, start=1):
