@@ -74,11 +74,11 @@ class Customer(Birthday):
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="customers")
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("account manager"), on_delete=models.PROTECT,
-        related_name="owned_customers",
+        related_name="owned_customers", db_index=False,  # customer_owner_name leads with it
     )
     department = models.ForeignKey(
         "accounts.Department", verbose_name=_("department"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="customers",
+        on_delete=models.PROTECT, related_name="customers", db_index=False,  # customer_dept_name leads with it
     )
     store = models.ForeignKey(
         "accounts.Store", verbose_name=_("store"), null=True, blank=True,
@@ -88,7 +88,7 @@ class Customer(Birthday):
     importance_reason = models.CharField(_("why this importance"), max_length=300, blank=True, db_default="")
     importance_set_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("importance set by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        on_delete=models.SET_NULL, related_name="+", db_index=False,  # read only through the customer
     )
     importance_set_at = models.DateTimeField(_("importance set at"), null=True, blank=True)
 
@@ -146,7 +146,7 @@ class Customer(Birthday):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        on_delete=models.SET_NULL, related_name="+", db_index=False,  # read only through the customer
     )
 
     objects = CustomerQuerySet.as_manager()
@@ -203,13 +203,19 @@ class SearchToken(models.Model):
 
     token = models.CharField(max_length=8)
     name_sort = models.CharField(max_length=200, default="")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="search_tokens")
+    # No foreign-key constraint in the database (ADR 0002): tokens are derived rows written only by
+    # the customer services, seven or so per customer, and the constraint's per-row check was the
+    # largest single cost of a bulk import. Deleting a customer still deletes its tokens (Django's
+    # collector), and the relation-walking test covers merge, erase and export.
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="search_tokens",
+                                 db_constraint=False)
 
     class Meta:
         indexes = [
-            # (token, customer) answers "does this customer match", for a rep's few hundred customers;
-            # (token, name_sort, customer) pages an administrator's search in name order.
-            models.Index(fields=["token", "customer"], name="search_token_lookup"),
+            # (token, name_sort, customer) pages an administrator's search in name order and, read
+            # index-only, lists a token's customers; a rep's few hundred customers are checked
+            # through the customer index. (A separate (token, customer) index cost a bulk import
+            # more than it saved a search.)
             models.Index(fields=["token", "name_sort", "customer"], name="search_token_sorted"),
         ]
         verbose_name = _("search token")
@@ -244,13 +250,18 @@ class ChangeEntry(models.Model):
     by save signals, which bulk writes bypass. Entries of one save share a `batch`.
     """
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="history")
+    # An append-only log of about ten rows per new customer: no foreign-key constraints in the
+    # database and no single-column indexes (ADR 0006). The (customer, at, id) index serves the
+    # History tab and the collector's deletes; only the services write here, and Django's collector
+    # still applies on_delete when a customer or a user is deleted.
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="history",
+                                 db_constraint=False, db_index=False)
     field = models.CharField(_("field"), max_length=60)
     old_value = models.TextField(_("old value"), blank=True)
     new_value = models.TextField(_("new value"), blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("changed by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        on_delete=models.SET_NULL, related_name="+", db_constraint=False, db_index=False,
     )
     channel = models.CharField(_("channel"), max_length=10)
     batch = models.UUIDField(_("batch"))

@@ -602,6 +602,7 @@ class _Resolver:
         self.customer_columns = [str(f.column) for f in concrete]
         self.json_attnames = {f.attname for f in concrete if isinstance(f, models.JSONField)}
         self.default_text: dict[str, tuple[Any, str]] | None = None
+        self.json_default_text: dict[str, tuple[Any, str]] = {}
         self.batch = uuid.uuid4()
         entry = ChangeEntry._meta
         self.ledger_table = entry.db_table
@@ -644,14 +645,22 @@ class _Resolver:
         """One new customer as a COPY line. Most columns hold the import's defaults (the same objects
         every row): their text is formatted once, not 100,000 times."""
         if self.default_text is None:
-            self.default_text = {a: (v, self.format_column(a, v)) for a, v in self.storable(self.defaults).items()
+            defaults = self.storable(self.defaults)
+            self.default_text = {a: (v, self.format_column(a, v)) for a, v in defaults.items()
                                  if not isinstance(v, list | dict)}
-        cached, fmt = self.default_text, self.format_column
+            # JSON defaults ([] and {}) are copied per customer, so they are matched by value.
+            self.json_default_text = {a: (v, self.format_column(a, v)) for a, v in defaults.items()
+                                      if isinstance(v, list | dict)}
+        cached, fmt, json_cached = self.default_text, self.format_column, self.json_default_text
         parts = []
         for attname in self.attnames:
             value = stored[attname]
             known = cached.get(attname)
-            parts.append(known[1] if known is not None and value is known[0] else fmt(attname, value))
+            if known is not None and value is known[0]:
+                parts.append(known[1])
+                continue
+            known = json_cached.get(attname)
+            parts.append(known[1] if known is not None and value == known[0] else fmt(attname, value))
         return "\t".join(parts) + "\n"
 
     def format_column(self, attname: str, value: Any) -> str:
