@@ -203,7 +203,7 @@ class SearchToken(models.Model):
 
     token = models.CharField(max_length=8)
     name_sort = models.CharField(max_length=200, default="")
-    # No foreign-key constraint in the database (ADR 0002): tokens are derived rows written only by
+    # No foreign-key constraint in the database (ADR 0015): tokens are derived rows written only by
     # the customer services, seven or so per customer, and the constraint's per-row check was the
     # largest single cost of a bulk import. Deleting a customer still deletes its tokens (Django's
     # collector), and the relation-walking test covers merge, erase and export.
@@ -251,7 +251,7 @@ class ChangeEntry(models.Model):
     """
 
     # An append-only log of about ten rows per new customer: no foreign-key constraints in the
-    # database and no single-column indexes (ADR 0006). The (customer, at, id) index serves the
+    # database and no single-column indexes (ADR 0015). The (customer, at, id) index serves the
     # History tab and the collector's deletes; only the services write here, and Django's collector
     # still applies on_delete when a customer or a user is deleted.
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="history",
