@@ -187,6 +187,9 @@ class RowCleaner:
         self.departments = Lookup(list(departments_visible_to(actor).values_list("pk", "code", "name")))
         self.stores = Lookup(list(stores_visible_to(actor).values_list("pk", "code", "name")))
         self.custom = {d.key: d for d in custom_definitions()}
+        # Read once: timezone.localdate() looks up the active time zone in a context-local store,
+        # which was a measurable part of cleaning 100,000 rows.
+        self.today = timezone.localdate()
 
     def clean(self, cells: dict[str, str]) -> Cleaned:
         result = Cleaned()
@@ -299,7 +302,7 @@ class RowCleaner:
     def _birthday(self, errors: customer_services._Errors, data: dict[str, Any]) -> None:
         calendar = data.get("birthday_calendar", BirthdayCalendar.SOLAR)
         birthday = data.get("birthday")
-        if birthday is not None and not (dt.date(1900, 1, 1) <= birthday <= timezone.localdate()):
+        if birthday is not None and not (dt.date(1900, 1, 1) <= birthday <= self.today):
             errors.add("birthday", _("Enter a birthday between 1900 and today."))
         if calendar == BirthdayCalendar.LUNAR and birthday is None:
             errors.add("birthday", _("A lunar birthday needs the date of birth."))
