@@ -31,7 +31,7 @@ def _out(job: ImportJob) -> dict[str, Any]:
 @router.post("/imports", response={201: ImportOut}, summary="Upload a file to import (multipart)")
 def create_import(request: HttpRequest, file: File[UploadedFile], payload: Form[ImportUploadIn]) -> Status:
     user = request.auth  # type: ignore[attr-defined]
-    job = services.job_create(actor=user, upload=file, source=Source.API)
+    job = services.job_create(actor=user, upload=file, target=payload.target, source=Source.API)
     if payload.mapping:
         services.mapping_apply(job=job, name=payload.mapping)
     job.mode = payload.mode
@@ -58,7 +58,7 @@ def apply_import(request: HttpRequest, payload: ImportApplyIn, job_id: int = Job
         sheet=payload.sheet or job.sheet, encoding=payload.encoding or job.encoding,
         header_row=payload.header_row or job.header_row,
         mapping=dict(payload.mapping) if payload.mapping is not None else dict(job.mapping),
-        mode=payload.mode or job.mode, apply_valid_only=payload.apply_valid_only,
+        mode=payload.mode or job.mode, apply_valid_only=payload.apply_valid_only, options=dict(payload.options or {}),
     )
     job = services.job_configure(actor=user, job=job, settings_in=settings_in)
     job = services.job_start(actor=user, job=job)

@@ -32,6 +32,8 @@ class ImportJob(models.Model):
     header = models.JSONField(_("header"), default=list, blank=True)
     sheets = models.JSONField(_("sheets"), default=list, blank=True)
     mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices, default=Mode.BOTH)
+    # The target's own choices besides `mode` (order lines: what to do with unknown customers).
+    options = models.JSONField(_("options"), default=dict, blank=True)
     apply_valid_only = models.BooleanField(_("apply valid rows only"), default=False)
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     processed_rows = models.PositiveIntegerField(_("rows read"), default=0)
@@ -66,6 +68,12 @@ class ImportJob(models.Model):
     @property
     def is_active(self) -> bool:
         return self.state in (JobState.QUEUED, JobState.RUNNING)
+
+    @property
+    def target_label(self) -> str:
+        from guanxi.imports import targets
+
+        return next((str(t.label) for t in targets.all_targets() if t.key == self.target), self.target)
 
 
 

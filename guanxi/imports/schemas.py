@@ -21,6 +21,7 @@ class StrictIn(Schema):
 class ImportUploadIn(StrictIn):
     """Form fields sent with the file (multipart)."""
 
+    target: str = Field("customers", max_length=30, description="what is imported: customers or orders (order lines)")
     mode: ModeLiteral = "both"
     mapping: CleanStr = Field("", max_length=200, description="a saved mapping's name")
 
@@ -34,6 +35,8 @@ class ImportApplyIn(StrictIn):
     sheet: CleanStr | None = Field(None, max_length=100)
     encoding: CleanStr | None = Field(None, max_length=30)
     mapping: dict[str, CleanStr] | None = Field(None, description="column index → field key")
+    options: dict[str, CleanStr] | None = Field(
+        None, description='the target\'s own options, e.g. {"unknown_customers": "create"} for order lines')
 
 
 class RowErrorOut(Schema):
@@ -44,6 +47,7 @@ class RowErrorOut(Schema):
 
 class ImportOut(Schema):
     id: int
+    target: str
     source_name: str
     file_format: str
     state: str
@@ -56,6 +60,7 @@ class ImportOut(Schema):
     header: list[str]
     mapping: dict[str, str]
     mode: ModeLiteral
+    options: dict[str, str]
     apply_valid_only: bool
     total_rows: int
     invalid_rows: int
@@ -71,10 +76,11 @@ class ImportOut(Schema):
     @staticmethod
     def from_job(job: ImportJob, errors: list[RowErrorOut] | None = None, error_count: int = 0) -> dict[str, object]:
         return {
-            "id": job.pk, "source_name": job.source_name, "file_format": job.file_format, "state": job.state,
+            "id": job.pk, "target": job.target, "source_name": job.source_name, "file_format": job.file_format, "state": job.state,
             "phase": job.phase, "progress": job.progress, "sheet": job.sheet, "sheets": list(job.sheets),
             "encoding": job.encoding, "header_row": job.header_row, "header": list(job.header),
-            "mapping": dict(job.mapping), "mode": job.mode, "apply_valid_only": job.apply_valid_only,
+            "mapping": dict(job.mapping), "mode": job.mode, "options": {k: str(v) for k, v in job.options.items()},
+            "apply_valid_only": job.apply_valid_only,
             "total_rows": job.total_rows, "invalid_rows": job.invalid_rows, "created": job.created_count,
             "updated": job.updated_count, "unchanged": job.unchanged_count, "message": job.message,
             "errors": errors or [], "error_count": error_count, "created_at": job.created_at,

@@ -67,7 +67,14 @@ def _error_header(job: ImportJob) -> list[str]:
 
 
 def error_file_csv(*, job: ImportJob) -> Iterator[str]:
-    """The invalid rows as CSV (UTF-8 with BOM, formula-escaped), with an error column."""
+    """The invalid rows as CSV (UTF-8 with BOM, formula-escaped), with an error column.
+
+    The header is translated now, in the request's language: the lines are produced while the
+    response streams, after the language middleware has finished."""
+    return _error_lines(job, _error_header(job))
+
+
+def _error_lines(job: ImportJob, header: list[str]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -77,7 +84,7 @@ def error_file_csv(*, job: ImportJob) -> Iterator[str]:
         writer.writerow([escape_formula(c) for c in cells])
         return buffer.getvalue()
 
-    yield "\ufeff" + line(_error_header(job))
+    yield "\ufeff" + line(header)
     width = len(job.header)
     for cells, message in _invalid_rows(job):
         yield line([*(cells + [""] * width)[: max(width, len(cells))], message])

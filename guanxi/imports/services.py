@@ -1,5 +1,6 @@
 """Writes of the import engine: upload a file, configure a job, run it (in the background), and the
-mappings users save. The target (customers today, order lines next) decides columns, checks and apply.
+mappings users save. The job's target (`targets.get(job.target)`: customers, order lines) decides the
+columns, the row cleaning, its own options, the checks and the apply.
 """
 
 from __future__ import annotations
@@ -19,9 +20,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from guanxi.accounts.models import User
-from guanxi.imports import customers as customer_target
+from guanxi.imports import targets
 from guanxi.imports.choices import FileFormat, JobState, Mode, Source
-from guanxi.imports.columns import Column
 from guanxi.imports.models import ImportChunk, ImportJob, ImportRow, RowError, SavedMapping
 from guanxi.imports.readers import (
     ReadError,
@@ -44,25 +44,8 @@ SAMPLE_ROWS = 30
 ENCODING_CHOICES = ["utf-8-sig", "utf-8", "gb18030", "big5", "utf-16", "latin-1"]
 
 
-class Target(Protocol):
-    """What the engine needs of a target: its columns, a row cleaner, the set-based check, the apply."""
-
-    def catalogue(self) -> list[Column]: ...
-
-    def alias_map(self, columns: list[Column]) -> dict[str, str]: ...
-
-    def RowCleaner(self, actor: User) -> Any: ...  # noqa: N802 - the customers module's class
-
-    def check(self, job: ImportJob) -> None: ...
-
-    def apply(self, job: ImportJob, *, progress: Any = None) -> Any: ...
-
-
-TARGETS: dict[str, Any] = {"customers": customer_target}
-
-
-def target_of(job: ImportJob) -> Any:
-    return TARGETS[job.target]
+def target_of(job: ImportJob) -> targets.ImportTarget:
+    return targets.get(job.target)
 
 
 class Upload(Protocol):
@@ -122,8 +105,7 @@ def job_create(*, actor: User, upload: Upload, target: str = "customers", source
     name = (upload.name or "upload").replace("\x00", "")[:200]
     if not upload.size:
         raise ValidationError({"file": [_("The file is empty.")]})
-    if target not in TARGETS:
-        raise ValidationError({"target": [_("Select a valid choice.")]})
+    targets.get(target)  # refuses an unknown target before anything is stored
     with transaction.atomic():
         job = ImportJob.objects.create(user=actor, source_name=name, file_format=FileFormat.CSV, target=target,
                                        source=source)
@@ -194,9 +176,11 @@ class JobSettings:
     encoding: str = ""
     header_row: int = 1
     mapping: dict[str, str] = field(default_factory=dict)
-    mode: str = Mode.BOTH
+    mode: str = Mode.BOTH  # the customer target's option, kept as a field for its callers
     apply_valid_only: bool = False
     save_mapping_as: str = ""
+    # The target's own options by name (`option_fields`); for customers "mode" here wins over `mode`.
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 def job_configure(*, actor: User, job: ImportJob, settings_in: JobSettings) -> ImportJob:
@@ -210,8 +194,14 @@ def job_configure(*, actor: User, job: ImportJob, settings_in: JobSettings) -> I
         errors.setdefault("encoding", []).append(_("Select a valid choice."))
     if settings_in.sheet and settings_in.sheet not in job.sheets:
         errors.setdefault("sheet", []).append(_("Select a valid choice."))
-    if settings_in.mode not in Mode.values:
-        errors.setdefault("mode", []).append(_("Select a valid choice."))
+    option_names = set(target.option_fields())
+    for name in sorted(set(settings_in.options) - option_names):
+        errors.setdefault("options", []).append(_("Unknown option: %(name)s") % {"name": name[:60]})
+    option_errors = targets.OptionErrors()
+    values = {"mode": settings_in.mode} if "mode" in option_names else {}
+    target.set_options(job, {**values, **settings_in.options}, option_errors)
+    for name, messages in option_errors.by_field.items():
+        errors.setdefault(name, []).extend(messages)
     if not 1 <= settings_in.header_row <= SAMPLE_ROWS:
         errors.setdefault("header_row", []).append(
             _("Ensure this value is between 1 and %(max)d.") % {"max": SAMPLE_ROWS})
@@ -229,7 +219,6 @@ def job_configure(*, actor: User, job: ImportJob, settings_in: JobSettings) -> I
     job.sheet = settings_in.sheet or job.sheet
     job.encoding = settings_in.encoding or job.encoding
     job.header_row = settings_in.header_row
-    job.mode = settings_in.mode
     job.apply_valid_only = settings_in.apply_valid_only
     if relayout:
         with job_file(job) as path:
@@ -278,7 +267,7 @@ class PreviewRow:
 @dataclass
 class Preview:
     header: list[str]
-    columns: list[tuple[int, str, str]]  # (index, header text, field key)
+    columns: list[tuple[int, str, str, str]]  # (index, header text, field key, field label)
     rows: list[PreviewRow]
     error: str = ""
 
@@ -287,16 +276,18 @@ def job_preview(*, job: ImportJob, limit: int = 20) -> Preview:
     """The first rows after the header, cleaned row by row, with each cell's errors."""
     target = target_of(job)
     mapping = {int(i): key for i, key in job.mapping.items()}
-    columns = [(i, job.header[i] if i < len(job.header) else "", mapping[i]) for i in sorted(mapping)]
+    labels = {c.key: c.label for c in target.catalogue()}
+    columns = [(i, job.header[i] if i < len(job.header) else "", mapping[i], str(labels.get(mapping[i], mapping[i])))
+               for i in sorted(mapping)]
     preview = Preview(header=list(job.header), columns=columns, rows=[])
-    cleaner = target.RowCleaner(job.user)
+    cleaner = target.row_cleaner(job.user)
     try:
         with job_file(job) as path, translation.override(translation.get_language()):
             for line, cells in _data_rows(job, path):
                 cleaned = cleaner.clean(_mapped(cells, mapping))
                 errors = dict(cleaned.errors)
                 row_cells = []
-                for index, _text, key in columns:
+                for index, _text, key, _label in columns:
                     row_cells.append((cells[index] if index < len(cells) else "", errors.pop(key, [])))
                 preview.rows.append(PreviewRow(line=line, cells=row_cells,
                                                other_errors=[m for ms in errors.values() for m in ms]))
@@ -326,6 +317,11 @@ def job_start(*, actor: User, job: ImportJob) -> ImportJob:
     """Queue a configured job; the worker picks it up once this transaction commits."""
     if not job.mapping:
         raise ValidationError({"mapping": [_("Map at least one column to a field.")]})
+    missing = [key for key in target_of(job).required() if key not in job.mapping.values()]
+    if missing:
+        labels = {c.key: c.label for c in target_of(job).catalogue()}
+        raise ValidationError({"mapping": [_("Map a column to each required field: %(fields)s.")
+                                           % {"fields": ", ".join(str(labels.get(k, k)) for k in missing)}]})
     updated = ImportJob.objects.filter(pk=job.pk, state=JobState.UPLOADED).update(state=JobState.QUEUED)
     if not updated:
         raise ValidationError({"state": [_("This import has already started.")]})
@@ -401,16 +397,21 @@ def _run(job: ImportJob) -> None:
     valid = max(job.total_rows - job.invalid_rows, 1)
     _progress(job, phase="applying", progress=65)
     outcome = target.apply(job, progress=lambda done: _progress(job, progress=min(95, 65 + 30 * done // valid)))
-    _finish(job, JobState.DONE, phase="done", progress=100, created_count=outcome.created,
+    # A target may find rows invalid only while applying (the database changed since the check).
+    invalid = ImportRow.objects.filter(job=job, valid=False).count()
+    if outcome.review:
+        _finish(job, JobState.REVIEW, progress=100, invalid_rows=invalid)
+        return
+    _finish(job, JobState.DONE, phase="done", progress=100, invalid_rows=invalid, created_count=outcome.created,
             updated_count=outcome.updated, unchanged_count=outcome.unchanged)
 
 
-def _stage(job: ImportJob, target: Any) -> None:
+def _stage(job: ImportJob, target: targets.ImportTarget) -> None:
     """Stream the file into the staging table, cleaning each row as it passes (memory stays flat)."""
     ImportRow.objects.filter(job=job).delete()
     RowError.objects.filter(job=job).delete()
     _progress(job, phase="reading", progress=0)
-    cleaner = target.RowCleaner(job.user)
+    cleaner = target.row_cleaner(job.user)
     mapping = {int(i): key for i, key in job.mapping.items()}
     rows: list[tuple[object, ...]] = []
     errors: list[tuple[object, ...]] = []

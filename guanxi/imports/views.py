@@ -17,7 +17,6 @@ from guanxi.accounts.models import User
 from guanxi.core.htmx import render_page_or_partial
 from guanxi.customers.choices import Channel
 from guanxi.customers.forms import CustomerFilterForm, add_service_errors
-from guanxi.imports import customers as customer_target
 from guanxi.imports import export, selectors, services
 from guanxi.imports.choices import JobState
 from guanxi.imports.forms import ConfigureForm, UploadForm
@@ -42,7 +41,8 @@ def job_upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            job = services.job_create(actor=user, upload=form.cleaned_data["file"])
+            job = services.job_create(actor=user, upload=form.cleaned_data["file"],
+                                      target=form.cleaned_data["target"])
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -52,11 +52,17 @@ def job_upload(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(job: ImportJob, form: ConfigureForm | None) -> dict[str, Any]:
-    context: dict[str, Any] = {"job": job, "form": form, "nav_section": "imports"}
+    target = services.target_of(job)
+    context: dict[str, Any] = {
+        "job": job, "form": form, "nav_section": "imports", "target": target,
+        "counts": [(c.key, c.label, getattr(job, f"{c.key}_count")) for c in target.counts],
+    }
     if job.state == JobState.UPLOADED:
         context["preview"] = services.job_preview(job=job)
     if job.state in (JobState.REVIEW, JobState.DONE, JobState.FAILED):
-        context["errors"], context["error_count"] = selectors.job_errors(job=job)
+        errors, context["error_count"] = selectors.job_errors(job=job)
+        labels = {c.key: c.label for c in target.catalogue()}
+        context["errors"] = [(e.line, e.field, labels.get(e.field, e.field), e.message) for e in errors]
     return context
 
 
@@ -66,7 +72,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     job = selectors.job_get(user=_user(request), job_id=job_id)
     form = None
     if job.state == JobState.UPLOADED:
-        form = ConfigureForm(job=job, columns=customer_target.catalogue(), initial=ConfigureForm.initial_for(job))
+        form = ConfigureForm(job=job, initial=ConfigureForm.initial_for(job))
     return render(request, "imports/detail.html", _detail_context(job, form))
 
 
@@ -76,7 +82,7 @@ def job_configure(request: HttpRequest, job_id: int) -> HttpResponse:
     """Save the settings; "preview" re-renders with the new preview, "start" queues the import."""
     user = _user(request)
     job = selectors.job_get(user=user, job_id=job_id)
-    form = ConfigureForm(request.POST, job=job, columns=customer_target.catalogue())
+    form = ConfigureForm(request.POST, job=job)
     if form.is_valid():
         try:
             job = services.job_configure(actor=user, job=job, settings_in=form.job_settings())
@@ -87,7 +93,7 @@ def job_configure(request: HttpRequest, job_id: int) -> HttpResponse:
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            form = ConfigureForm(job=job, columns=customer_target.catalogue(), initial={
+            form = ConfigureForm(job=job, initial={
                 **ConfigureForm.initial_for(job), "save_mapping_as": form.cleaned_data.get("save_mapping_as") or "",
             })
             return render_page_or_partial(request, "imports/detail.html", "imports/partials/configure.html",
