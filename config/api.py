@@ -17,6 +17,8 @@ from ninja.security import HttpBearer, django_auth
 from guanxi.accounts.api import auth_router
 from guanxi.accounts.api import router as organization_router
 from guanxi.accounts.services import api_token_user
+from guanxi.analytics.api import router as analytics_router
+from guanxi.analytics.dashboards_api import router as analytics_dashboards_router
 from guanxi.assets.api import router as assets_router
 from guanxi.core.api import router as calendar_router
 from guanxi.core.errors import ConflictError, NotPermitted
@@ -59,6 +61,8 @@ api.add_router("/", interactions_router)
 api.add_router("/", orders_router)
 api.add_router("/", assets_router)
 api.add_router("/", calendar_router)
+api.add_router("/", analytics_router)
+api.add_router("/", analytics_dashboards_router)
 
 
 def _errors(request: HttpRequest, status: int, errors: list[dict[str, Any]]) -> HttpResponse:

@@ -20,6 +20,7 @@ urlpatterns = [
     path("calendar/", include("guanxi.core.urls")),
     path("orders/", include("guanxi.orders.urls")),
     path("assets/", include("guanxi.assets.urls")),
+    path("analytics/", include("guanxi.analytics.urls")),
     path("organization/", include("guanxi.accounts.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -22,7 +22,6 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from faker import Faker
 from lunar_python import LunarYear, Solar
 
 from guanxi.core.bulk import TableWriter
@@ -86,6 +85,8 @@ class DemoCustomer:
 
 
 def _address_pool(seed: int) -> list[str]:
+    from faker import Faker  # here, not at import: the app registry loads this module at every start
+
     fake = Faker("zh_CN")
     fake.seed_instance(seed)
     return [fake.address().split(" ")[0] for _ in range(ADDRESS_POOL_SIZE)]

@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 from django.db import models
+from django.utils import timezone
 
+from guanxi.analytics.models import AnalyticsRun, CustomerMetrics, StageChange
 from guanxi.assets.models import AssetReview, CoverageSettings, Holding, InsurancePolicy
 from guanxi.customers.models import (
     AccessLog,
@@ -44,6 +46,13 @@ TODAY = dt.date(2026, 1, 5)
 # customer's name in its text where it has text, so the erasure check can see it disappear.
 RowMaker = Callable[[Customer, Customer, Any], models.Model | None]
 ROW_MAKERS: dict[str, RowMaker] = {
+    "analytics.CustomerMetrics.customer": lambda c, o, org: CustomerMetrics.objects.create(
+        customer=c, run=AnalyticsRun.objects.create(trigger="command", state="done"), recency_days=1, frequency=1,
+        monetary=10, r_score=3, f_score=3, m_score=3, segment="general_value", p_alive=1.0, expected_30=0.1,
+        expected_90=0.3, expected_365=1.0, stage="exploration", stage_since=TODAY),
+    "analytics.StageChange.customer": lambda c, o, org: StageChange.objects.create(
+        run=AnalyticsRun.objects.create(trigger="command", state="done"), customer=c, to_stage="exploration",
+        at=timezone.now()),
     "assets.AssetReview.customer": lambda c, o, org: AssetReview.objects.create(customer=c, on=TODAY, notes=c.name),
     "assets.CoverageSettings.customer": lambda c, o, org: CoverageSettings.objects.create(customer=c),
     "assets.Holding.customer": lambda c, o, org: Holding.objects.create(

@@ -7,6 +7,8 @@ to its sub-parser and the name of the ``Command`` method that runs it. Adding a 
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,11 +44,33 @@ def add_fit_file_arguments(parser: CommandParser) -> None:
     parser.add_argument("--discount-rate", type=float, default=0.01, help="monthly discount rate (default 0.01)")
 
 
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from exc
+
+
+def add_run_arguments(parser: CommandParser) -> None:
+    """Arguments of ``run``."""
+    parser.add_argument("--until", type=_date, default=None,
+                        help="calibration end (YYYY-MM-DD); reads orders instead of the purchase summary")
+    parser.add_argument("--holdout-days", type=int, default=0,
+                        help="days after the calibration end to compare predictions with (default 0)")
+    parser.add_argument("--unit", choices=["day", "week"], default="day", help="time unit (a week is 7 days)")
+    parser.add_argument("--json", action="store_true", help="print the run record as JSON")
+
+
 SUBCOMMANDS: dict[str, Subcommand] = {
     "fit-file": Subcommand(
         help="fit BG/NBD and Gamma-Gamma on a transaction file and score its customers",
         add_arguments=add_fit_file_arguments,
         handler="handle_fit_file",
+    ),
+    "run": Subcommand(
+        help="run the analytics over the database now (what the nightly job does) and print its summary",
+        add_arguments=add_run_arguments,
+        handler="handle_run",
     ),
 }
 
@@ -89,6 +113,62 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(doc, ensure_ascii=False))
             return
         self.stdout.write(self._describe(doc, scores.summary.unit, options["out"]))
+
+    def handle_run(self, options: dict[str, Any]) -> None:
+        """Run synchronously in this process; exit non-zero when the run is refused or fails."""
+        from django.core.exceptions import ValidationError
+
+        from guanxi.analytics import services
+        from guanxi.analytics.choices import RunState, RunTrigger
+
+        request = services.RunRequest(until=options["until"], holdout_days=options["holdout_days"],
+                                      unit=options["unit"])
+        try:
+            run = services.run_now(actor=None, trigger=RunTrigger.COMMAND, request=request)
+        except ValidationError as exc:
+            raise CommandError("; ".join(f"--{k.replace('_', '-')}: {' '.join(v)}"
+                                         for k, v in exc.message_dict.items())) from exc
+        if options["json"]:
+            self.stdout.write(json.dumps({
+                "run": run.pk, "state": run.state, "parameters": run.parameters, "fitted": run.fitted,
+                "diagnostics": run.diagnostics, "error": run.error,
+            }, ensure_ascii=False, default=str))
+        else:
+            self.stdout.write(self._describe_run(run))
+        if run.state != RunState.DONE:
+            raise CommandError(f"analytics run {run.pk} failed: {run.error}")
+
+    @staticmethod
+    def _describe_run(run: Any) -> str:
+        fitted = run.fitted or {}
+        lines = [f"run {run.pk}: {run.state} (until {run.parameters.get('until')}, unit {run.unit}, "
+                 f"source {run.parameters.get('source')})",
+                 f"customers: {fitted.get('customers', 0)}"]
+        bg = fitted.get("bgnbd")
+        if bg:
+            lines.append("BG/NBD: r={r:.4g} alpha={alpha:.4g} a={a:.4g} b={b:.4g} log-likelihood={ll:.2f}".format(
+                **{k: (v if v is not None else float("nan")) for k, v in bg.items()}))
+        gg = fitted.get("gamma_gamma")
+        if gg:
+            lines.append("Gamma-Gamma: p={p:.4g} q={q:.4g} v={v:.4g} log-likelihood={ll:.2f}".format(
+                **{k: (v if v is not None else float("nan")) for k, v in gg.items()})
+                + f" ({fitted.get('gg_excluded', 0)} customers left out)")
+        elif fitted.get("customers"):
+            lines.append("Gamma-Gamma: not fitted (no customer with repeat purchases and positive spend)")
+        diag = run.diagnostics or {}
+        if "stage_changes" in diag:
+            lines.append(f"stage changes: {diag['stage_changes']}")
+        if "clusters" in diag:
+            lines.append(f"clusters: k={diag['clusters']['k']}")
+        if "pairs" in diag:
+            lines.append(f"bought-together pairs kept: {diag['pairs']['kept']} of {diag['pairs']['orders']} orders")
+        if "holdout" in diag:
+            h = diag["holdout"]
+            lines.append(f"hold-out {h['days']} days: predicted {h['predicted_total']} purchases, "
+                         f"actual {h['actual_total']}")
+        if "timings" in diag:
+            lines.append("timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in diag["timings"].items()))
+        return "\n".join(lines)
 
     @staticmethod
     def _describe(doc: dict[str, Any], unit: str, out: Path | None) -> str:
