@@ -22,7 +22,13 @@ from django.db import connection
 from numpy.typing import NDArray
 
 from guanxi.analytics.compute._optim import FloatArray, IntArray
-from guanxi.analytics.compute.summary import DAYS_PER_UNIT, CustomerSummary, Unit, summarize_transactions
+from guanxi.analytics.compute.summary import (
+    DAYS_PER_UNIT,
+    CustomerSummary,
+    Unit,
+    summarize_transactions,
+    to_day_numbers,
+)
 
 EPOCH = dt.date(1970, 1, 1)
 RECENT_WINDOW_DAYS = 180
@@ -272,3 +278,30 @@ def read_order_products(since: dt.date | None = None) -> tuple[IntArray, IntArra
         ["int8", "int8"],
     )
     return order_ids.astype(np.int64), product_ids.astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """What the tracking diagnostic needs (orders path only): the calibration customers' first
+    purchase days as cohorts, and the day of every repeat purchase day up to the hold-out's end."""
+
+    cohort_day: IntArray  # day numbers of first purchases, sorted
+    cohort_size: IntArray  # customers whose first purchase was that day
+    repeat_days: IntArray  # one day number per repeat purchase day (after the customer's first)
+    end: dt.date
+
+
+def read_tracking(summary: CustomerSummary, until: dt.date, holdout_days: int) -> Tracking:
+    """Cohorts from the summary; repeat purchase days of those customers read from orders (one more
+    aggregate query, only on calibration runs)."""
+    end = until + dt.timedelta(days=holdout_days)
+    first = to_day_numbers(summary.first_date).astype(np.int64)
+    cohort_day, cohort_size = np.unique(first, return_counts=True)
+    ids, days, sales, _net = _day_rows(end)
+    is_sale = sales >= 0
+    ids, days = ids[is_sale], days[is_sale]
+    pos = np.clip(np.searchsorted(summary.customer, ids), 0, max(summary.n_customers - 1, 0))
+    known = (summary.n_customers > 0) & (np.asarray(summary.customer)[pos] == ids)
+    repeat = known & (days > first[pos])
+    return Tracking(cohort_day=cohort_day.astype(np.int64), cohort_size=cohort_size.astype(np.int64),
+                    repeat_days=days[repeat].astype(np.int64), end=end)

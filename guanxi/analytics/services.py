@@ -217,6 +217,11 @@ def run_analytics(run: AnalyticsRun) -> None:
         diagnostics.update(_fit_diagnostics(scores))
         if data.holdout is not None:
             diagnostics["holdout"] = _holdout_diagnostics(scores, data.holdout)
+        if data.source == "orders":
+            tracking = _tracking_diagnostics(scores, extract.read_tracking(data.summary, data.until, run.holdout_days),
+                                             data.until)
+            if tracking is not None:
+                diagnostics["tracking"] = tracking
         _update(run, progress=50, progress_note=_("Clustering customers"))
         with timings.stage("cluster"):
             s = scores.summary
@@ -311,20 +316,19 @@ def _fit_diagnostics(scores: CustomerScores) -> dict[str, Any]:
 
 
 def _unconditional_expected(model: Any, age: FloatArray) -> FloatArray:
-    """E[X(t)] of the BG/NBD model for a random customer (Fader, Hardie and Lee 2005, eq. 9)."""
-    from scipy.special import hyp2f1
-
-    params = model.params
-    if set(params) != {"r", "alpha", "a", "b"}:
-        return np.full(age.shape, np.nan)
-    r, alpha, a, b = params["r"], params["alpha"], params["a"], params["b"]
-    if b <= 1:
-        return np.full(age.shape, np.nan)
+    """E[X(t)] for a customer who has just made a first purchase: the model's conditional expectation
+    at x = t_x = T = 0, which equals the unconditional one (Fader, Hardie and Lee 2005, eq. 9) and is
+    evaluated by the model's own stable code. (The closed form cancels catastrophically when b is
+    large: with a = 0 and b = 2·10⁹ it gave 69 times the right value.)"""
+    ages = np.asarray(age, dtype=np.float64).reshape(-1)
+    if ages.size == 0:
+        return ages
     with np.errstate(all="ignore"):
-        z = age / (alpha + age)
-        value = (a + b - 1) / (a - 1) * (1 - ((alpha / (alpha + age)) ** r) * hyp2f1(r, b, a + b - 1, z)) \
-            if a != 1 else np.full(age.shape, np.nan)
-    return np.asarray(value, dtype=np.float64)
+        try:
+            values = model.expected_purchases_grid(ages, np.zeros(1), np.zeros(1), np.zeros(1))[0]
+        except (ValueError, FloatingPointError, ArithmeticError):
+            return np.full(ages.shape, np.nan)
+    return np.where(ages > 0, np.asarray(values, dtype=np.float64), 0.0)
 
 
 def _holdout_diagnostics(scores: CustomerScores, holdout: extract.Holdout) -> dict[str, Any]:
@@ -346,6 +350,29 @@ def _holdout_diagnostics(scores: CustomerScores, holdout: extract.Holdout) -> di
         "actual": [round(float(v), 4) for v in mean_actual],
         "predicted_total": round(float(predicted.sum()), 2),
         "actual_total": int(holdout.purchase_days.sum()),
+    }
+
+
+def _tracking_diagnostics(scores: CustomerScores, tracking: extract.Tracking, until: dt.date) -> dict[str, Any] | None:
+    """Expected vs actual repeat purchases over time (the BG/NBD paper's tracking plot): at each
+    week, the cumulative repeat purchase days that happened, and what the model expects of the same
+    customers, summed over cohorts of first-purchase days (E[X(t)] of each cohort's age). Beyond the
+    calibration end the curves are a forecast check."""
+    if tracking.cohort_day.size == 0:
+        return None
+    start, end = int(tracking.cohort_day.min()), extract.day_number(tracking.end)
+    points = np.unique(np.minimum(np.arange(start + 7, end + 7, 7, dtype=np.int64), end))
+    actual = np.searchsorted(np.sort(tracking.repeat_days), points, side="right")
+    ages = np.clip(points[:, None] - tracking.cohort_day[None, :], 0, None).astype(np.float64)
+    per_customer = _unconditional_expected(scores.transaction_fit, ages.ravel() / scores.summary.days_per_unit)
+    if not np.isfinite(per_customer).any():
+        return None
+    expected = np.nansum(per_customer.reshape(ages.shape) * tracking.cohort_size[None, :], axis=1)
+    return {
+        "dates": [extract.from_day_number(int(p)).isoformat() for p in points],
+        "actual": [int(a) for a in actual],
+        "expected": [round(float(e), 2) for e in expected],
+        "calibration_end": until.isoformat(),
     }
 
 

@@ -43,8 +43,11 @@ def _page(request: HttpRequest, template: str, section: str, *, needs_run: bool 
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     figures = dashboards.overview(_user(request))
-    return _page(request, "analytics/dashboard.html", "overview", figures=figures,
-                 charts=_charts_overview(figures) if figures.customers else {})
+    model_fit = dashboards.fit(_user(request))
+    charts = _charts_overview(figures) if figures.customers else {}
+    return _page(request, "analytics/dashboard.html", "overview", figures=figures, fit=model_fit,
+                 fit_tables=dashboards.fit_tables(model_fit) if model_fit else {},
+                 charts={**charts, **_charts_fit(model_fit)})
 
 
 @login_required
@@ -175,6 +178,36 @@ def _funnel(stages: list[dashboards.StageRow]) -> Chart:
 
 def _charts_overview(figures: dashboards.OverviewFigures) -> dict[str, Chart]:
     return {"segments": _segments_chart(figures.segments), "stages": _funnel(figures.stages)}
+
+
+def _charts_fit(figures: dashboards.FitFigures | None) -> dict[str, Chart]:
+    """The tracking plot (a line each for actual and expected, a mark at the calibration end) and the
+    calibration vs hold-out bars."""
+    out: dict[str, Chart] = {}
+    if figures is None:
+        return out
+    if figures.tracking:
+        end = figures.calibration_end.isoformat() if figures.calibration_end else None
+        marker = {"markLine": {"symbol": "none", "lineStyle": {"type": "dashed"}, "label": {"formatter": _("Calibration end")},
+                               "data": [{"xAxis": end}]}} if end else {}
+        out["fit-tracking"] = {
+            "tooltip": {"trigger": "axis"}, "legend": {"bottom": 0},
+            "grid": {"left": 8, "right": 24, "top": 24, "bottom": 40, "containLabel": True},
+            "xAxis": {"type": "time"}, "yAxis": {"type": "value"},
+            "series": [
+                {"name": _("Actual"), "type": "line", "showSymbol": False,
+                 "data": [[d.isoformat(), a] for d, a, _e in figures.tracking], **marker},
+                {"name": _("Expected by the model"), "type": "line", "showSymbol": False, "lineStyle": {"type": "dashed"},
+                 "data": [[d.isoformat(), e] for d, _a, e in figures.tracking]},
+            ],
+        }
+    if figures.holdout:
+        labels = [f"{f}+" if f == 7 else str(f) for f, *_rest in figures.holdout]
+        out["fit-holdout"] = _bar(labels, [
+            {"name": _("Predicted"), "type": "bar", "data": [round(p, 3) for _f, _n, p, _a in figures.holdout]},
+            {"name": _("Actual"), "type": "bar", "data": [round(a, 3) for _f, _n, _p, a in figures.holdout]},
+        ])
+    return out
 
 
 def _charts_rfm(figures: dashboards.RfmFigures) -> dict[str, Chart]:

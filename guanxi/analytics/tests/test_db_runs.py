@@ -9,6 +9,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from guanxi.analytics import services
@@ -17,6 +18,7 @@ from guanxi.analytics.compute.lifecycle import STAGES
 from guanxi.analytics.compute.rfm import SEGMENTS
 from guanxi.analytics.models import AnalyticsRun, Cluster, CustomerMetrics, ProductPair, StageChange
 from guanxi.analytics.tests.test_db_data import PLANTED_PAIR, build
+from guanxi.core.testing import login
 from guanxi.orders.batch import LineData, OrderData
 from guanxi.orders.models import Product, PurchaseSummary
 from guanxi.orders.services import orders_upsert
@@ -189,6 +191,35 @@ def test_calibration_with_a_holdout_reads_orders(shop) -> None:
     assert holdout["days"] == 90 and len(holdout["predicted"]) == len(holdout["actual"]) == 8
     assert sum(holdout["customers"]) == run.fitted["customers"] == CustomerMetrics.objects.count()
     assert run.fitted["customers"] < _buyers()  # only customers who had bought by `until`
+
+
+@pytest.mark.outsider("analytics:dashboard")
+def test_calibration_runs_record_the_tracking_plot_shown_to_administrators(client, org, shop) -> None:
+    """Expected vs actual repeat purchases over time: weekly points to the hold-out's end, the actual
+    curve counting every repeat purchase day of the calibration customers, the expected one rising."""
+    until = services.local_today() - dt.timedelta(days=120)
+    run = services.run_now(actor=None, request=services.RunRequest(until=until, holdout_days=90, unit="week"))
+    tracking = run.diagnostics["tracking"]
+    dates = [dt.date.fromisoformat(d) for d in tracking["dates"]]
+    assert dates == sorted(dates) and dates[-1] == until + dt.timedelta(days=90)
+    assert tracking["calibration_end"] == until.isoformat()
+    assert tracking["actual"] == sorted(tracking["actual"]) and tracking["expected"] == sorted(tracking["expected"])
+    # By the calibration end the model, fitted on these purchases, expects about as many as happened.
+    at_end = max(i for i, d in enumerate(dates) if d <= until)
+    assert tracking["actual"][at_end] > 0
+    assert tracking["expected"][at_end] == pytest.approx(tracking["actual"][at_end], rel=0.5)
+    nightly = services.run_now(actor=None)
+    assert "tracking" not in nightly.diagnostics  # the summary path has no purchase history
+    login(client, org.admin)
+    page = client.get(reverse("analytics:dashboard")).content.decode()
+    assert 'id="model-fit"' in page and 'data-chart="fit-tracking"' in page and 'data-chart="fit-holdout"' in page
+    export = client.get(reverse("analytics:export", args=["fit_tracking", "csv"]))
+    assert len(b"".join(export.streaming_content).decode("utf-8-sig").splitlines()) == len(dates) + 1
+    for user in (org.owner, org.outsider):  # the fit covers every customer: administrators only
+        login(client, user)
+        assert 'id="model-fit"' not in client.get(reverse("analytics:dashboard")).content.decode()
+        rows = b"".join(client.get(reverse("analytics:export", args=["fit_tracking", "csv"])).streaming_content)
+        assert len(rows.decode("utf-8-sig").splitlines()) == 1  # the header only
 
 
 def test_calibration_matches_the_summary_path_on_the_same_day(shop) -> None:
