@@ -33,7 +33,7 @@ def _run_out(run: AnalyticsRun) -> dict[str, Any]:
              "for its progress. While a run is queued or running, that run is returned instead of a new one.")
 def start_run(request: HttpRequest, payload: RunIn) -> Status:
     run = services.run_enqueue(actor=_user(request), trigger=RunTrigger.API, request=services.RunRequest(
-        until=payload.until, holdout_days=payload.holdout_days, unit=payload.unit))
+        until=payload.until, holdout_days=payload.holdout_days, unit=payload.unit, model=payload.model or ""))
     return Status(202, _run_out(run))
 
 

@@ -194,6 +194,7 @@ class RunInfo:
     gamma_gamma: dict[str, float] | None
     gg_excluded: int | None
     error: str
+    model_label: str = "BG/NBD"
 
 
 def _numbers(value: Any) -> dict[str, float] | None:
@@ -219,7 +220,8 @@ def run_info(run: AnalyticsRun | None, *, user: User) -> RunInfo | None:
         progress=run.progress, progress_note=run.progress_note, until=run.until, unit=run.unit,
         is_current=run.is_current,
         customers_fitted=int(customers) if user.is_administrator and isinstance(customers, int | float) else None,
-        bgnbd=_numbers(fitted.get("bgnbd")), gamma_gamma=_numbers(fitted.get("gamma_gamma")),
+        bgnbd=_numbers(fitted.get("bgnbd") or fitted.get("paretonbd")), gamma_gamma=_numbers(fitted.get("gamma_gamma")),
+        model_label="Pareto/NBD" if fitted.get("model") == "paretonbd" else "BG/NBD",
         gg_excluded=int(excluded) if user.is_administrator and isinstance(excluded, int | float) else None,
         error=run.error if run.state == RunState.FAILED and user.is_administrator else "",
     )

@@ -228,9 +228,10 @@ def fit_json(scores: CustomerScores) -> dict[str, object]:
     """The ``--json`` document: customer count and both models' parameters and log-likelihoods."""
     model = scores.transaction_fit
     spend = scores.spend_fit
+    name = "paretonbd" if set(model.params) == {"r", "alpha", "s", "beta"} else "bgnbd"
     doc: dict[str, object] = {
         "customers": scores.summary.n_customers,
-        "bgnbd": {**model.params, "ll": model.log_likelihood},
+        name: {**model.params, "ll": model.log_likelihood},
         "gamma_gamma": None if spend is None else {**spend.params, "ll": spend.log_likelihood},
     }
     return doc

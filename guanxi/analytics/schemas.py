@@ -26,6 +26,9 @@ class RunIn(Schema):
                                   "purchase summary")
     holdout_days: int = Field(0, ge=0, le=MAX_HOLDOUT_DAYS, description="days after `until` to compare with")
     unit: Literal["day", "week"] = "day"
+    model: Literal["bgnbd", "paretonbd"] | None = Field(
+        None, description="purchase model; default from settings (BG/NBD). Pareto/NBD is fitted on a sample "
+        "of at most 50,000 customers")
 
 
 class RunQuery(Schema):

@@ -65,6 +65,10 @@ class RunRequest:
     until: dt.date | None = None
     holdout_days: int = 0
     unit: str = RunUnit.DAY
+    model: str = ""  # "bgnbd" or "paretonbd"; empty: the GUANXI_ANALYTICS_MODEL setting (default bgnbd)
+
+
+MODELS = ("bgnbd", "paretonbd")
 
 
 def local_today() -> dt.date:
@@ -77,6 +81,8 @@ def _validate(request: RunRequest) -> None:
     today = local_today()
     if request.unit not in RunUnit.values:
         errors["unit"] = [_("Choose day or week.")]
+    if request.model not in ("", *MODELS):
+        errors["model"] = [_("Choose bgnbd or paretonbd.")]
     if not 0 <= request.holdout_days <= MAX_HOLDOUT_DAYS:
         errors["holdout_days"] = [_("Enter a number of days from 0 to %(max)s.") % {"max": MAX_HOLDOUT_DAYS}]
     elif request.until is not None and request.until > today:
@@ -98,7 +104,7 @@ def run_create(*, actor: User | None, trigger: str, request: RunRequest | None =
     _validate(request)
     return AnalyticsRun.objects.create(
         state=RunState.QUEUED, trigger=trigger, requested_by=actor, until=request.until,
-        holdout_days=request.holdout_days, unit=request.unit,
+        holdout_days=request.holdout_days, unit=request.unit, parameters={"model": request.model or default_model()},
     )
 
 
@@ -165,9 +171,17 @@ def _update(run: AnalyticsRun, **values: Any) -> None:
         setattr(run, key, value)
 
 
-def scoring_options() -> ScoringOptions:
-    """CLV horizon and discount rate from settings (defaults: 12 months, 1% a month)."""
+def default_model() -> str:
+    """The purchase model of runs that do not choose one: BG/NBD unless settings say Pareto/NBD."""
+    model = str(getattr(settings, "GUANXI_ANALYTICS_MODEL", "bgnbd"))
+    return model if model in MODELS else "bgnbd"
+
+
+def scoring_options(model: str | None = None) -> ScoringOptions:
+    """CLV horizon and discount rate from settings (defaults: 12 months, 1% a month); the purchase
+    model (Pareto/NBD is fitted on a sample of at most 50,000 customers when there are more)."""
     return ScoringOptions(
+        model="paretonbd" if (model or default_model()) == "paretonbd" else "bgnbd",
         clv_months=int(getattr(settings, "GUANXI_ANALYTICS_CLV_MONTHS", 12)),
         monthly_discount_rate=float(getattr(settings, "GUANXI_ANALYTICS_DISCOUNT_RATE", 0.01)),
         lifecycle=LifecycleRules(),
@@ -194,7 +208,7 @@ def run_analytics(run: AnalyticsRun) -> None:
     transaction, so the previous run's metrics stay live until this one commits.
     """
     timings = Timings({})
-    options = scoring_options()
+    options = scoring_options((run.parameters or {}).get("model") if isinstance(run.parameters, dict) else None)
     today = local_today()
     _update(run, progress=5, progress_note=_("Reading purchases"))
     with timings.stage("extract"):
@@ -276,9 +290,11 @@ def _fitted(scores: CustomerScores | None) -> dict[str, Any]:
         return {"customers": 0, "bgnbd": None, "gamma_gamma": None, "gg_excluded": 0}
     model, spend = scores.transaction_fit, scores.spend_fit
     qualifying = int(((scores.summary.frequency > 0) & (scores.summary.monetary > 0)).sum())
+    name = "paretonbd" if set(model.params) == {"r", "alpha", "s", "beta"} else "bgnbd"
     return {
         "customers": scores.summary.n_customers,
-        "bgnbd": {**_finite(model.params), "ll": _float(model.log_likelihood), "converged": model.converged},
+        "model": name,
+        name: {**_finite(model.params), "ll": _float(model.log_likelihood), "converged": model.converged},
         "gamma_gamma": None if spend is None else {**_finite(spend.params), "ll": _float(spend.log_likelihood),
                                                    "converged": spend.converged},
         "gg_excluded": spend.n_excluded if spend is not None else scores.summary.n_customers - qualifying,

@@ -8,6 +8,7 @@ from decimal import Decimal
 from io import StringIO
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -257,6 +258,23 @@ def test_command_runs_and_prints_a_summary(shop) -> None:
     text = out.getvalue()
     assert "done" in text and "customers: 64" in text and "BG/NBD: r=" in text
     assert AnalyticsRun.objects.get().trigger == "command"
+
+
+def test_pareto_nbd_is_an_option_of_runs(client, org, shop, settings) -> None:
+    out = StringIO()
+    call_command("analytics", "run", "--model", "paretonbd", stdout=out)
+    assert "Pareto/NBD: r=" in out.getvalue()
+    run = AnalyticsRun.objects.get()
+    assert run.state == RunState.DONE, run.error
+    assert run.parameters["model"] == "paretonbd" and run.fitted["model"] == "paretonbd"
+    assert set(run.fitted["paretonbd"]) >= {"r", "alpha", "s", "beta", "ll"} and "bgnbd" not in run.fitted
+    assert all(0 <= p <= 1 for p in CustomerMetrics.objects.values_list("p_alive", flat=True))
+    settings.GUANXI_ANALYTICS_MODEL = "paretonbd"
+    assert services.run_now(actor=None).fitted["model"] == "paretonbd"
+    login(client, org.admin)
+    assert "Pareto/NBD" in client.get(reverse("analytics:dashboard")).content.decode()
+    with pytest.raises(ValidationError):
+        services.run_create(actor=None, trigger="command", request=services.RunRequest(model="lifetimes"))
 
 
 def test_command_refuses_a_future_until(org) -> None:

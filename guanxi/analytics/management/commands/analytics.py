@@ -40,6 +40,8 @@ def add_fit_file_arguments(parser: CommandParser) -> None:
     parser.add_argument("--unit", choices=["day", "week"], default="day", help="time unit (a week is 7 days)")
     parser.add_argument("--out", type=Path, default=None, help="write per-customer scores to this CSV")
     parser.add_argument("--json", action="store_true", help="print the fitted parameters as JSON")
+    parser.add_argument("--model", choices=["bgnbd", "paretonbd"], default="bgnbd",
+                        help="purchase model for the scores (--json always reports BG/NBD and Gamma-Gamma)")
     parser.add_argument("--clv-months", type=int, default=12, help="CLV horizon in months (default 12)")
     parser.add_argument("--discount-rate", type=float, default=0.01, help="monthly discount rate (default 0.01)")
 
@@ -58,6 +60,8 @@ def add_run_arguments(parser: CommandParser) -> None:
     parser.add_argument("--holdout-days", type=int, default=0,
                         help="days after the calibration end to compare predictions with (default 0)")
     parser.add_argument("--unit", choices=["day", "week"], default="day", help="time unit (a week is 7 days)")
+    parser.add_argument("--model", choices=["bgnbd", "paretonbd"], default="",
+                        help="purchase model (default: the GUANXI_ANALYTICS_MODEL setting, BG/NBD)")
     parser.add_argument("--json", action="store_true", help="print the run record as JSON")
 
 
@@ -93,7 +97,8 @@ class Command(BaseCommand):
         """Fit, optionally write scores, and print either JSON or a short human summary."""
         if options["clv_months"] < 1:
             raise CommandError("--clv-months must be at least 1")
-        scoring = ScoringOptions(clv_months=options["clv_months"], monthly_discount_rate=options["discount_rate"])
+        scoring = ScoringOptions(model=options["model"], clv_months=options["clv_months"],
+                                 monthly_discount_rate=options["discount_rate"])
         try:
             scores = fit_file(
                 options["path"],
@@ -122,7 +127,7 @@ class Command(BaseCommand):
         from guanxi.analytics.choices import RunState, RunTrigger
 
         request = services.RunRequest(until=options["until"], holdout_days=options["holdout_days"],
-                                      unit=options["unit"])
+                                      unit=options["unit"], model=options["model"] or "")
         try:
             run = services.run_now(actor=None, trigger=RunTrigger.COMMAND, request=request)
         except ValidationError as exc:
@@ -148,6 +153,9 @@ class Command(BaseCommand):
         if bg:
             lines.append("BG/NBD: r={r:.4g} alpha={alpha:.4g} a={a:.4g} b={b:.4g} log-likelihood={ll:.2f}".format(
                 **{k: (v if v is not None else float("nan")) for k, v in bg.items()}))
+        pareto = fitted.get("paretonbd")
+        if pareto:
+            lines.append(_pareto_line(pareto))
         gg = fitted.get("gamma_gamma")
         if gg:
             lines.append("Gamma-Gamma: p={p:.4g} q={q:.4g} v={v:.4g} log-likelihood={ll:.2f}".format(
@@ -172,11 +180,12 @@ class Command(BaseCommand):
 
     @staticmethod
     def _describe(doc: dict[str, Any], unit: str, out: Path | None) -> str:
-        bg = doc["bgnbd"]
-        lines = [
-            f"customers: {doc['customers']} (time unit: {unit})",
-            "BG/NBD: r={r:.4g} alpha={alpha:.4g} a={a:.4g} b={b:.4g} log-likelihood={ll:.2f}".format(**bg),
-        ]
+        lines = [f"customers: {doc['customers']} (time unit: {unit})"]
+        if "bgnbd" in doc:
+            lines.append("BG/NBD: r={r:.4g} alpha={alpha:.4g} a={a:.4g} b={b:.4g} log-likelihood={ll:.2f}".format(
+                **doc["bgnbd"]))  # type: ignore[arg-type]
+        else:
+            lines.append(_pareto_line(doc["paretonbd"]))
         gg = doc["gamma_gamma"]
         if gg is None:
             lines.append("Gamma-Gamma: not fitted (no customer with repeat purchases and positive spend)")
@@ -185,3 +194,8 @@ class Command(BaseCommand):
         if out is not None:
             lines.append(f"scores written to {out}")
         return "\n".join(lines)
+
+
+def _pareto_line(params: dict[str, Any]) -> str:
+    values = {k: (v if v is not None else float("nan")) for k, v in params.items()}
+    return "Pareto/NBD: r={r:.4g} alpha={alpha:.4g} s={s:.4g} beta={beta:.4g} log-likelihood={ll:.2f}".format(**values)
