@@ -221,3 +221,14 @@ GUANXI_SEARCH_COUNT_CAP = env_int("GUANXI_SEARCH_COUNT_CAP", 1_000)
 # Office hours for working-time arithmetic (guanxi.core.calendar): sessions in local time, the gap
 # between them is the lunch break. A malformed value stops start-up.
 GUANXI_OFFICE_HOURS = env_str("GUANXI_OFFICE_HOURS", "09:00-12:00,13:30-18:00")
+# Analytics runs: the purchase model (bgnbd or paretonbd) and the CLV horizon and monthly discount rate.
+GUANXI_ANALYTICS_MODEL = env_str("GUANXI_ANALYTICS_MODEL", "bgnbd")
+if GUANXI_ANALYTICS_MODEL not in ("bgnbd", "paretonbd"):
+    raise ImproperlyConfigured(f"GUANXI_ANALYTICS_MODEL must be bgnbd or paretonbd, got {GUANXI_ANALYTICS_MODEL!r}")
+GUANXI_ANALYTICS_CLV_MONTHS = env_int("GUANXI_ANALYTICS_CLV_MONTHS", 12)
+try:
+    GUANXI_ANALYTICS_DISCOUNT_RATE = float(env_str("GUANXI_ANALYTICS_DISCOUNT_RATE", "0.01"))
+except ValueError as exc:
+    raise ImproperlyConfigured("GUANXI_ANALYTICS_DISCOUNT_RATE must be a number such as 0.01") from exc
+if not 1 <= GUANXI_ANALYTICS_CLV_MONTHS <= 600 or not 0 <= GUANXI_ANALYTICS_DISCOUNT_RATE < 1:
+    raise ImproperlyConfigured("GUANXI_ANALYTICS_CLV_MONTHS must be 1–600 and GUANXI_ANALYTICS_DISCOUNT_RATE 0–1")
