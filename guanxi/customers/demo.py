@@ -471,7 +471,7 @@ def generate(ctx: DemoContext) -> None:
                 ctx.stdout(f"customers: rebuilding indexes and foreign keys ({time.monotonic() - started:.0f} s)")
         if writer.is_pg:
             with writer.connection.cursor() as cursor:
-                for table in ("customers_customer", "customers_searchtoken", "customers_customer_tags"):
+                for table in ("customers_customer", "customers_customer_tags"):
                     cursor.execute(
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
                     )
