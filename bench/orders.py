@@ -15,6 +15,7 @@ Targets: ≥ 100,000 lines/s for the import; ≥ 5,000 orders/s through the API.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import concurrent.futures
 import json
 import os
@@ -32,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/guanxi_bench_orders"
 PORT = 8765
+START = dt.datetime(2025, 12, 1)
 STATUSES = ["paid"] * 6 + ["delivered"] * 3 + ["placed"]
 
 
@@ -98,8 +100,11 @@ def write_file(path: Path, customers: int, lines: int, seed: int = 11) -> int:
         while written < lines:
             orders += 1
             customer = rng.randrange(1, customers + 1)
+            # A time to the second over a year, as a point-of-sale export has it (almost every order's
+            # own): a file of few distinct times would let PostgreSQL cache the parsing of each.
+            at = START + dt.timedelta(seconds=rng.randrange(365 * 86400))
             head = (f"pos-bench,O{orders:09d},C{customer:08d},s{orders % 20 + 1},store,{STATUSES[orders % 10]},"
-                    f"2026-{orders % 12 + 1:02d}-{orders % 28 + 1:02d} {orders % 24:02d}:{orders % 60:02d}:00,")
+                    f"{at:%Y-%m-%d %H:%M:%S},")
             for _ in range(min(rng.randint(1, 5), lines - written)):
                 product = rng.randrange(1, 1001)
                 buffer.append(f"{head}P{product},{rng.randint(1, 4)},{10 + product % 90},0\n")

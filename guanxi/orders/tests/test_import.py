@@ -132,3 +132,22 @@ def test_guanxi_import_orders_is_the_same_command(org, people, tmp_path, capsys)
         call_command("import", "orders", str(_csv(tmp_path, "pos,B2,C002,,门店,已付款,销售,2026-03-01,,T1,x,50,0\n")))
     call_command("import", "orders", str(_csv(tmp_path, GOOD)), "--unknown-customers", "reject")
     assert "orders created 3" in capsys.readouterr().out
+
+
+TIMES = ["2026-03-01", "2026/03/01", "2026-03-01 10:00", "2026-03-01 10:00:59", "2026-03-01T23:59",
+         "2026-03-01T00:00:00", "2026/12/31 23:59:59", "2024-02-29 12:00:00", "2026-3-1 9:00", "2026/3/1",
+         "2026-03-01T10:00:00Z", "2026-03-01 10:00:00+05:30", "2026-03-01 10:00:00.250", "2026-02-30 10:00",
+         "2023-02-29", "2026-13-01", "2026-00-10", "2026-03-01 24:00", "2026-03-01 10:60:00", "2026-03-01 10:00:60",
+         "2026-03-01  10:00", "0000-01-01", "2026-03-01 1:00", "2026.03.01", "2026-03-01 10"]
+
+
+def test_every_time_form_reads_as_parse_when_reads_it(org, people, tmp_path) -> None:
+    # On PostgreSQL the fixed-width forms take a positional fast path and the rest the regular
+    # expression: both must agree with the Python reader, which SQLite uses.
+    body = "".join(f"pos,T{n},C001,sh,门店,已付款,销售,{text},,T1,1,50,0\n" for n, text in enumerate(TIMES))
+    result = import_file(actor=org.admin, path=_csv(tmp_path, body), apply_valid_only=True)
+    read = dict(Order.objects.values_list("external_id", "ordered_at"))
+    for n, text in enumerate(TIMES):
+        expected = parse_when(text)
+        assert read.get(f"T{n}") == expected, text
+    assert result.error_count == sum(parse_when(t) is None for t in TIMES)
