@@ -15,8 +15,8 @@ Targets: ≥ 100,000 lines/s for the import; ≥ 5,000 orders/s through the API.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import concurrent.futures
+import datetime as dt
 import json
 import os
 import random

@@ -192,7 +192,8 @@ def test_export_contains_every_relation(org, people) -> None:
     for link, row in rows:
         pk: Any = row._meta.pk
         # A composite key (search tokens) is exported as its columns.
-        names = [f.attname for f in pk.fields] if isinstance(pk, models.CompositePrimaryKey) else [pk.attname]
+        names = ([f.attname for f in pk.fields] if isinstance(pk, models.CompositePrimaryKey)  # type: ignore[union-attr]
+                 else [pk.attname])
         exported = {r.get(names[0]) if len(names) == 1 else tuple(r.get(n) for n in names)
                     for label, items in document["related"].items()
                     if label.startswith(link.model._meta.label + ".") for r in items}
