@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.orders.choices import OrderKind, OrderStatus, SalesChannel
@@ -49,16 +50,18 @@ class Product(models.Model):
 class Order(models.Model):
     """One order or return (成交记录) as the sending system knows it, by (source, external id)."""
 
+    # No single-column indexes where a composite one leads with the column (order_customer_at,
+    # order_store_at): each index is maintained for every order a batch writes.
     customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="orders")
+                                 related_name="orders", db_index=False)
     store = models.ForeignKey("accounts.Store", verbose_name=_("store"), null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="orders")
+                              on_delete=models.PROTECT, related_name="orders", db_index=False)
     channel = models.CharField(_("channel"), max_length=20, choices=SalesChannel.choices, default=SalesChannel.STORE)
     source = models.CharField(_("source system"), max_length=50)
     external_id = models.CharField(_("external id"), max_length=100)
     kind = models.CharField(_("kind"), max_length=10, choices=OrderKind.choices, default=OrderKind.SALE)
     original = models.ForeignKey("self", verbose_name=_("original order"), null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="returns")
+                                 on_delete=models.PROTECT, related_name="returns", db_index=False)  # order_original
     ordered_at = models.DateTimeField(_("ordered at"))
     # The calendar day in Asia/Shanghai: purchase days are counted by it on every database.
     ordered_on = models.DateField(_("order date"))
@@ -77,7 +80,9 @@ class Order(models.Model):
         verbose_name_plural = _("orders")
         constraints = [models.UniqueConstraint(fields=["source", "external_id"], name="order_source_external_id")]
         indexes = [models.Index(fields=["customer", "ordered_at"], name="order_customer_at"),
-                   models.Index(fields=["store", "ordered_at"], name="order_store_at")]
+                   models.Index(fields=["store", "ordered_at"], name="order_store_at"),
+                   # Only returns have an original: sales, nearly every order, stay out of the index.
+                   models.Index(fields=["original"], name="order_original", condition=Q(original__isnull=False))]
 
     def __str__(self) -> str:
         return f"{self.source}/{self.external_id}"
@@ -91,7 +96,7 @@ class OrderLine(models.Model):
     # staging line, and a per-line trigger check cost a file import a quarter of its time. Django's
     # collector still deletes an order's lines and protects a product that has lines.
     order = models.ForeignKey(Order, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines",
-                              db_constraint=False)
+                              db_constraint=False, db_index=False)  # orderline_order_no leads with it
     line_no = models.PositiveIntegerField(_("line"))
     product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="+",
                                 db_constraint=False)
@@ -130,13 +135,17 @@ class PurchaseSummary(models.Model):
     margin = models.DecimalField(_("margin"), max_digits=14, decimal_places=2, default=0)
     average_order_value = models.DecimalField(_("average order value"), max_digits=14, decimal_places=2, null=True)
     average_unit_price = models.DecimalField(_("average unit price"), max_digits=14, decimal_places=2, null=True)
-    # Derived references, recomputed by every batch: no database constraints (ADR 0017).
+    # Derived references, recomputed by every batch: no database constraints (ADR 0017), and no
+    # indexes on the categories (only deleting a category looks summaries up by them).
     top_category = models.ForeignKey(Category, verbose_name=_("top category"), null=True,
-                                     on_delete=models.SET_NULL, related_name="+", db_constraint=False)
+                                     on_delete=models.SET_NULL, related_name="+", db_constraint=False,
+                                     db_index=False)
     second_category = models.ForeignKey(Category, verbose_name=_("second category"), null=True,
-                                        on_delete=models.SET_NULL, related_name="+", db_constraint=False)
+                                        on_delete=models.SET_NULL, related_name="+", db_constraint=False,
+                                        db_index=False)
     third_category = models.ForeignKey(Category, verbose_name=_("third category"), null=True,
-                                       on_delete=models.SET_NULL, related_name="+", db_constraint=False)
+                                       on_delete=models.SET_NULL, related_name="+", db_constraint=False,
+                                       db_index=False)
     main_store = models.ForeignKey("accounts.Store", verbose_name=_("main store"), null=True,
                                    on_delete=models.SET_NULL, related_name="+", db_constraint=False)
     updated_at = models.DateTimeField(_("updated at"))
