@@ -101,14 +101,26 @@ def _now() -> Any:
     return _db_value(timezone.now())
 
 
-def _refresh(scope: str, params: list[Any]) -> int:
+# From this many customers on, the refresh joins by hashing (PostgreSQL). The planner takes the one-row-
+# per-customer rankings (rn = 1) for a handful of rows and joins them in a nested loop, which compares
+# every customer with every other: 85 million comparisons, 5 s, for a 10,000-order API call.
+HASH_JOINS_FROM = 1000
+
+
+def _refresh(scope: str, params: list[Any], *, many: bool = True) -> int:
     with connection.cursor() as cursor:
         if scope:
             cursor.execute(f"DELETE FROM {T} WHERE customer_id IN ({scope})", params)
         else:
             cursor.execute(f"DELETE FROM {T}")
+        hashed = many and connection.vendor == "postgresql"
+        if hashed:
+            cursor.execute("SET LOCAL enable_nestloop = off")
         cursor.execute(f"INSERT INTO {T} ({COLUMNS}) {_select(scope)}", [*params, _now()])
-        return int(cursor.rowcount)
+        count = int(cursor.rowcount)
+        if hashed:
+            cursor.execute("SET LOCAL enable_nestloop = on")
+        return count
 
 
 def refresh_dirty(batch: str) -> int:
@@ -117,7 +129,8 @@ def refresh_dirty(batch: str) -> int:
 
     _analyze(DirtyCustomer._meta.db_table)
     scope = f"SELECT customer_id FROM {DirtyCustomer._meta.db_table} WHERE batch = %s"
-    count = _refresh(scope, [batch])
+    dirty = DirtyCustomer.objects.filter(batch=batch)
+    count = _refresh(scope, [batch], many=dirty[HASH_JOINS_FROM - 1:HASH_JOINS_FROM].exists())
     DirtyCustomer.objects.filter(batch=batch).delete()
     return count
 
@@ -127,7 +140,7 @@ def refresh_customers(customer_ids: list[int]) -> int:
     if not customer_ids:
         return 0
     scope = "SELECT id FROM customers_customer WHERE id IN (" + ", ".join(["%s"] * len(customer_ids)) + ")"
-    return _refresh(scope, list(customer_ids))
+    return _refresh(scope, list(customer_ids), many=len(customer_ids) >= HASH_JOINS_FROM)
 
 
 def rebuild_all() -> int:
