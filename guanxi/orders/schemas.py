@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from guanxi.core.schemas import CleanStr
 
@@ -16,7 +16,9 @@ StatusLiteral = Literal["placed", "paid", "shipped", "delivered", "cancelled"]
 KindLiteral = Literal["sale", "return"]
 
 
-class StrictIn(Schema):
+class StrictIn(BaseModel):
+    # A plain pydantic model, not ninja's Schema: Schema wraps every (nested) validation in a Python
+    # hook that reads Django objects, 90 % of the time of validating a 10,000-order bulk call.
     model_config = ConfigDict(extra="forbid")
 
 
