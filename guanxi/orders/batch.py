@@ -143,12 +143,15 @@ def _db_value(value: Any) -> Any:
 def stage_orders(batch: str, orders: Sequence[OrderData]) -> None:
     """Write the orders' lines to the staging table, each with its own first error (if any)."""
     rows: list[tuple[Any, ...]] = []
+    # PostgreSQL's COPY takes the values as they are; only SQLite needs its datetimes adapted (once per
+    # call decided, not per value: this loop runs for every line of a 10,000-order call).
+    adapt = _db_row if connection.vendor != "postgresql" else tuple
     for index, order in enumerate(orders):
         at = aware(order.ordered_at)
         problem = order_error(order)
         for number, line in enumerate(order.lines):
             error = problem or line_error(order, line)
-            rows.append(_db_row((
+            rows.append(adapt((
                 batch, index * 10000 + number, index, order.source, order.external_id, order.customer_code,
                 order.customer_name, None, order.store_code, None, order.channel, order.kind, order.status, at,
                 purchase_day(at), order.original_external_id, line.product_code, None,
@@ -157,7 +160,7 @@ def stage_orders(batch: str, orders: Sequence[OrderData]) -> None:
             )))
         if not order.lines:
             # An order without lines still needs a row to carry its error.
-            rows.append(_db_row((
+            rows.append(adapt((
                 batch, index * 10000, index, order.source, order.external_id, order.customer_code,
                 order.customer_name, None, order.store_code, None, order.channel, order.kind, order.status, at,
                 purchase_day(at), order.original_external_id, "", None, 0, 0, 0, 0, 0,
