@@ -369,6 +369,13 @@ def discard(batch: str) -> None:
     DirtyCustomer.objects.filter(batch=batch).delete()
 
 
+def vacuum_staging() -> None:
+    """PostgreSQL, outside a transaction: reclaim the staging rows of finished batches now."""
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM {S}, {DirtyCustomer._meta.db_table}")
+
+
 def new_batch() -> str:
     return str(uuid.uuid4())
 

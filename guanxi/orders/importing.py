@@ -77,6 +77,9 @@ MONEY_RE = r"^-?[0-9]{1,12}(\.[0-9]{1,2})?$"
 # 2026-03-01, 2026/3/1 10:00, 2026-03-01T10:00:00+08:00, …Z
 WHEN_RE = (r"^([0-9]{4})[-/]([0-9]{1,2})[-/]([0-9]{1,2})(?:[ T]([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?"
            r"(?:\.[0-9]+)?)? ?(Z|[+-][0-9]{2}:?[0-9]{2})?$")
+# A file this large leaves as many dead rows in the staging tables; they are vacuumed at once, or every
+# batch after it (an API call a minute later) scans past them until autovacuum gets there.
+VACUUM_AFTER = 100_000
 # The shapes (digits as 0) of the times WHEN_RE accepts that have every part at a fixed position.
 FIXED_WHEN_SHAPES = [f"0000{sep}00{sep}00{rest}" for sep in "-/"
                      for rest in ("", " 00:00", " 00:00:00", "T00:00", "T00:00:00")]
@@ -446,6 +449,8 @@ def import_file(
             result.outcome.failures = failures
         finally:
             batches.discard(batch)
+    if result.rows >= VACUUM_AFTER:
+        batches.vacuum_staging()
     return result
 
 

@@ -151,3 +151,18 @@ def test_every_time_form_reads_as_parse_when_reads_it(org, people, tmp_path) -> 
         expected = parse_when(text)
         assert read.get(f"T{n}") == expected, text
     assert result.error_count == sum(parse_when(t) is None for t in TIMES)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_file_leaves_the_staging_tables_vacuumed(org, people, tmp_path, monkeypatch) -> None:
+    from guanxi.orders import importing
+    from guanxi.orders.models import StagedLine
+
+    monkeypatch.setattr(importing, "VACUUM_AFTER", 3)
+    result = import_file(actor=org.admin, path=_csv(tmp_path, GOOD))
+    assert result.applied and not StagedLine.objects.exists()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = %s",
+                           [StagedLine._meta.db_table])
+            assert cursor.fetchone()[0] >= 1
