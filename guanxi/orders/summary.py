@@ -1,8 +1,9 @@
 """The purchase summary (购买汇总, 系统生成信息): one row per customer, recomputed set-based.
 
 A batch (an import, an API call, a merge) recomputes only the customers it touched, from their orders,
-in one `INSERT … SELECT`: the cost grows with those customers' history, never with the whole table,
-and no Python loop runs over customers. The same statement without the filter rebuilds everything.
+in one `INSERT … SELECT`, and no Python loop runs over customers. The same statement without the filter
+rebuilds everything. From `HASH_JOINS_FROM` customers on, PostgreSQL joins by hashing, which reads
+every order and line: that part of a large batch grows with the tables (docs/benchmarks.md).
 
 Definitions (cancelled orders count for nothing):
 - orders, first and last purchase, purchase days (calendar days in Asia/Shanghai), sales and the
