@@ -208,7 +208,7 @@ def _stage(job: ImportJob, batch: str, *, valid_only: bool) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = int(cursor.rowcount)
-    batches.analyze_staging()
+    batches.analyze_staging(rows)
     return rows
 
 

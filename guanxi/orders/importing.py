@@ -439,7 +439,7 @@ def import_file(
                 from guanxi.orders.services import create_unknown_customers
 
                 create_unknown_customers(actor=actor, batch=batch, channel=Channel.IMPORT)
-            batches.analyze_staging()
+            batches.analyze_staging(result.rows)
             batches.check(batch, actor=actor, several_orders_per_key=False)
             result.errors, result.error_count = _line_errors(batch, error_limit)
             failures = batches.failures(batch) if result.error_count else []

@@ -40,21 +40,22 @@ def orders_upsert(
         raise ValidationError({"orders": [_("At most %(n)s orders per call.") % {"n": f"{MAX_BULK_ORDERS:,}"}]})
     batch = batches.new_batch()
     with transaction.atomic():
-        batches.stage_orders(batch, orders)
-        outcome = _check_and_apply(actor=actor, batch=batch, unknown_customers=unknown_customers,
+        rows = batches.stage_orders(batch, orders)
+        outcome = _check_and_apply(actor=actor, batch=batch, rows=rows, unknown_customers=unknown_customers,
                                    several_orders_per_key=True, channel=channel)
+    batches.vacuum_staging()
     return outcome
 
 
 def _check_and_apply(
-    *, actor: User, batch: str, unknown_customers: str, several_orders_per_key: bool, channel: str,
+    *, actor: User, batch: str, rows: int, unknown_customers: str, several_orders_per_key: bool, channel: str,
     apply_valid_only: bool = True,
 ) -> Outcome:
     """Check a staged batch and apply its valid orders (all or none of them, by `apply_valid_only`)."""
     try:
         if unknown_customers == UnknownCustomers.CREATE:
             create_unknown_customers(actor=actor, batch=batch, channel=channel)
-        batches.analyze_staging()
+        batches.analyze_staging(rows)
         batches.check(batch, actor=actor, several_orders_per_key=several_orders_per_key)
         failures = batches.failures(batch)
         if failures and not apply_valid_only:
