@@ -155,9 +155,9 @@ def load(token: str, total: int, per_call: int, clients: int, customers: int) ->
           f"{sum(len(p) for p in payloads) / len(payloads) / 1e6:.1f} MB per call)")
 
 
-def api_bench(url: str, customers: int, total: int, clients: int) -> None:
+def api_bench(url: str, customers: int, total: int, clients: int, workers: int = 2) -> None:
     env = {**os.environ, "GUANXI_DATABASE_URL": url, "GUANXI_DEBUG": "0", "DJANGO_SETTINGS_MODULE": "config.settings"}
-    server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi", "-w", "2", "-b",
+    server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi", "-w", str(workers), "-b",
                                f"127.0.0.1:{PORT}", "--timeout", "600"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -184,8 +184,10 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--api-orders", type=int, default=50_000)
     parser.add_argument("--clients", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--skip-import", action="store_true")
+    parser.add_argument("--skip-rerun", action="store_true", help="import the file once, not twice")
     parser.add_argument("--load", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.load:
@@ -208,12 +210,12 @@ def main() -> None:
             orders = write_file(path, args.customers, args.lines)
             print(f"file: {args.lines:,} lines, {orders:,} orders, {path.stat().st_size / 2**20:,.0f} MiB "
                   f"written in {time.perf_counter() - started:.1f} s")
-            for label in ("import", "re-run"):
+            for label in ("import",) if args.skip_rerun else ("import", "re-run"):
                 seconds, out = guanxi(args.database_url, "import_orders", str(path), "--user", "bench")
                 print(f"{label}: {seconds:.1f} s wall = {args.lines / seconds:,.0f} lines/s · "
                       f"{out.strip().splitlines()[-1]}")
     if args.api_orders:
-        api_bench(args.database_url, args.customers, args.api_orders, args.clients)
+        api_bench(args.database_url, args.customers, args.api_orders, args.clients, args.workers)
 
 
 if __name__ == "__main__":

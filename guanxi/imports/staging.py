@@ -7,6 +7,7 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from decimal import Decimal
 from types import TracebackType
 from typing import Any
 
@@ -29,6 +30,8 @@ def _copy_value(value: object) -> str:
         return _escape(value)
     if value is None:
         return "\\N"
+    if type(value) is int or type(value) is Decimal:  # ids and amounts, next most common
+        return str(value)
     if value is True:
         return "t"
     if value is False:

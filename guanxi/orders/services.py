@@ -40,7 +40,7 @@ def orders_upsert(
         raise ValidationError({"orders": [_("At most %(n)s orders per call.") % {"n": f"{MAX_BULK_ORDERS:,}"}]})
     batch = batches.new_batch()
     with transaction.atomic():
-        rows = batches.stage_orders(batch, orders)
+        rows = batches.stage_orders(batch, orders, actor=actor)
         outcome = _check_and_apply(actor=actor, batch=batch, rows=rows, unknown_customers=unknown_customers,
                                    several_orders_per_key=True, channel=channel)
     batches.vacuum_staging()
