@@ -61,25 +61,29 @@ def _select(scope: str, *, indexed: bool = False) -> str:
     if indexed:
         orders = (f"({scope}) AS d (customer_id) CROSS JOIN LATERAL (SELECT {order_columns} FROM orders_order o "
                   "WHERE o.customer_id = d.customer_id AND o.status <> 'cancelled' OFFSET 0) AS o")
-        lines = ("co AS o CROSS JOIN LATERAL (SELECT l.product_id, l.amount FROM orders_orderline l "
-                 "WHERE l.order_id = o.id OFFSET 0) AS l JOIN orders_product p ON p.id = l.product_id "
+        # Summed per product before the products are joined: inside the loop over orders the planner
+        # may hash the order's three lines and probe them with all products, once per order.
+        lines = ("(SELECT o.customer_id, l.product_id, SUM(l.amount) AS amount FROM co AS o CROSS JOIN LATERAL "
+                 "(SELECT l.product_id, l.amount FROM orders_orderline l WHERE l.order_id = o.id OFFSET 0) AS l "
+                 "GROUP BY o.customer_id, l.product_id) AS x JOIN orders_product p ON p.id = x.product_id "
                  "WHERE p.category_id IS NOT NULL")
     else:
         where = f"AND o.customer_id IN ({scope})" if scope else ""
         orders = f"orders_order o WHERE o.status <> 'cancelled' {where}"
         # The lines join the orders table itself, not `co`: the planner knows its ids are unique.
-        lines = ("orders_order o JOIN orders_orderline l ON l.order_id = o.id JOIN orders_product p "
-                 f"ON p.id = l.product_id WHERE o.status <> 'cancelled' {where} AND p.category_id IS NOT NULL")
+        lines = ("(SELECT o.customer_id, l.product_id, l.amount FROM orders_order o JOIN orders_orderline l "
+                 f"ON l.order_id = o.id WHERE o.status <> 'cancelled' {where}) AS x JOIN orders_product p "
+                 "ON p.id = x.product_id WHERE p.category_id IS NOT NULL")
     return f"""
 WITH co AS (
     SELECT {order_columns},
            MIN(CASE WHEN o.kind = 'sale' THEN o.ordered_on END) OVER (PARTITION BY o.customer_id) AS first_day
     FROM {orders}
 ), cats AS (
-    SELECT o.customer_id, p.category_id,
-           ROW_NUMBER() OVER (PARTITION BY o.customer_id ORDER BY SUM(l.amount) DESC, p.category_id) AS rn
+    SELECT x.customer_id, p.category_id,
+           ROW_NUMBER() OVER (PARTITION BY x.customer_id ORDER BY SUM(x.amount) DESC, p.category_id) AS rn
     FROM {lines}
-    GROUP BY o.customer_id, p.category_id HAVING SUM(l.amount) > 0
+    GROUP BY x.customer_id, p.category_id HAVING SUM(x.amount) > 0
 ), stores AS (
     SELECT customer_id, store_id,
            ROW_NUMBER() OVER (PARTITION BY customer_id
