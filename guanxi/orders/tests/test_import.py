@@ -166,3 +166,58 @@ def test_a_large_file_leaves_the_staging_tables_vacuumed(org, people, tmp_path, 
             cursor.execute("SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = %s",
                            [StagedLine._meta.db_table])
             assert cursor.fetchone()[0] >= 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_file_is_parsed_on_two_connections_with_the_same_result(org, people, tmp_path, monkeypatch) -> None:
+    from guanxi.orders import importing
+    from guanxi.orders.models import StagedLine
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the parallel parse streams the file with PostgreSQL's COPY")
+    # Errors in both halves of the file: a bad time in the first, an unknown product in the second.
+    body = GOOD + ("pos,B1,C001,sh,门店,已付款,销售,2026-02-30 10:00,,T1,1,50,0\n"
+                   "pos,B2,C002,sh,门店,已付款,销售,2026-03-04 10:00,,T1,1,50,0\n"
+                   "pos,B2,C002,sh,门店,已付款,销售,2026-03-04 10:00,,N1,2,20,0\n"
+                   "pos,B3,C002,sh,门店,已付款,销售,2026-03-05 10:00,,ZZ,1,50,0\n")
+    serial = import_file(actor=org.admin, path=_csv(tmp_path, body), apply_valid_only=True)
+    applied = sorted(Order.objects.values_list("external_id", "total_amount", "line_count"))
+    summaries = sorted(PurchaseSummary.objects.values_list("customer_id", "orders_count", "amount", "purchase_days"))
+    Order.objects.filter(kind="return").delete()
+    Order.objects.all().delete()
+    PurchaseSummary.objects.all().delete()
+
+    monkeypatch.setattr(importing, "PARALLEL_PARSE_FROM", 0)
+    parallel = import_file(actor=org.admin, path=_csv(tmp_path, body), apply_valid_only=True)
+    assert (parallel.rows, parallel.error_count, parallel.errors) == (serial.rows, serial.error_count, serial.errors)
+    assert [line for line, _f, _m in parallel.errors] == [6, 9]  # file lines, header counted
+    assert (parallel.outcome.created, parallel.outcome.lines) == (serial.outcome.created, serial.outcome.lines)
+    assert sorted(Order.objects.values_list("external_id", "total_amount", "line_count")) == applied
+    assert sorted(PurchaseSummary.objects.values_list(
+        "customer_id", "orders_count", "amount", "purchase_days")) == summaries
+    # Nothing is left behind: neither the staged rows the parse committed nor the raw table.
+    assert not StagedLine.objects.exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'order_import_raw%%'")
+        assert cursor.fetchone()[0] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_parallel_parse_that_fails_leaves_nothing_behind(org, people, tmp_path, monkeypatch) -> None:
+    from guanxi.orders import importing
+    from guanxi.orders.models import StagedLine
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the parallel parse streams the file with PostgreSQL's COPY")
+    monkeypatch.setattr(importing, "PARALLEL_PARSE_FROM", 0)
+
+    def broken_apply(batch: str):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(importing.batches, "apply", broken_apply)
+    with pytest.raises(RuntimeError):
+        import_file(actor=org.admin, path=_csv(tmp_path, GOOD))
+    assert not StagedLine.objects.exists() and not Order.objects.exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'order_import_raw%%'")
+        assert cursor.fetchone()[0] == 0
