@@ -261,8 +261,24 @@ def visible_customers_sql(actor: Any) -> tuple[str, list[Any]]:
     return sql, list(params)
 
 
-def check(batch: str, *, actor: Any, several_orders_per_key: bool = True) -> None:
-    """Every file-wide and database check, set-based; then an order with one bad line fails whole."""
+def check(batch: str, *, actor: Any, rows: int, several_orders_per_key: bool = True) -> None:
+    """Every file-wide and database check, set-based; then an order with one bad line fails whole.
+
+    `rows` is how many lines the batch staged. Below `ANALYZE_FROM` the staging table was not analysed
+    (see `analyze_staging`), and old statistics (a near-empty table) would suggest nested loops that
+    compare every staged line with every other: the checks join by hashing instead.
+    """
+    small = rows < ANALYZE_FROM and connection.vendor == "postgresql"
+    if small:
+        _execute("SET LOCAL enable_nestloop = off")
+    try:
+        _check(batch, actor=actor, several_orders_per_key=several_orders_per_key)
+    finally:
+        if small:
+            _execute("SET LOCAL enable_nestloop TO DEFAULT")
+
+
+def _check(batch: str, *, actor: Any, several_orders_per_key: bool) -> None:
     customers_sql, customer_params = visible_customers_sql(actor)
     # One pass resolves every code by index lookups (three UPDATE … FROM passes rewrote the rows thrice).
     _execute(
@@ -294,8 +310,6 @@ def check(batch: str, *, actor: Any, several_orders_per_key: bool = True) -> Non
     _propagate(batch)
     _check_originals(batch)
     _propagate(batch)
-    if connection.vendor == "postgresql":
-        _execute("SET LOCAL enable_nestloop TO DEFAULT")  # see analyze_staging
 
 
 def _check_originals(batch: str) -> None:
@@ -445,10 +459,6 @@ ANALYZE_FROM = 50_000
 
 
 def analyze_staging(rows: int) -> None:
-    """Statistics for the checks: fresh ones for a large batch; for a small one, hash joins (until the
-    end of `check`) instead of the nested loops that old statistics (a near-empty table) suggest, and
-    that would compare every staged line with every other."""
+    """Fresh statistics for the checks of a large batch (a small one's checks hash: see `check`)."""
     if rows >= ANALYZE_FROM:
         analyze(S)
-    elif connection.vendor == "postgresql":
-        _execute("SET LOCAL enable_nestloop = off")

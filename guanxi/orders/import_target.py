@@ -140,10 +140,10 @@ class OrderLineTarget:
         batch = batches.new_batch()
         with transaction.atomic():
             try:
-                _stage(job, batch, valid_only=False)
+                rows = _stage(job, batch, valid_only=False)
                 if _unknown_customers(job) == UnknownCustomers.CREATE:
                     _assume_created(batch)
-                _check(job, batch)
+                _check(job, batch, rows)
                 _mark_invalid(job, batch)
             finally:
                 batches.discard(batch)
@@ -157,7 +157,7 @@ class OrderLineTarget:
                 progress(rows // 3)
                 if _unknown_customers(job) == UnknownCustomers.CREATE:
                     create_unknown_customers(actor=job.user, batch=batch, channel=Channel.IMPORT)
-                _check(job, batch)
+                _check(job, batch, rows)
                 progress(2 * rows // 3)
                 late = _errors(batch)
                 if late and not job.apply_valid_only:
@@ -220,8 +220,8 @@ def _assume_created(batch: str) -> None:
         customer_code__in=Subquery(Customer.objects.values("code"))).update(customer_id=-1)
 
 
-def _check(job: ImportJob, batch: str) -> None:
-    batches.check(batch, actor=job.user, several_orders_per_key=False)
+def _check(job: ImportJob, batch: str, rows: int) -> None:
+    batches.check(batch, actor=job.user, rows=rows, several_orders_per_key=False)
 
 
 def _errors(batch: str) -> list[tuple[int, str, str]]:

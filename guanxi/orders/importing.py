@@ -509,7 +509,7 @@ def _check_and_apply(result: ImportResult, batch: str, layout: Layout, actor: Us
 
                 create_unknown_customers(actor=actor, batch=batch, channel=Channel.IMPORT)
             batches.analyze_staging(result.rows)
-            batches.check(batch, actor=actor, several_orders_per_key=False)
+            batches.check(batch, actor=actor, rows=result.rows, several_orders_per_key=False)
             result.errors, result.error_count = _line_errors(batch, error_limit)
             failures = batches.failures(batch) if result.error_count else []
             if not failures or apply_valid_only:

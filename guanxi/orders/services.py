@@ -56,7 +56,7 @@ def _check_and_apply(
         if unknown_customers == UnknownCustomers.CREATE:
             create_unknown_customers(actor=actor, batch=batch, channel=channel)
         batches.analyze_staging(rows)
-        batches.check(batch, actor=actor, several_orders_per_key=several_orders_per_key)
+        batches.check(batch, actor=actor, rows=rows, several_orders_per_key=several_orders_per_key)
         failures = batches.failures(batch)
         if failures and not apply_valid_only:
             outcome = Outcome(failures=failures)

@@ -168,6 +168,13 @@ def test_a_large_file_leaves_the_staging_tables_vacuumed(org, people, tmp_path, 
             assert cursor.fetchone()[0] >= 1
 
 
+def _raw_tables() -> int:
+    """How many raw-cell tables of parallel imports exist (PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'order_import_raw%%'")
+        return int(cursor.fetchone()[0])
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_large_file_is_parsed_on_two_connections_with_the_same_result(org, people, tmp_path, monkeypatch) -> None:
     from guanxi.orders import importing
@@ -197,9 +204,7 @@ def test_a_large_file_is_parsed_on_two_connections_with_the_same_result(org, peo
         "customer_id", "orders_count", "amount", "purchase_days")) == summaries
     # Nothing is left behind: neither the staged rows the parse committed nor the raw table.
     assert not StagedLine.objects.exists()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'order_import_raw%%'")
-        assert cursor.fetchone()[0] == 0
+    assert _raw_tables() == 0
 
 
 @pytest.mark.django_db(transaction=True)
@@ -218,6 +223,4 @@ def test_a_parallel_parse_that_fails_leaves_nothing_behind(org, people, tmp_path
     with pytest.raises(RuntimeError):
         import_file(actor=org.admin, path=_csv(tmp_path, GOOD))
     assert not StagedLine.objects.exists() and not Order.objects.exists()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'order_import_raw%%'")
-        assert cursor.fetchone()[0] == 0
+    assert _raw_tables() == 0
