@@ -125,9 +125,19 @@ def line_amount(line: LineData) -> Decimal:
     return (line.quantity * line.unit_price - line.discount).quantize(CENT)
 
 
+# Order times outside these years are refused: 0001-01-01, the "no date" of many exports, is not a year
+# the database can store in UTC, and no order of ours is that old or that far ahead.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+# What an order whose time was refused is staged with (it is never applied).
+NO_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
 def order_error(order: OrderData) -> tuple[str, str] | None:
     if not order.lines:
         return "lines", _("An order needs at least one line.")
+    if not FIRST_YEAR <= order.ordered_at.year <= LAST_YEAR:
+        return "ordered_at", _("Enter a time between the years %(first)s and %(last)s.") % {
+            "first": FIRST_YEAR, "last": LAST_YEAR}
     if order.kind == OrderKind.RETURN and not order.original_external_id:
         return "original_external_id", _("A return must name the original order.")
     if order.kind != OrderKind.RETURN and order.original_external_id:
@@ -194,8 +204,8 @@ def stage_orders(batch: str, orders: Sequence[OrderData], *, actor: Any = None) 
             rows.append(_db_row(head + tail))
 
     for index, order in enumerate(orders):
-        at = aware(order.ordered_at)
         problem = order_error(order)
+        at = NO_TIME if problem and problem[0] == "ordered_at" else aware(order.ordered_at)
         head = (batch, index, order.source, order.external_id, order.customer_code, order.customer_name,
                 customers.get(order.customer_code), order.store_code, stores.get(order.store_code), order.channel,
                 order.kind, order.status, at, purchase_day(at), order.original_external_id)
@@ -252,6 +262,18 @@ def _mark(batch: str, condition: str, error_field: str, message: str, params: Se
     )
 
 
+def _mark_first(batch: str, checks: Sequence[tuple[str, str, str]]) -> int:
+    """`_mark` for several (condition, field, message) at once: one pass over the batch, each still-valid
+    line getting the error of the first condition it matches."""
+    field_case = " ".join(f"WHEN {c} THEN %s" for c, _f, _m in checks)
+    matches = " OR ".join(f"({c})" for c, _f, _m in checks)
+    return _execute(
+        f"UPDATE {S} AS s SET error_field = CASE {field_case} END, error = CASE {field_case} END "
+        f"WHERE s.batch = %s AND s.error = '' AND ({matches})",
+        [*(f for _c, f, _m in checks), *(m for _c, _f, m in checks), batch],
+    )
+
+
 def visible_customers_sql(actor: Any) -> tuple[str, list[Any]]:
     """SQL selecting (id, code) of the customers the actor may see (every customer for an administrator)."""
     from guanxi.customers.models import Customer
@@ -298,15 +320,25 @@ def _check(batch: str, *, actor: Any, several_orders_per_key: bool) -> None:
         _mark(batch, f"EXISTS (SELECT 1 FROM {S} d WHERE d.batch = s.batch AND d.source = s.source "
                      "AND d.external_id = s.external_id AND d.group_no <> s.group_no)",
               "external_id", _("This order appears twice in the batch."))
-    _mark(batch, "s.customer_id IS NULL", "customer_code", _("No customer with this code (that you may see)."))
-    _mark(batch, "s.product_id IS NULL", "product_code", _("No product with this code."))
-    _mark(batch, "s.store_code <> '' AND s.store_id IS NULL", "store_code", _("No store with this code."))
+    # The unknown codes in one pass, the first of each line's problems winning.
+    _mark_first(batch, [
+        ("s.customer_id IS NULL", "customer_code", _("No customer with this code (that you may see).")),
+        ("s.product_id IS NULL", "product_code", _("No product with this code.")),
+        ("s.store_code <> '' AND s.store_id IS NULL", "store_code", _("No store with this code.")),
+    ])
+    # One pass over the orders: lines that disagree, or totals beyond what an order can hold.
     differ = " OR ".join(f"MIN({c}) <> MAX({c})" for c in (
         "customer_code", "store_code", "channel", "kind", "status", "ordered_at", "original_external_id"))
-    _mark(batch, f"(s.source, s.external_id) IN (SELECT source, external_id FROM {S} WHERE batch = %s "
-                 f"GROUP BY source, external_id HAVING {differ})",
-          "lines", _("The lines of this order disagree on its customer, store, channel, kind, status, time "
-                     "or original order."), [batch])
+    too_large = (f"abs(SUM(amount)) > {MAX_MONEY} OR abs(SUM(discount)) > {MAX_MONEY} "
+                 f"OR abs(SUM(quantity)) > {MAX_QUANTITY} OR abs(SUM(quantity * unit_cost)) > {MAX_MONEY}")
+    _execute(
+        f"UPDATE {S} SET error_field = 'lines', error = bad.message FROM ("
+        f"SELECT source, external_id, CASE WHEN {differ} THEN %s ELSE %s END AS message FROM {S} "
+        f"WHERE batch = %s GROUP BY source, external_id HAVING {differ} OR {too_large}) bad "
+        f"WHERE {S}.batch = %s AND {S}.error = '' AND {S}.source = bad.source AND {S}.external_id = bad.external_id",
+        [_("The lines of this order disagree on its customer, store, channel, kind, status, time or original order."),
+         _("The order's totals are too large (at most 999,999,999,999 in amount, 99,999,999,999 in quantity)."),
+         batch, batch])
     _propagate(batch)
     _check_originals(batch)
     _propagate(batch)
@@ -357,23 +389,24 @@ def apply(batch: str) -> Outcome:
     outcome = Outcome()
     valid = f"(SELECT * FROM {S} WHERE batch = %s AND error = '')"
     now = _now_param()
-    # One row per order, computed once (a temporary table: per connection, gone at the end).
+    # One row per order, computed once (a temporary table: per connection, gone at the end), with the
+    # order it re-sends if any, and the id a new order will have: taken from the id sequence here, so
+    # the orders need not be looked up again once written.
     _execute("DROP TABLE IF EXISTS order_batch_groups")
     _execute(
         "CREATE TEMP TABLE order_batch_groups AS "
+        f"SELECT g.*, o.id IS NULL AS is_new, coalesce(o.id, {_next_order_id()}) AS order_id, "
+        "o.customer_id AS previous_customer_id FROM ("
         "SELECT source, external_id, MIN(customer_id) AS customer_id, MIN(store_id) AS store_id, "
         "MIN(channel) AS channel, MIN(kind) AS kind, MIN(status) AS status, MIN(ordered_at) AS ordered_at, "
         "MIN(ordered_on) AS ordered_on, MIN(original_external_id) AS original_external_id, "
         "COUNT(*) AS line_count, ROUND(SUM(quantity), 3) AS total_quantity, "
         "ROUND(SUM(discount), 2) AS total_discount, ROUND(SUM(amount), 2) AS total_amount, "
-        f"ROUND(SUM(quantity * unit_cost), 2) AS total_cost FROM {valid} v GROUP BY source, external_id",
+        f"ROUND(SUM(quantity * unit_cost), 2) AS total_cost FROM {valid} v GROUP BY source, external_id) g "
+        "LEFT JOIN orders_order o ON o.source = g.source AND o.external_id = g.external_id "
+        "ORDER BY g.source, g.external_id",
         [batch])
     g = "order_batch_groups"
-    # Which orders exist already, looked up once: the insert below must not probe the table it grows.
-    _execute(f"ALTER TABLE {g} ADD COLUMN order_id bigint")
-    _execute(f"ALTER TABLE {g} ADD COLUMN previous_customer_id bigint")
-    _execute(f"UPDATE {g} SET order_id = o.id, previous_customer_id = o.customer_id FROM orders_order o "
-             f"WHERE o.source = {g}.source AND o.external_id = {g}.external_id")
     _analyze(g)
     # The customers whose figures change: the batch's, and the previous customer of a re-sent order.
     _execute(f"INSERT INTO {DirtyCustomer._meta.db_table} (batch, customer_id) "
@@ -385,26 +418,21 @@ def apply(batch: str) -> Outcome:
         "kind = g.kind, status = g.status, ordered_at = g.ordered_at, ordered_on = g.ordered_on, "
         "original_id = NULL, line_count = g.line_count, total_quantity = g.total_quantity, "
         "total_discount = g.total_discount, total_amount = g.total_amount, total_cost = g.total_cost, "
-        f"updated_at = %s FROM {g} g WHERE g.order_id IS NOT NULL AND orders_order.id = g.order_id",
+        f"updated_at = %s FROM {g} g WHERE NOT g.is_new AND orders_order.id = g.order_id",
         [now])
     if outcome.updated:
         # Corrected lines replace the old ones: delete the re-sent orders' lines first.
-        _execute(f"DELETE FROM orders_orderline WHERE order_id IN (SELECT order_id FROM {g} "
-                 "WHERE order_id IS NOT NULL)")
+        _execute(f"DELETE FROM orders_orderline WHERE order_id IN (SELECT order_id FROM {g} WHERE NOT is_new)")
     outcome.created = _execute(
-        "INSERT INTO orders_order (customer_id, store_id, channel, source, external_id, kind, ordered_at, "
+        "INSERT INTO orders_order (id, customer_id, store_id, channel, source, external_id, kind, ordered_at, "
         "ordered_on, status, line_count, total_quantity, total_discount, total_amount, total_cost, "
         "created_at, updated_at) "
-        "SELECT g.customer_id, g.store_id, g.channel, g.source, g.external_id, g.kind, g.ordered_at, "
+        "SELECT g.order_id, g.customer_id, g.store_id, g.channel, g.source, g.external_id, g.kind, g.ordered_at, "
         "g.ordered_on, g.status, g.line_count, g.total_quantity, g.total_discount, g.total_amount, g.total_cost, "
-        f"%s, %s FROM {g} g WHERE g.order_id IS NULL",
+        f"%s, %s FROM {g} g WHERE g.is_new ORDER BY g.order_id",
         [now, now])
-    if outcome.created:
-        if outcome.created >= 50_000:
-            _analyze("orders_order")
-        _execute(f"UPDATE {g} SET order_id = o.id FROM orders_order o "
-                 f"WHERE {g}.order_id IS NULL AND o.source = {g}.source AND o.external_id = {g}.external_id")
-        _analyze(g)
+    if outcome.created >= 50_000:
+        _analyze("orders_order")
     outcome.lines = _execute(
         "INSERT INTO orders_orderline (order_id, line_no, product_id, quantity, unit_price, discount, amount, "
         "unit_cost) SELECT g.order_id, ROW_NUMBER() OVER (PARTITION BY s.source, s.external_id ORDER BY s.line), "
@@ -422,6 +450,20 @@ def apply(batch: str) -> Outcome:
 
     outcome.customers = refresh_dirty(batch)
     return outcome
+
+
+def _next_order_id() -> str:
+    """SQL giving each new order of a batch its id: the table's own sequence on PostgreSQL; on SQLite
+    (one writer at a time) the ids after the highest ever given, as AUTOINCREMENT would."""
+    if connection.vendor == "postgresql":
+        # The sequence's name looked up once: pg_get_serial_sequence in the statement ran for every row.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_get_serial_sequence('orders_order', 'id')")
+            sequence = cursor.fetchone()[0]
+        return f"nextval('{sequence}'::regclass)"
+    return ("(SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'orders_order'), 0), "
+            "coalesce((SELECT max(id) FROM orders_order), 0))) "
+            "+ ROW_NUMBER() OVER (PARTITION BY o.id IS NULL ORDER BY g.source, g.external_id)")
 
 
 def _analyze(table: str) -> None:

@@ -76,6 +76,17 @@ LIMITS = {"source": 50, "external_id": 100, "customer_code": 50, "customer_name"
           "original_external_id": 100, "product_code": 50}
 QUANTITY_RE = r"^-?[0-9]{1,11}(\.[0-9]{1,3})?$"
 MONEY_RE = r"^-?[0-9]{1,12}(\.[0-9]{1,2})?$"
+
+
+def number_shapes(digits: int, decimals: int) -> list[str]:
+    """Every form (each digit written as 9) of the numbers QUANTITY_RE or MONEY_RE accepts: the SQL
+    parse compares a cell's form with these, a third of the cost of matching the expression."""
+    return [f"{sign}{'9' * whole}{'.' + '9' * part if part else ''}"
+            for sign in ("", "-") for whole in range(1, digits + 1) for part in range(decimals + 1)]
+
+
+NUMBER_SHAPES = {"quantity": number_shapes(11, 3), "unit_price": number_shapes(12, 2),
+                 "discount": number_shapes(12, 2), "amount": number_shapes(12, 2)}
 # 2026-03-01, 2026/3/1 10:00, 2026-03-01T10:00:00+08:00, …Z
 WHEN_RE = (r"^([0-9]{4})[-/]([0-9]{1,2})[-/]([0-9]{1,2})(?:[ T]([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?"
            r"(?:\.[0-9]+)?)? ?(Z|[+-][0-9]{2}:?[0-9]{2})?$")
@@ -117,6 +128,8 @@ def parse_when(text: str) -> dt.datetime | None:
     if not match:
         return None
     y, mo, d, h, mi, s, zone = match.groups()
+    if not batches.FIRST_YEAR <= int(y) <= batches.LAST_YEAR:
+        return None
     try:
         local = dt.datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0))
     except ValueError:
@@ -170,11 +183,11 @@ def parse_row(values: dict[str, str]) -> tuple[dict[str, Any], tuple[str, str] |
                             unit_price=numbers.get("unit_price", Decimal(0)),
                             discount=numbers.get("discount", Decimal(0)), amount=numbers.get("amount"))
     order = batches.OrderData(source=v["source"], external_id=v["external_id"], customer_code=v["customer_code"],
-                              ordered_at=at or dt.datetime(2000, 1, 1, tzinfo=dt.UTC), lines=[line],
+                              ordered_at=at or batches.NO_TIME, lines=[line],
                               kind=kind or "sale", original_external_id=v["original_external_id"])
     if error is None:
         error = batches.order_error(order) or batches.line_error(order, line)
-    when = at or dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    when = at or batches.NO_TIME
     staged = {
         **{k: v[k] for k in ("source", "external_id", "customer_code", "customer_name", "store_code",
                              "original_external_id", "product_code")},
@@ -295,22 +308,22 @@ def _fast_insert(batch: str, layout: Layout, actor: User, *, raw: str = RAW,
         cases = " ".join(f"WHEN {_q(k)} THEN {_q(v)}" for k, v in values.items() if k)
         return f"(CASE lower(CASE WHEN {expr} = '' THEN {_q(default)} ELSE {expr} END) {cases} END)"
 
-    codes = (f"SELECT {mapped(CHANNELS, col['channel'], 'store')} AS channel, "
+    codes = (f"{mapped(CHANNELS, col['channel'], 'store')} AS channel, "
              f"{mapped(STATUSES, col['status'], 'placed')} AS status, {mapped(KINDS, col['kind'], 'sale')} AS kind")
-    channel, status, kind = "k.channel", "k.status", "k.kind"
+    channel, status, kind = "v.channel", "v.status", "v.kind"
     checks = [(f"{col[k]} = ''", k, _("This field is required.")) for k in REQUIRED]
     checks += [(f"length({col[k]}) > {n}", k, _("At most %(n)s characters.") % {"n": n}) for k, n in LIMITS.items()]
     checks += [
         (f"{channel} IS NULL", "channel", _("Unknown channel.")),
         (f"{status} IS NULL", "status", _("Unknown status.")),
         (f"{kind} IS NULL", "kind", _("Unknown kind (sale or return).")),
-        ("p.when_ok IS NOT TRUE", "ordered_at",
+        ("w.ok IS NOT TRUE", "ordered_at",
          _("Enter a date and time like 2026-03-01 10:00 (China time unless a zone is given).")),
     ]
     present = set(layout.mapping.values())
-    # Whether each number cell is well formed, matched once per row (in the LATERAL `v` below) and read
-    # by the check, the cast and the amount.
-    numeric = {k: QUANTITY_RE if k == "quantity" else MONEY_RE for k in ("quantity", "unit_price", "discount", "amount")}
+    # Whether each number cell is well formed (its form is one of NUMBER_SHAPES), found once per row
+    # (in the LATERAL `v` below) and read by the check, the cast and the amount.
+    numeric = ("quantity", "unit_price", "discount", "amount")
 
     def well_formed(key: str) -> str:
         return f"v.{key}" if key in present else "false"
@@ -323,8 +336,11 @@ def _fast_insert(batch: str, layout: Layout, actor: User, *, raw: str = RAW,
          _("Only a return refers to an original order.")),
         (f"{kind} = 'return' AND p.qty >= 0", "quantity", _("A return's quantities must be negative.")),
         (f"{kind} = 'sale' AND p.qty <= 0", "quantity", _("Quantity must be more than zero.")),
-        ("p.price < 0", "unit_price", _("Unit price must be between 0 and 999,999,999,999.")),
-        ("abs(p.amount) > 999999999999", "amount", _("Amount is too large.")),
+        (f"abs(p.qty) > {batches.MAX_QUANTITY}", "quantity", _("Quantity is too large.")),
+        (f"p.price < 0 OR p.price > {batches.MAX_MONEY}", "unit_price",
+         _("Unit price must be between 0 and 999,999,999,999.")),
+        (f"abs(p.amount) > {batches.MAX_MONEY} OR abs(p.discount) > {batches.MAX_MONEY}", "amount",
+         _("Amount is too large.")),
         (f"{kind} = 'return' AND p.amount > 0", "amount", _("A return's amounts must not be positive.")),
         (f"{kind} = 'sale' AND p.amount < 0", "amount", _("Amount must not be negative.")),
     ]
@@ -344,7 +360,9 @@ def _fast_insert(batch: str, layout: Layout, actor: User, *, raw: str = RAW,
     computed = "round(n.qty * n.price - n.discount, 2)"
     amount = (f"CASE WHEN v.amount THEN {col['amount']}::numeric ELSE {computed} END"
               if "amount" in present else computed)
-    matched = ", ".join(f"({col[k]} ~ {_q(pattern)}) AS {k}" for k, pattern in numeric.items() if k in present)
+    matched = ", ".join(
+        f"(translate({col[k]}, '012345678', '999999999') IN ({', '.join(map(_q, NUMBER_SHAPES[k]))})) AS {k}"
+        for k in numeric if k in present)
 
     # The parts of the time, checked before make_timestamp (which raises on 30 February). Each
     # LATERAL ends in OFFSET 0 so that it is computed once per row, not inlined at every use.
@@ -354,20 +372,23 @@ def _fast_insert(batch: str, layout: Layout, actor: User, *, raw: str = RAW,
     text = col["ordered_at"]
     shape = f"translate({text}, '123456789', '000000000')"
     fixed = ", ".join(_q(f) for f in FIXED_WHEN_SHAPES)
+    # Whether the parts make a real time: integer arithmetic only (make_date, an interval and extract
+    # for the month's length cost a fifth of the parse), so nothing here can raise.
+    month_days = ("CASE WHEN mo = 2 THEN CASE WHEN mod(y, 4) = 0 AND (mod(y, 100) <> 0 OR mod(y, 400) = 0) THEN 29 ELSE 28 END "
+                  "WHEN mo IN (4, 6, 9, 11) THEN 30 ELSE 31 END")
     when = f"""
-        SELECT m[1]::int AS y, m[2]::int AS mo, m[3]::int AS d, coalesce(m[4], '0')::int AS h,
-               coalesce(m[5], '0')::int AS mi, coalesce(m[6], '0')::int AS s, m[7] AS zone
-        FROM (SELECT CASE WHEN {shape} IN ({fixed})
-                          THEN ARRAY[substr({text}, 1, 4), substr({text}, 6, 2), substr({text}, 9, 2),
-                                     nullif(substr({text}, 12, 2), ''), nullif(substr({text}, 15, 2), ''),
-                                     nullif(substr({text}, 18, 2), ''), NULL]
-                          ELSE regexp_match({text}, {_q(WHEN_RE)}) END AS m OFFSET 0) x
-        WHERE m IS NOT NULL
+        SELECT y, mo, d, h, mi, s, zone,
+               (y BETWEEN {batches.FIRST_YEAR} AND {batches.LAST_YEAR} AND mo BETWEEN 1 AND 12
+                AND d BETWEEN 1 AND {month_days} AND h < 24 AND mi < 60 AND s < 60) AS ok
+        FROM (SELECT m[1]::int AS y, m[2]::int AS mo, m[3]::int AS d, coalesce(m[4], '0')::int AS h,
+                     coalesce(m[5], '0')::int AS mi, coalesce(m[6], '0')::int AS s, m[7] AS zone
+              FROM (SELECT CASE WHEN {shape} IN ({fixed})
+                                THEN ARRAY[substr({text}, 1, 4), substr({text}, 6, 2), substr({text}, 9, 2),
+                                           nullif(substr({text}, 12, 2), ''), nullif(substr({text}, 15, 2), ''),
+                                           nullif(substr({text}, 18, 2), ''), NULL]
+                                ELSE regexp_match({text}, {_q(WHEN_RE)}) END AS m OFFSET 0) x
+              WHERE m IS NOT NULL OFFSET 0) parts
         OFFSET 0"""
-    # make_date raises on year 0 or month 13, and AND does not promise an order of evaluation: CASE does.
-    when_ok = ("(w.y >= 1 AND w.mo BETWEEN 1 AND 12 AND w.d >= 1 AND w.d <= CASE WHEN w.y >= 1 AND w.mo BETWEEN 1 "
-               "AND 12 THEN extract(day FROM (make_date(w.y, w.mo, 1) + interval '1 month - 1 day')) END "
-               "AND w.h < 24 AND w.mi < 60 AND w.s < 60)")
     local = "make_timestamp(w.y, w.mo, w.d, w.h, w.mi, w.s)"
     offset = ("(CASE WHEN w.zone = 'Z' THEN 0 ELSE (CASE WHEN left(w.zone, 1) = '-' THEN -1 ELSE 1 END) * "
               "(substr(replace(w.zone, ':', ''), 2, 2)::int * 60 + substr(replace(w.zone, ':', ''), 4, 2)::int) END)")
@@ -380,28 +401,26 @@ def _fast_insert(batch: str, layout: Layout, actor: User, *, raw: str = RAW,
                left({col['customer_code']}, 50), left({col['customer_name']}, 200), cu.id,
                left({col['store_code']}, 50), st.id, coalesce({channel}, 'store'), coalesce({kind}, 'sale'),
                coalesce({status}, 'placed'), coalesce(p.at, '2000-01-01T00:00:00Z'),
-               coalesce((p.at AT TIME ZONE 'Asia/Shanghai')::date, '2000-01-01'),
+               CASE WHEN p.at IS NULL THEN '2000-01-01' WHEN w.zone IS NULL THEN make_date(w.y, w.mo, w.d)
+                    ELSE (p.at AT TIME ZONE 'Asia/Shanghai')::date END,
                left({col['original_external_id']}, 100), left({col['product_code']}, 50), pr.id,
-               p.qty, p.price, p.discount, CASE WHEN e.error_field = '' THEN p.amount ELSE 0 END,
+               p.qty, p.price, p.discount, CASE WHEN f.failing IS NULL THEN p.amount ELSE 0 END,
                coalesce(pr.cost, 0),
-               e.error_field, e.error
+               CASE WHEN f.failing IS NULL THEN '' ELSE ({fields})[f.failing] END,
+               CASE WHEN f.failing IS NULL THEN '' ELSE ({texts})[f.failing] END
         FROM {raw} r
         CROSS JOIN LATERAL ({trimmed} OFFSET 0) t
-        CROSS JOIN LATERAL (SELECT {matched or 'true AS none'} OFFSET 0) v
-        CROSS JOIN LATERAL ({codes} OFFSET 0) k
+        CROSS JOIN LATERAL (SELECT {matched + ', ' if matched else ''}{codes} OFFSET 0) v
         CROSS JOIN LATERAL (
             SELECT {number('quantity')} AS qty, {number('unit_price')} AS price,
                    {number('discount')} AS discount OFFSET 0
         ) n
         LEFT JOIN LATERAL ({when}) w ON true
         CROSS JOIN LATERAL (
-            SELECT n.qty, n.price, n.discount, coalesce({when_ok}, false) AS when_ok,
-                   CASE WHEN coalesce({when_ok}, false) THEN {at} END AS at,
+            SELECT n.qty, n.price, n.discount, CASE WHEN w.ok THEN {at} END AS at,
                    {amount} AS amount OFFSET 0
         ) p
         CROSS JOIN LATERAL (SELECT {first_failing} AS failing OFFSET 0) f
-        CROSS JOIN LATERAL (SELECT coalesce(({fields})[f.failing], '') AS error_field,
-                                   coalesce(({texts})[f.failing], '') AS error OFFSET 0) e
         LEFT JOIN ({customers_sql}) cu ON cu.code = {col['customer_code']}
         LEFT JOIN orders_product pr ON pr.code = {col['product_code']}
         LEFT JOIN accounts_store st ON st.code = {col['store_code']} AND {col['store_code']} <> ''

@@ -54,14 +54,17 @@ class Order(models.Model):
     # order_store_at): each index is maintained for every order a batch writes.
     customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT,
                                  related_name="orders", db_index=False)
+    # Store and original without database constraints (ADR 0020): only the batch apply writes them, from
+    # ids it has just resolved; Django's collector still protects a store or a sale that orders refer to.
     store = models.ForeignKey("accounts.Store", verbose_name=_("store"), null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="orders", db_index=False)
+                              on_delete=models.PROTECT, related_name="orders", db_index=False, db_constraint=False)
     channel = models.CharField(_("channel"), max_length=20, choices=SalesChannel.choices, default=SalesChannel.STORE)
     source = models.CharField(_("source system"), max_length=50)
     external_id = models.CharField(_("external id"), max_length=100)
     kind = models.CharField(_("kind"), max_length=10, choices=OrderKind.choices, default=OrderKind.SALE)
     original = models.ForeignKey("self", verbose_name=_("original order"), null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="returns", db_index=False)  # order_original
+                                 on_delete=models.PROTECT, related_name="returns", db_index=False,
+                                 db_constraint=False)  # order_original
     ordered_at = models.DateTimeField(_("ordered at"))
     # The calendar day in Asia/Shanghai: purchase days are counted by it on every database.
     ordered_on = models.DateField(_("order date"))
@@ -122,19 +125,21 @@ class PurchaseSummary(models.Model):
 
     customer = models.OneToOneField("customers.Customer", verbose_name=_("customer"), primary_key=True,
                                     on_delete=models.CASCADE, related_name="purchase_summary")
+    # Money and quantities with four more digits than an order's: a customer's orders add up beyond
+    # what one order may hold.
     first_purchase_at = models.DateTimeField(_("first purchase"), null=True)
     last_purchase_at = models.DateTimeField(_("last purchase"), null=True)
     orders_count = models.PositiveIntegerField(_("orders"), default=0)
     purchase_days = models.PositiveIntegerField(_("purchase days"), default=0)
-    repeat_day_spend = models.DecimalField(_("spend on repeat days"), max_digits=14, decimal_places=2, default=0)
-    sales_amount = models.DecimalField(_("sales"), max_digits=14, decimal_places=2, default=0)
+    repeat_day_spend = models.DecimalField(_("spend on repeat days"), max_digits=18, decimal_places=2, default=0)
+    sales_amount = models.DecimalField(_("sales"), max_digits=18, decimal_places=2, default=0)
     returns_count = models.PositiveIntegerField(_("returns"), default=0)
-    returns_amount = models.DecimalField(_("returned amount"), max_digits=14, decimal_places=2, default=0)
-    quantity = models.DecimalField(_("net quantity"), max_digits=14, decimal_places=3, default=0)
-    amount = models.DecimalField(_("net amount"), max_digits=14, decimal_places=2, default=0)
-    margin = models.DecimalField(_("margin"), max_digits=14, decimal_places=2, default=0)
-    average_order_value = models.DecimalField(_("average order value"), max_digits=14, decimal_places=2, null=True)
-    average_unit_price = models.DecimalField(_("average unit price"), max_digits=14, decimal_places=2, null=True)
+    returns_amount = models.DecimalField(_("returned amount"), max_digits=18, decimal_places=2, default=0)
+    quantity = models.DecimalField(_("net quantity"), max_digits=18, decimal_places=3, default=0)
+    amount = models.DecimalField(_("net amount"), max_digits=18, decimal_places=2, default=0)
+    margin = models.DecimalField(_("margin"), max_digits=18, decimal_places=2, default=0)
+    average_order_value = models.DecimalField(_("average order value"), max_digits=18, decimal_places=2, null=True)
+    average_unit_price = models.DecimalField(_("average unit price"), max_digits=18, decimal_places=2, null=True)
     # Derived references, recomputed by every batch: no database constraints (ADR 0017), and no
     # indexes on the categories (only deleting a category looks summaries up by them).
     top_category = models.ForeignKey(Category, verbose_name=_("top category"), null=True,

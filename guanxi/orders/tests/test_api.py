@@ -50,6 +50,22 @@ def test_bulk_is_idempotent_and_reports_failed_orders(client, org, make_customer
     assert PurchaseSummary.objects.get(customer=customer).amount == Decimal("120.00")
 
 
+def test_a_time_outside_1900_to_2999_fails_its_order_with_the_field_named(client, org, make_customer,
+                                                                          products) -> None:
+    # 0001-01-01 is the "no date" of many exports; in UTC it would fall before year 1.
+    customer = make_customer("王芳")
+    headers = bearer(client, org.owner)
+    orders = [_order("A1", customer.code, [("T1", "1", "50")], ordered_at="0001-01-01T00:00:00"),
+              _order("A2", customer.code, [("T1", "1", "50")], ordered_at="9999-12-31T23:00:00-05:00"),
+              _order("A3", customer.code, [("T1", "1", "50")], ordered_at="1900-01-01T00:00:00")]
+    body = _post(client, headers, orders).json()
+    assert body["created"] == 1
+    assert [(f["external_id"], f["errors"][0]["field"]) for f in body["failed"]] == [
+        ("A1", "ordered_at"), ("A2", "ordered_at")]
+    assert "1900" in body["failed"][0]["errors"][0]["message"]
+    assert Order.objects.get().external_id == "A3"
+
+
 def test_a_status_change_and_corrected_lines_update_the_order(client, org, make_customer, products) -> None:
     customer = make_customer("王芳")
     headers = bearer(client, org.owner)

@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db.models import ProtectedError
 
 from guanxi.orders.models import Category, Order, OrderLine, PurchaseSummary, StagedLine
 from guanxi.orders.services import orders_resummarize, orders_upsert
@@ -151,3 +152,28 @@ def test_full_rebuild_equals_incremental(org, make_customer, products) -> None:
     rebuilt = list(PurchaseSummary.objects.values().order_by("customer_id"))
     strip = [{k: v for k, v in row.items() if k != "updated_at"} for row in incremental]
     assert strip == [{k: v for k, v in row.items() if k != "updated_at"} for row in rebuilt]
+
+
+def test_a_store_or_a_sale_that_orders_refer_to_cannot_be_deleted(org, make_customer, products) -> None:
+    """Order.store and Order.original have no database constraint (ADR 0020): Django protects them."""
+    customer = make_customer("王芳")
+    orders_upsert(actor=org.owner, orders=_fixture_orders(customer))
+    with pytest.raises(ProtectedError):
+        org.store.delete()
+    with pytest.raises(ProtectedError):
+        Order.objects.get(external_id="O1").delete()
+    assert Order.objects.filter(store=org.store).exists()
+    original = Order.objects.get(external_id="R1").original
+    assert original is not None and original.external_id == "O1"
+
+
+def test_an_order_too_large_to_hold_fails_and_a_customer_may_exceed_one_order(org, make_customer, products) -> None:
+    customer = make_customer("王芳")
+    big = [("T1", "1", "900000000000"), ("T1", "1", "900000000000")]
+    outcome = orders_upsert(actor=org.owner, orders=[order("B1", customer, big),
+                                                     order("B2", customer, [("T1", "1", "900000000000")]),
+                                                     order("B3", customer, [("T1", "1", "900000000000")])])
+    assert [(f.external_id, [field for field, _m in f.errors]) for f in outcome.failures] == [("B1", ["lines"])]
+    assert "999,999,999,999" in outcome.failures[0].errors[0][1]
+    assert outcome.created == 2
+    assert PurchaseSummary.objects.get(customer=customer).sales_amount == Decimal("1800000000000.00")

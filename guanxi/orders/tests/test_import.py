@@ -10,7 +10,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from guanxi.orders.importing import import_file, parse_when
+from guanxi.orders.batch import purchase_day
+from guanxi.orders.importing import import_file, parse_row, parse_when
 from guanxi.orders.models import Order, OrderLine, PurchaseSummary
 from guanxi.orders.tests.helpers import SH, catalogue
 
@@ -137,8 +138,38 @@ def test_guanxi_import_orders_is_the_same_command(org, people, tmp_path, capsys)
 TIMES = ["2026-03-01", "2026/03/01", "2026-03-01 10:00", "2026-03-01 10:00:59", "2026-03-01T23:59",
          "2026-03-01T00:00:00", "2026/12/31 23:59:59", "2024-02-29 12:00:00", "2026-3-1 9:00", "2026/3/1",
          "2026-03-01T10:00:00Z", "2026-03-01 10:00:00+05:30", "2026-03-01 10:00:00.250", "2026-02-30 10:00",
+         "2000-02-29 08:00", "1900-02-29", "2100-02-29", "2026-04-31", "2026-04-30 23:59:59", "2026-11-31",
+         "2026-03-01 23:30:00-01:00", "2026-03-01 07:59:59Z", "0001-01-01 00:00", "1899-12-31 23:59", "1900-01-01 00:00",
+         "2999-12-31 23:59:59-05:00", "3000-01-01",
          "2023-02-29", "2026-13-01", "2026-00-10", "2026-03-01 24:00", "2026-03-01 10:60:00", "2026-03-01 10:00:60",
          "2026-03-01  10:00", "0000-01-01", "2026-03-01 1:00", "2026.03.01", "2026-03-01 10"]
+
+
+NUMBERS = ["1", "12.5", "3.125", "99999999999", "99999999999.999", "0.001", "07", "-1", "1.2345", "1e3", "+2",
+           ".5", "5.", "1,000", "１", "0x10", "--1", "1-", "100000000000", "999999999999.50", "NaN", "1 000"]
+
+
+def test_every_number_form_reads_as_the_python_reader_reads_it(org, people, tmp_path) -> None:
+    # On PostgreSQL a number cell is checked by its form (NUMBER_SHAPES), elsewhere by QUANTITY_RE and
+    # MONEY_RE (parse_row): both must accept and refuse the same cells, and read the same values.
+    rows = [(f"Q{n}", text, "50", "0") for n, text in enumerate(NUMBERS)]
+    rows += [(f"D{n}", "1", "5000", text) for n, text in enumerate(NUMBERS)]
+    rows += [(f"P{n}", "1", text, "0") for n, text in enumerate(NUMBERS)]
+    body = "".join(f'pos,{key},C001,sh,门店,已付款,销售,2026-03-01,,T1,"{q}","{price}","{discount}"\n'
+                   for key, q, price, discount in rows)
+    result = import_file(actor=org.admin, path=_csv(tmp_path, body), apply_valid_only=True)
+    read = {o.external_id: o for o in Order.objects.prefetch_related("lines")}
+    for key, q, price, discount in rows:
+        staged, error = parse_row({"source": "pos", "external_id": key, "customer_code": "C001",
+                                   "ordered_at": "2026-03-01", "product_code": "T1", "quantity": q,
+                                   "unit_price": price, "discount": discount})
+        assert (key in read) == (error is None), (key, q, price, discount)
+        if error is None:
+            line = read[key].lines.get()
+            assert (line.quantity, line.unit_price, line.discount, line.amount) == (
+                staged["quantity"], staged["unit_price"], staged["discount"], staged["amount"]), key
+    assert result.error_count == len(rows) - len(read)
+    assert 0 < len(read) < len(rows)
 
 
 def test_every_time_form_reads_as_parse_when_reads_it(org, people, tmp_path) -> None:
@@ -146,10 +177,11 @@ def test_every_time_form_reads_as_parse_when_reads_it(org, people, tmp_path) -> 
     # expression: both must agree with the Python reader, which SQLite uses.
     body = "".join(f"pos,T{n},C001,sh,门店,已付款,销售,{text},,T1,1,50,0\n" for n, text in enumerate(TIMES))
     result = import_file(actor=org.admin, path=_csv(tmp_path, body), apply_valid_only=True)
-    read = dict(Order.objects.values_list("external_id", "ordered_at"))
+    read = {external_id: (at, on) for external_id, at, on in
+            Order.objects.values_list("external_id", "ordered_at", "ordered_on")}
     for n, text in enumerate(TIMES):
         expected = parse_when(text)
-        assert read.get(f"T{n}") == expected, text
+        assert read.get(f"T{n}") == ((expected, purchase_day(expected)) if expected else None), text
     assert result.error_count == sum(parse_when(t) is None for t in TIMES)
 
 
