@@ -339,17 +339,25 @@ def _check(batch: str, *, actor: Any, several_orders_per_key: bool) -> None:
         [_("The lines of this order disagree on its customer, store, channel, kind, status, time or original order."),
          _("The order's totals are too large (at most 999,999,999,999 in amount, 99,999,999,999 in quantity)."),
          batch, batch])
-    _propagate(batch)
-    _check_originals(batch)
-    _propagate(batch)
+    # An order with one bad line fails whole; a clean batch (the usual file) skips the passes that say so.
+    if _has_errors(batch):
+        _propagate(batch)
+    if _check_originals(batch):
+        _propagate(batch)
 
 
-def _check_originals(batch: str) -> None:
+def _has_errors(batch: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {S} WHERE batch = %s AND error <> '')", [batch])
+        return bool(cursor.fetchone()[0])
+
+
+def _check_originals(batch: str) -> int:
     ok_in_db = ("EXISTS (SELECT 1 FROM orders_order o WHERE o.source = s.source "
                 "AND o.external_id = s.original_external_id AND o.kind = 'sale')")
     ok_in_batch = (f"EXISTS (SELECT 1 FROM {S} b WHERE b.batch = s.batch AND b.source = s.source "
                    "AND b.external_id = s.original_external_id AND b.kind = 'sale' AND b.error = '')")
-    _mark(batch, f"s.kind = 'return' AND NOT {ok_in_db} AND NOT {ok_in_batch}", "original_external_id",
+    return _mark(batch, f"s.kind = 'return' AND NOT {ok_in_db} AND NOT {ok_in_batch}", "original_external_id",
           _("The original order of this return is not known (same source, a sale)."))
 
 
