@@ -75,7 +75,8 @@ def _order_data(o: Any) -> OrderData:
 def orders_bulk(request: HttpRequest, payload: OrdersBulkIn) -> dict[str, Any]:
     outcome = services.orders_upsert(actor=_user(request), orders=[_order_data(o) for o in payload.orders],
                                      unknown_customers=payload.unknown_customers)
-    return {"created": outcome.created, "updated": outcome.updated, "lines": outcome.lines,
+    return {"created": outcome.created, "updated": outcome.updated, "unchanged": outcome.unchanged,
+            "lines": outcome.lines,
             "customers": outcome.customers,
             "failed": [{"index": f.index, "source": f.source, "external_id": f.external_id,
                         "errors": [{"field": field, "message": message} for field, message in f.errors]}

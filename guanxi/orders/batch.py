@@ -399,12 +399,20 @@ def apply(batch: str) -> Outcome:
     now = _now_param()
     # One row per order, computed once (a temporary table: per connection, gone at the end), with the
     # order it re-sends if any, and the id a new order will have: taken from the id sequence here, so
-    # the orders need not be looked up again once written.
+    # the orders need not be looked up again once written. A re-sent order whose fields and totals
+    # are those stored is `same` until its lines say otherwise (below).
+    same = ("coalesce(o.customer_id = g.customer_id AND coalesce(o.store_id, 0) = coalesce(g.store_id, 0) "
+            "AND o.channel = g.channel AND o.kind = g.kind AND o.status = g.status AND o.ordered_at = g.ordered_at "
+            "AND o.line_count = g.line_count AND o.total_quantity = g.total_quantity "
+            "AND o.total_discount = g.total_discount AND o.total_amount = g.total_amount "
+            "AND o.total_cost = g.total_cost AND CASE WHEN o.original_id IS NULL THEN '' ELSE "
+            "(SELECT orig.external_id FROM orders_order orig WHERE orig.id = o.original_id) END "
+            "= g.original_external_id, false)")
     _execute("DROP TABLE IF EXISTS order_batch_groups")
     _execute(
         "CREATE TEMP TABLE order_batch_groups AS "
         f"SELECT g.*, o.id IS NULL AS is_new, coalesce(o.id, {_next_order_id()}) AS order_id, "
-        "o.customer_id AS previous_customer_id FROM ("
+        f"o.customer_id AS previous_customer_id, {same} AS same FROM ("
         "SELECT source, external_id, MIN(customer_id) AS customer_id, MIN(store_id) AS store_id, "
         "MIN(channel) AS channel, MIN(kind) AS kind, MIN(status) AS status, MIN(ordered_at) AS ordered_at, "
         "MIN(ordered_on) AS ordered_on, MIN(original_external_id) AS original_external_id, "
@@ -416,21 +424,24 @@ def apply(batch: str) -> Outcome:
         [batch])
     g = "order_batch_groups"
     _analyze(g)
+    unchanged = _unchanged(batch)
+    outcome.unchanged = unchanged[0]
     # The customers whose figures change: the batch's, and the previous customer of a re-sent order.
     _execute(f"INSERT INTO {DirtyCustomer._meta.db_table} (batch, customer_id) "
-             f"SELECT DISTINCT %s, customer_id FROM {g} UNION "
-             f"SELECT DISTINCT %s, previous_customer_id FROM {g} WHERE previous_customer_id IS NOT NULL",
+             f"SELECT DISTINCT %s, customer_id FROM {g} WHERE NOT same UNION "
+             f"SELECT DISTINCT %s, previous_customer_id FROM {g} WHERE previous_customer_id IS NOT NULL AND NOT same",
              [batch, batch])
     outcome.updated = _execute(
         "UPDATE orders_order SET customer_id = g.customer_id, store_id = g.store_id, channel = g.channel, "
         "kind = g.kind, status = g.status, ordered_at = g.ordered_at, ordered_on = g.ordered_on, "
         "original_id = NULL, line_count = g.line_count, total_quantity = g.total_quantity, "
         "total_discount = g.total_discount, total_amount = g.total_amount, total_cost = g.total_cost, "
-        f"updated_at = %s FROM {g} g WHERE NOT g.is_new AND orders_order.id = g.order_id",
+        f"updated_at = %s FROM {g} g WHERE NOT g.is_new AND NOT g.same AND orders_order.id = g.order_id",
         [now])
     if outcome.updated:
         # Corrected lines replace the old ones: delete the re-sent orders' lines first.
-        _execute(f"DELETE FROM orders_orderline WHERE order_id IN (SELECT order_id FROM {g} WHERE NOT is_new)")
+        _execute(f"DELETE FROM orders_orderline WHERE order_id IN (SELECT order_id FROM {g} "
+                 "WHERE NOT is_new AND NOT same)")
     outcome.created = _execute(
         "INSERT INTO orders_order (id, customer_id, store_id, channel, source, external_id, kind, ordered_at, "
         "ordered_on, status, line_count, total_quantity, total_discount, total_amount, total_cost, "
@@ -446,18 +457,46 @@ def apply(batch: str) -> Outcome:
         "unit_cost) SELECT g.order_id, ROW_NUMBER() OVER (PARTITION BY s.source, s.external_id ORDER BY s.line), "
         "s.product_id, s.quantity, s.unit_price, s.discount, s.amount, s.unit_cost "
         f"FROM {S} s JOIN {g} g ON g.source = s.source AND g.external_id = s.external_id "
-        "WHERE s.batch = %s AND s.error = ''",
-        [batch])
+        "WHERE s.batch = %s AND s.error = '' AND NOT g.same",
+        [batch]) + unchanged[1]
     _execute(
         "UPDATE orders_order SET original_id = orig.id "
         f"FROM {g} g JOIN orders_order orig "
         "ON orig.source = g.source AND orig.external_id = g.original_external_id "
-        "WHERE g.kind = 'return' AND orders_order.id = g.order_id")
+        "WHERE g.kind = 'return' AND NOT g.same AND orders_order.id = g.order_id")
     _execute("DROP TABLE order_batch_groups")
     from guanxi.orders.summary import refresh_dirty
 
     outcome.customers = refresh_dirty(batch)
     return outcome
+
+
+def _unchanged(batch: str) -> tuple[int, int]:
+    """Settle which re-sent orders are unchanged: fields and totals as stored (`same`), and every line
+    as stored, in the same place. Those are not written again, and their customers' summaries not
+    recomputed. Return how many orders are unchanged, and their lines."""
+    g = "order_batch_groups"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {g} WHERE same")
+        if not cursor.fetchone()[0]:
+            return 0, 0
+    # The stored lines of an order are numbered 1..line_count, and the counts are equal: each new
+    # line finding its stored twin means the lines are the same.
+    _execute(
+        f"UPDATE {g} SET same = false WHERE same AND order_id IN ("
+        "SELECT n.order_id FROM (SELECT g.order_id, ROW_NUMBER() OVER (PARTITION BY s.source, s.external_id "
+        "ORDER BY s.line) AS line_no, s.product_id, s.quantity, s.unit_price, s.discount, s.amount, s.unit_cost "
+        f"FROM {S} s JOIN {g} g ON g.source = s.source AND g.external_id = s.external_id "
+        "WHERE s.batch = %s AND s.error = '' AND g.same) n "
+        "LEFT JOIN orders_orderline x ON x.order_id = n.order_id AND x.line_no = n.line_no "
+        "WHERE x.id IS NULL OR x.product_id <> n.product_id OR x.quantity <> n.quantity "
+        "OR x.unit_price <> n.unit_price OR x.discount <> n.discount OR x.amount <> n.amount "
+        "OR x.unit_cost <> n.unit_cost)",
+        [batch])
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*), coalesce(SUM(line_count), 0) FROM {g} WHERE same")
+        orders, lines = cursor.fetchone()
+    return int(orders), int(lines)
 
 
 def _next_order_id() -> str:

@@ -100,7 +100,8 @@ class OrderLineTarget:
     key = "orders"
     label = gettext_lazy("Order lines")
     order = 20
-    counts = (Count("created", gettext_lazy("Orders created")), Count("updated", gettext_lazy("Orders updated")))
+    counts = (Count("created", gettext_lazy("Orders created")), Count("updated", gettext_lazy("Orders updated")),
+              Count("unchanged", gettext_lazy("Orders unchanged")))
 
     def catalogue(self) -> list[Column]:
         return [Column(key=key, label=str(LABELS[key]),
@@ -171,7 +172,7 @@ class OrderLineTarget:
                 _mark_lines(job, late)
             return Applied(review=True)
         progress(rows)
-        return Applied(created=outcome.created, updated=outcome.updated)
+        return Applied(created=outcome.created, updated=outcome.updated, unchanged=outcome.unchanged)
 
 
 class _Refused(Exception):

@@ -65,6 +65,7 @@ class FailedOrderOut(Schema):
 class OrdersBulkOut(Schema):
     created: int
     updated: int
+    unchanged: int = Field(..., description="re-sent orders identical to what is stored: not written again")
     lines: int
     customers: int = Field(..., description="purchase summaries recomputed")
     failed: list[FailedOrderOut]

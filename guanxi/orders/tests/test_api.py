@@ -45,7 +45,7 @@ def test_bulk_is_idempotent_and_reports_failed_orders(client, org, make_customer
     assert [(f["index"], f["external_id"], [e["field"] for e in f["errors"]]) for f in body["failed"]] == [
         (1, "A2", ["product_code"]), (2, "A3", ["customer_code"])]
     second = _post(client, headers, orders).json()
-    assert (second["created"], second["updated"], len(second["failed"])) == (0, 1, 2)
+    assert (second["created"], second["updated"], second["unchanged"], len(second["failed"])) == (0, 0, 1, 2)
     assert Order.objects.count() == 1 and OrderLine.objects.count() == 2
     assert PurchaseSummary.objects.get(customer=customer).amount == Decimal("120.00")
 

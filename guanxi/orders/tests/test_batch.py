@@ -68,7 +68,8 @@ def test_resending_the_same_batch_changes_nothing(org, make_customer, products) 
         "order__external_id", "line_no", "product__code", "quantity", "amount"))
     summary = PurchaseSummary.objects.values().get(customer=customer)
     again = orders_upsert(actor=org.owner, orders=_fixture_orders(customer))
-    assert (again.created, again.updated, again.failures) == (0, 5, [])
+    assert (again.created, again.updated, again.unchanged, again.lines, again.customers, again.failures) == (
+        0, 0, 5, 6, 0, [])
     assert Order.objects.count() == 5
     assert list(OrderLine.objects.order_by("order__external_id", "line_no").values_list(
         "order__external_id", "line_no", "product__code", "quantity", "amount")) == before
@@ -177,3 +178,22 @@ def test_an_order_too_large_to_hold_fails_and_a_customer_may_exceed_one_order(or
     assert "999,999,999,999" in outcome.failures[0].errors[0][1]
     assert outcome.created == 2
     assert PurchaseSummary.objects.get(customer=customer).sales_amount == Decimal("1800000000000.00")
+
+
+def test_a_resent_order_is_unchanged_only_when_every_field_and_line_is(org, make_customer, products) -> None:
+    customer = make_customer("王芳")
+    lines = [("T1", "1", "50"), ("N1", "1", "20")]
+    first = [order("O1", customer, lines), order("O2", customer, [("T1", "1", "50")]),
+             order("R1", customer, [("T1", "-1", "50")], kind="return", original="O1")]
+    orders_upsert(actor=org.owner, orders=first)
+    stamps = dict(Order.objects.values_list("external_id", "updated_at"))
+    # The same lines in another order, same totals; the return now of O2; O2 itself as it was.
+    again = orders_upsert(actor=org.owner, orders=[
+        order("O1", customer, list(reversed(lines))), order("O2", customer, [("T1", "1", "50")]),
+        order("R1", customer, [("T1", "-1", "50")], kind="return", original="O2")])
+    assert (again.created, again.updated, again.unchanged, again.lines) == (0, 2, 1, 4)
+    assert list(Order.objects.get(external_id="O1").lines.values_list("product__code", "line_no")) == [
+        ("N1", 1), ("T1", 2)]
+    assert Order.objects.get(external_id="R1").original == Order.objects.get(external_id="O2")
+    assert Order.objects.get(external_id="O2").updated_at == stamps["O2"]
+    assert Order.objects.get(external_id="O1").updated_at > stamps["O1"]

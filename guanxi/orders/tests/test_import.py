@@ -50,7 +50,7 @@ def test_a_file_is_imported_and_a_second_run_changes_nothing(org, people, tmp_pa
     assert Order.objects.get(external_id="A2").ordered_on == dt.date(2026, 3, 2)
     summary = PurchaseSummary.objects.values().get(customer=people[0])
     second = import_file(actor=org.admin, path=path)
-    assert (second.outcome.created, second.outcome.updated) == (0, 3)
+    assert (second.outcome.created, second.outcome.updated, second.outcome.unchanged) == (0, 0, 3)
     assert Order.objects.count() == 3 and OrderLine.objects.count() == 4
     again = PurchaseSummary.objects.values().get(customer=people[0])
     assert {k: v for k, v in again.items() if k != "updated_at"} == {

@@ -64,7 +64,7 @@ class Command(BaseCommand):
         o = result.outcome
         self.stdout.write(
             f"lines {result.rows:,}, invalid {result.error_count:,}, orders created {o.created:,}, "
-            f"updated {o.updated:,}, failed {len(o.failures):,}, lines applied {o.lines:,}, "
+            f"updated {o.updated:,}, unchanged {o.unchanged:,}, failed {len(o.failures):,}, lines applied {o.lines:,}, "
             f"summaries {o.customers:,} in {seconds:.1f} s ({result.rows / max(seconds, 1e-9):,.0f} lines/s"
             f"{', streamed' if result.fast_path else ''})")
         if not result.applied:
