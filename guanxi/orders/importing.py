@@ -9,7 +9,8 @@ the same set-based check and apply as the API (`guanxi.orders.batch`). Two ways 
   (COPY on PostgreSQL);
 - PostgreSQL and a CSV file whose first row is the header: the file itself is streamed into a
   temporary table with `COPY … (FORMAT csv)` and parsed by one `INSERT … SELECT` with the same
-  rules, so no Python runs per row (≥ 100,000 lines/s, see docs/benchmarks.md).
+  rules, so no Python runs per row (a large file on two connections at once: ADR 0019; speeds in
+  docs/benchmarks.md).
 
 Without `apply_valid_only`, a file with any invalid row applies nothing.
 """
@@ -19,7 +20,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import re
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -265,39 +266,39 @@ def _can_stream(layout: Layout) -> bool:
 RAW = "order_import_raw"
 
 
-def _stream_file(path: Path, layout: Layout, columns: int, *, table: str = RAW) -> None:
-    """COPY the file's bytes (re-encoded to UTF-8 if needed, BOM dropped) into a table of raw cells: a
-    temporary one (`RAW`, gone at the commit), or under another name an UNLOGGED one that other
-    connections can read once committed (the parallel parse)."""
+def _stream_file(path: Path, layout: Layout, columns: int, *, part: tuple[int, int] | None = None) -> int:
+    """COPY the file's bytes (re-encoded to UTF-8 if needed, BOM dropped), or those of the byte range
+    `part` (which starts at a record), into a temporary table of raw cells, gone at the commit; return
+    how many records it holds. The header is the first record of the file, not of a later part."""
     names = ", ".join(f"c{i}" for i in range(columns))
     cells = f"{', '.join(f'c{i} text' for i in range(columns))}, line bigint GENERATED ALWAYS AS IDENTITY"
+    first_byte, end = part or (0, path.stat().st_size)
+    header = "true" if first_byte == 0 else "false"
+    utf8 = layout.encoding in ("utf-8", "utf-8-sig")
     with connection.cursor() as cursor:
-        if table == RAW:
-            cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{RAW}")
-            cursor.execute(f"CREATE TEMP TABLE {RAW} ({cells}) ON COMMIT DROP")
-        else:
-            cursor.execute(f"CREATE UNLOGGED TABLE {table} ({cells})")
+        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{RAW}")
+        cursor.execute(f"CREATE TEMP TABLE {RAW} ({cells}) ON COMMIT DROP")
         decoder = codecs.getincrementaldecoder(layout.encoding or "utf-8")("strict")
-        first = True
-        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv, HEADER true)") as copy:
+        with cursor.cursor.copy(f"COPY {RAW} ({names}) FROM STDIN WITH (FORMAT csv, HEADER {header})") as copy:
             with path.open("rb") as handle:
-                while chunk := handle.read(1 << 20):
-                    if layout.encoding in ("utf-8", "utf-8-sig"):
-                        if first and chunk.startswith(codecs.BOM_UTF8):
-                            chunk = chunk[3:]
-                        copy.write(chunk)
-                    else:
-                        copy.write(decoder.decode(chunk).encode("utf-8"))
+                handle.seek(first_byte)
+                left, first = end - first_byte, first_byte == 0
+                while left > 0 and (chunk := handle.read(min(1 << 20, left))):
+                    left -= len(chunk)
+                    if first and utf8 and chunk.startswith(codecs.BOM_UTF8):
+                        chunk = chunk[3:]
                     first = False
-            if layout.encoding not in ("utf-8", "utf-8-sig"):
+                    copy.write(chunk if utf8 else decoder.decode(chunk).encode("utf-8"))
+            if not utf8:
                 copy.write(decoder.decode(b"", final=True).encode("utf-8"))
+        records = int(cursor.rowcount)
         # Without statistics the planner takes the fresh table for a few rows and loops over it.
-        cursor.execute(f"ANALYZE {table}")
+        cursor.execute(f"ANALYZE {RAW}")
+        return records
 
 
-def _fast_insert(batch: str, layout: Layout, actor: User, *, raw: str = RAW,
-                 lines: tuple[int, int] | None = None) -> int:
-    """Parse and check every raw row (or those of the `lines` range, ends included) in one
+def _fast_insert(batch: str, layout: Layout, actor: User, *, before: int = 0) -> int:
+    """Parse and check every raw row (of a part of the file after `before` records) in one
     `INSERT … SELECT`, with the rules of `parse_row`."""
     # Each mapped cell trimmed once (in the LATERAL `t` below), then referenced by name.
     col = {key: f"t.c{i}" for i, key in layout.mapping.items()}
@@ -408,7 +409,7 @@ def _fast_insert(batch: str, layout: Layout, actor: User, *, raw: str = RAW,
                coalesce(pr.cost, 0),
                CASE WHEN f.failing IS NULL THEN '' ELSE ({fields})[f.failing] END,
                CASE WHEN f.failing IS NULL THEN '' ELSE ({texts})[f.failing] END
-        FROM {raw} r
+        FROM {RAW} r
         CROSS JOIN LATERAL ({trimmed} OFFSET 0) t
         CROSS JOIN LATERAL (SELECT {matched + ', ' if matched else ''}{codes} OFFSET 0) v
         CROSS JOIN LATERAL (
@@ -424,13 +425,13 @@ def _fast_insert(batch: str, layout: Layout, actor: User, *, raw: str = RAW,
         LEFT JOIN ({customers_sql}) cu ON cu.code = {col['customer_code']}
         LEFT JOIN orders_product pr ON pr.code = {col['product_code']}
         LEFT JOIN accounts_store st ON st.code = {col['store_code']} AND {col['store_code']} <> ''
-        WHERE NOT ({_all_blank(layout)}){" AND r.line BETWEEN %s AND %s" if lines else ""}
+        WHERE NOT ({_all_blank(layout)})
     """
     with connection.cursor() as cursor:
         # Each LATERAL is computed once per row and its inputs (a line's cells) almost never repeat, so
         # caching them (Memoize) only hashes wide keys: a fifth of the statement's time.
         cursor.execute("SET LOCAL enable_memoize = off")
-        cursor.execute(sql, [batch, layout.header_row + 1, *customer_params, *(lines or ())])
+        cursor.execute(sql, [batch, layout.header_row + 1 + before, *customer_params])
         count = int(cursor.rowcount)
         cursor.execute("SET LOCAL enable_memoize = on")
         return count
@@ -455,31 +456,64 @@ def _raw_width(path: Path, layout: Layout) -> int:
 PARALLEL_PARSE_FROM = 16 * 2**20
 
 
-def _parse_in_parallel(batch: str, layout: Layout, actor: User, raw: str) -> int:
-    """Parse the committed raw table into the staging table in two halves, one per connection; each
-    half commits its staged rows (scratch data: the apply that follows is still one transaction)."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT coalesce(max(line), 0) FROM {raw}")
-        last = int(cursor.fetchone()[0])
-    middle = last // 2
+def split_point(path: Path) -> int:
+    """A byte offset near the middle of a CSV file where a record starts (just after a line break
+    outside quotes), or 0 when there is none. Quotes inside a quoted field are doubled, so an even
+    count of quote characters before a line break means that break ends a record."""
+    size = path.stat().st_size
+    quotes = 0
+    with path.open("rb") as handle:
+        left = size // 2
+        while left > 0 and (chunk := handle.read(min(1 << 20, left))):
+            quotes += chunk.count(b'"')
+            left -= len(chunk)
+        position = size // 2
+        while chunk := handle.read(1 << 16):
+            for offset, byte in enumerate(chunk):
+                if byte == 0x22:
+                    quotes += 1
+                elif byte == 0x0A and quotes % 2 == 0:
+                    point = position + offset + 1
+                    return point if point < size else 0
+            position += len(chunk)
+    return 0
+
+
+def _parse_in_parallel(batch: str, layout: Layout, actor: User, path: Path, middle: int) -> int:
+    """Stream and parse the file's two parts side by side, each on its own connection and in its own
+    transaction, which commits its staged rows (scratch data: the apply that follows is still one
+    transaction). The second part's file lines follow the first's, whose count it waits for."""
+    columns = _raw_width(path, layout)
     # The error messages are written into the SQL in the caller's language; a thread starts in the default.
     language = translation.get_language()
+    first_records: Future[int] = Future()
 
-    def half(first: int, end: int, own_connection: bool) -> int:
+    def second_part() -> int:
         try:
             with translation.override(language), transaction.atomic():
-                return _fast_insert(batch, layout, actor, raw=raw, lines=(first, end))
+                _stream_file(path, layout, columns, part=(middle, path.stat().st_size))
+                return _fast_insert(batch, layout, actor, before=first_records.result())
         finally:
-            if own_connection:
-                connection.close()
+            connection.close()
 
     with ThreadPoolExecutor(max_workers=1) as pool:
-        second = pool.submit(half, middle + 1, last, True)
+        second = pool.submit(second_part)
         try:
-            first = half(1, middle, False)
-        finally:
-            rows = second.result()
-    return first + rows
+            with transaction.atomic():
+                try:
+                    records = _stream_file(path, layout, columns, part=(0, middle))
+                except BaseException as error:
+                    first_records.set_exception(error)
+                    raise
+                first_records.set_result(records)
+                rows = _fast_insert(batch, layout, actor)
+        except BaseException:
+            # The second part rolls back on its own (leaving the pool waits for it); this error is the one
+            # to report.
+            if not first_records.done():
+                first_records.set_exception(RuntimeError("the first part of the file was not read"))
+            raise
+        return rows + second.result()
 
 
 def import_file(
@@ -490,23 +524,20 @@ def import_file(
     layout = detect_layout(path)
     result = ImportResult()
     batch = batches.new_batch()
-    raw = ""
+    middle = 0
     if _can_stream(layout) and not connection.in_atomic_block and path.stat().st_size >= PARALLEL_PARSE_FROM:
-        raw = f"{RAW}_{batch.replace('-', '')}"
+        middle = split_point(path)
     try:
-        if raw:
-            with transaction.atomic():
-                _stream_file(path, layout, _raw_width(path, layout), table=raw)
-            result.rows = _parse_in_parallel(batch, layout, actor, raw)
+        if middle:
+            result.rows = _parse_in_parallel(batch, layout, actor, path, middle)
             result.fast_path = True
-        _check_and_apply(result, batch, layout, actor, path, staged=bool(raw), unknown_customers=unknown_customers,
-                         apply_valid_only=apply_valid_only, error_limit=error_limit)
+        _check_and_apply(result, batch, layout, actor, path, staged=bool(middle),
+                         unknown_customers=unknown_customers, apply_valid_only=apply_valid_only,
+                         error_limit=error_limit)
     finally:
-        if raw:
+        if middle:
             # Outside the apply's transaction: its staged rows were committed by the parse.
             batches.discard(batch)
-            with connection.cursor() as cursor:
-                cursor.execute(f"DROP TABLE IF EXISTS {raw}")
     if result.rows >= VACUUM_AFTER:
         batches.vacuum_staging()
     return result

@@ -256,3 +256,29 @@ def test_a_parallel_parse_that_fails_leaves_nothing_behind(org, people, tmp_path
         import_file(actor=org.admin, path=_csv(tmp_path, GOOD))
     assert not StagedLine.objects.exists() and not Order.objects.exists()
     assert _raw_tables() == 0
+
+
+def test_a_file_splits_for_the_parallel_parse_only_where_a_record_ends(tmp_path) -> None:
+    import csv
+    import io
+
+    from guanxi.orders.importing import split_point
+
+    # Names with quotes and line breaks around the middle of the file: a break inside quotes is not a
+    # record's end.
+    records = [["source", "external_id", "customer_name"]]
+    records += [["pos", f"A{n}", f'王"{n}"\n第二行\r\n"' if n % 3 else "李雷"] for n in range(200)]
+    path = tmp_path / "split.csv"
+    for pad in range(0, 120, 3):  # the middle falls at every kind of place
+        text = io.StringIO()
+        csv.writer(text).writerows([*records[:1], ["pos", "x" * pad, ""], *records[1:]])
+        content = text.getvalue().encode("utf-8")
+        path.write_bytes(content)
+        point = split_point(path)
+        assert 0 < point < len(content)
+        whole = list(csv.reader(io.StringIO(content.decode("utf-8"), newline="")))
+        parts = (list(csv.reader(io.StringIO(content[:point].decode("utf-8"), newline="")))
+                 + list(csv.reader(io.StringIO(content[point:].decode("utf-8"), newline=""))))
+        assert parts == whole
+    path.write_bytes(b"source,external_id,customer_name\n")  # no record starts after the middle
+    assert split_point(path) == 0
