@@ -111,4 +111,23 @@ def test_order_lines_mapping_preview_review_apply_valid(new_page: Any, monkeypat
     shutil.copy(screenshot(page, "import-orders-done-en"), "/tmp/import-orders-done-en.png")
     assert sorted(Order.objects.filter(source="e2e-pos").values_list("external_id", flat=True)) == ["E1", "E3"]
     assert Customer.objects.get(code="E2E-NEW").owner == manager
+    # The same file again, in Chinese: the two orders are as stored, so they are counted unchanged.
+    switch_language(page, "zh-hans")
+    page.goto("/imports/")
+    page.check("#upload-form input[name=target][value=orders]")
+    page.set_input_files("#upload-form input[type=file]", files=[
+        {"name": "门店3月.csv", "mimeType": "text/csv", "buffer": _order_lines_csv(customer.code, product.code)}])
+    with page.expect_navigation():
+        page.click("#upload-form button[type=submit]")
+    page.wait_for_selector("#preview td[data-error=true]")
+    with page.expect_navigation():
+        page.click("#start-import")
+    page.wait_for_selector("#import-status[data-state=review]")
+    with page.expect_navigation():
+        page.click("#apply-valid")
+    page.wait_for_selector("#import-status[data-state=done]")
+    assert page.inner_text("#import-status [data-count=unchanged]") == "2"
+    assert page.inner_text("#import-status [data-count=created]") == "0"
+    assert "未变订单" in page.inner_text("#import-status")
+    shutil.copy(screenshot(page, "import-orders-again-zh"), "/tmp/import-orders-again-zh.png")
     assert_no_problems(page)
