@@ -357,8 +357,14 @@ def _check_originals(batch: str) -> int:
                 "AND o.external_id = s.original_external_id AND o.kind = 'sale')")
     ok_in_batch = (f"EXISTS (SELECT 1 FROM {S} b WHERE b.batch = s.batch AND b.source = s.source "
                    "AND b.external_id = s.original_external_id AND b.kind = 'sale' AND b.error = '')")
-    return _mark(batch, f"s.kind = 'return' AND NOT {ok_in_db} AND NOT {ok_in_batch}", "original_external_id",
-          _("The original order of this return is not known (same source, a sale)."))
+    # A stored sale that has returns stays a sale: as a return it would leave them referring to a return.
+    has_returns = ("EXISTS (SELECT 1 FROM orders_order o JOIN orders_order r ON r.original_id = o.id "
+                   "WHERE o.source = s.source AND o.external_id = s.external_id AND o.kind = 'sale')")
+    marked = _mark(batch, f"s.kind = 'return' AND {has_returns}", "kind",
+                   _("This sale has returns, so it cannot become a return."))
+    return marked + _mark(batch, f"s.kind = 'return' AND NOT {ok_in_db} AND NOT {ok_in_batch}",
+                          "original_external_id",
+                          _("The original order of this return is not known (same source, a sale)."))
 
 
 def _propagate(batch: str) -> None:

@@ -197,3 +197,15 @@ def test_a_resent_order_is_unchanged_only_when_every_field_and_line_is(org, make
     assert Order.objects.get(external_id="R1").original == Order.objects.get(external_id="O2")
     assert Order.objects.get(external_id="O2").updated_at == stamps["O2"]
     assert Order.objects.get(external_id="O1").updated_at > stamps["O1"]
+
+
+def test_a_sale_with_returns_cannot_become_a_return(org, make_customer, products) -> None:
+    customer = make_customer("王芳")
+    orders_upsert(actor=org.owner, orders=_fixture_orders(customer))  # R1 returns part of O1
+    outcome = orders_upsert(actor=org.owner, orders=[
+        order("O1", customer, [("T1", "-1", "50")], kind="return", original="O3"),
+        order("O3", customer, [("T1", "-1", "50")], kind="return", original="O2")])  # O3 has no returns
+    assert [(f.external_id, f.errors[0][0]) for f in outcome.failures] == [("O1", "kind")]
+    assert Order.objects.get(external_id="O1").kind == "sale"
+    assert Order.objects.get(external_id="R1").original == Order.objects.get(external_id="O1")
+    assert Order.objects.get(external_id="O3").kind == "return"
