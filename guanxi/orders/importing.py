@@ -537,8 +537,8 @@ def import_file(
     finally:
         if middle:
             # Outside the apply's transaction: its staged rows were committed by the parse.
-            batches.discard(batch)
-    if result.rows >= VACUUM_AFTER:
+            batches.discard_large(batch)
+    if result.rows >= VACUUM_AFTER and not middle:
         batches.vacuum_staging()
     return result
 
@@ -572,6 +572,7 @@ def _check_and_apply(result: ImportResult, batch: str, layout: Layout, actor: Us
 
 def _line_errors(batch: str, limit: int) -> tuple[list[tuple[int, str, str]], int]:
     invalid = StagedLine.objects.filter(batch=batch).exclude(error="")
-    count = invalid.count()
     rows = list(invalid.order_by("line").values_list("line", "error_field", "error")[:limit])
+    # Fewer than the limit are all there are (a clean file: one scan, not two).
+    count = len(rows) if len(rows) < limit else invalid.count()
     return [(int(line), f, m) for line, f, m in rows], count

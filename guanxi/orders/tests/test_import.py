@@ -282,3 +282,27 @@ def test_a_file_splits_for_the_parallel_parse_only_where_a_record_ends(tmp_path)
         assert parts == whole
     path.write_bytes(b"source,external_id,customer_name\n")  # no record starts after the middle
     assert split_point(path) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_import_empties_staging_but_keeps_another_batchs_rows(org, people, tmp_path, monkeypatch) -> None:
+    from guanxi.orders import batch as batches
+    from guanxi.orders import importing
+    from guanxi.orders.models import StagedLine
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the parallel parse streams the file with PostgreSQL's COPY")
+    monkeypatch.setattr(importing, "PARALLEL_PARSE_FROM", 0)
+    truncated = []
+    monkeypatch.setattr(batches, "vacuum_staging", lambda: truncated.append(False))
+    assert import_file(actor=org.admin, path=_csv(tmp_path, GOOD)).applied
+    assert truncated == [] and not StagedLine.objects.exists()  # emptied by TRUNCATE, nothing to vacuum
+    # Another batch's staged row (an API call that has committed its parse) is kept.
+    other = StagedLine.objects.create(
+        batch="other", line=1, source="api", external_id="X1", channel="store", kind="sale", status="paid",
+        ordered_at=dt.datetime(2026, 3, 1, tzinfo=SH), ordered_on=dt.date(2026, 3, 1), product_code="T1",
+        quantity=1, unit_price=1, discount=0, amount=1)
+    assert import_file(actor=org.admin, path=_csv(tmp_path, GOOD)).outcome.unchanged == 3
+    assert truncated == [False]
+    assert list(StagedLine.objects.values_list("pk", flat=True)) == [other.pk]
+    other.delete()
