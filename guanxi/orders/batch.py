@@ -430,8 +430,7 @@ def apply(batch: str) -> Outcome:
         [batch])
     g = "order_batch_groups"
     _analyze(g)
-    unchanged = _unchanged(batch)
-    outcome.unchanged = unchanged[0]
+    outcome.unchanged, unchanged_lines = _unchanged(batch)
     # The customers whose figures change: the batch's, and the previous customer of a re-sent order.
     _execute(f"INSERT INTO {DirtyCustomer._meta.db_table} (batch, customer_id) "
              f"SELECT DISTINCT %s, customer_id FROM {g} WHERE NOT same UNION "
@@ -464,7 +463,7 @@ def apply(batch: str) -> Outcome:
         "s.product_id, s.quantity, s.unit_price, s.discount, s.amount, s.unit_cost "
         f"FROM {S} s JOIN {g} g ON g.source = s.source AND g.external_id = s.external_id "
         "WHERE s.batch = %s AND s.error = '' AND NOT g.same",
-        [batch]) + unchanged[1]
+        [batch]) + unchanged_lines
     _execute(
         "UPDATE orders_order SET original_id = orig.id "
         f"FROM {g} g JOIN orders_order orig "

@@ -1,7 +1,8 @@
 """The purchase summary (购买汇总, 系统生成信息): one row per customer, recomputed set-based.
 
 A batch (an import, an API call, a merge) recomputes only the customers it touched, from their orders,
-in one `INSERT … SELECT`, and no Python loop runs over customers. The same statement without the filter
+in one `INSERT … SELECT` (for a large batch, a `CREATE TEMP TABLE … AS` that parallel workers may
+run, then the insert), and no Python loop runs over customers. The same statement without the filter
 rebuilds everything. A batch of few customers (an API call) reaches their orders and lines by index;
 a large one (a file) joins by hashing, which reads every order and line (docs/benchmarks.md).
 

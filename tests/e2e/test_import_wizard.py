@@ -21,6 +21,23 @@ def _gbk_csv() -> bytes:
     return buffer.getvalue().encode("gbk")
 
 
+
+def _upload(page: Any, name: str, content: bytes, target: str = "") -> None:
+    """Upload a file on the import page (choosing the target if given) and wait for its preview."""
+    page.goto("/imports/")
+    if target:
+        page.check(f"#upload-form input[name=target][value={target}]")
+    page.set_input_files("#upload-form input[type=file]", files=[{"name": name, "mimeType": "text/csv", "buffer": content}])
+    with page.expect_navigation():
+        page.click("#upload-form button[type=submit]")
+    page.wait_for_selector("#preview td[data-error=true]")
+
+
+def _start_and_review(page: Any) -> None:
+    with page.expect_navigation():
+        page.click("#start-import")
+    page.wait_for_selector("#import-status[data-state=review]")
+
 def test_upload_gbk_see_error_apply_valid_download_errors(new_page: Any, monkeypatch: Any) -> None:
     from guanxi.customers.models import Customer
     from guanxi.imports import services
@@ -28,15 +45,8 @@ def test_upload_gbk_see_error_apply_valid_download_errors(new_page: Any, monkeyp
     monkeypatch.setattr(services, "enqueue", services.run_job)  # the live server has no worker
     page = new_page()
     login(page, "rep1")
-    page.goto("/imports/")
-    page.set_input_files("#upload-form input[type=file]",
-                         files=[{"name": "名单.csv", "mimeType": "text/csv", "buffer": _gbk_csv()}])
-    with page.expect_navigation():
-        page.click("#upload-form button[type=submit]")
-    page.wait_for_selector("#preview td[data-error=true]")
-    with page.expect_navigation():
-        page.click("#start-import")
-    page.wait_for_selector("#import-status[data-state=review]")
+    _upload(page, "名单.csv", _gbk_csv())
+    _start_and_review(page)
     assert "12" in page.inner_text("#import-errors")
     with page.expect_download() as download:
         page.click("#error-file-csv")
@@ -113,16 +123,8 @@ def test_order_lines_mapping_preview_review_apply_valid(new_page: Any, monkeypat
     assert Customer.objects.get(code="E2E-NEW").owner == manager
     # The same file again, in Chinese: the two orders are as stored, so they are counted unchanged.
     switch_language(page, "zh-hans")
-    page.goto("/imports/")
-    page.check("#upload-form input[name=target][value=orders]")
-    page.set_input_files("#upload-form input[type=file]", files=[
-        {"name": "门店3月.csv", "mimeType": "text/csv", "buffer": _order_lines_csv(customer.code, product.code)}])
-    with page.expect_navigation():
-        page.click("#upload-form button[type=submit]")
-    page.wait_for_selector("#preview td[data-error=true]")
-    with page.expect_navigation():
-        page.click("#start-import")
-    page.wait_for_selector("#import-status[data-state=review]")
+    _upload(page, "门店3月.csv", _order_lines_csv(customer.code, product.code), target="orders")
+    _start_and_review(page)
     with page.expect_navigation():
         page.click("#apply-valid")
     page.wait_for_selector("#import-status[data-state=done]")
