@@ -10,6 +10,11 @@ process. Then it imports the same file again (every order re-sent: the idempoten
 starts gunicorn (DEBUG off) and a separate load process posts `--api-orders` new orders in calls of
 10,000 to `POST /api/v1/orders/bulk` from `--clients` parallel connections.
 Targets: ≥ 100,000 lines/s for the import; ≥ 5,000 orders/s through the API.
+
+With `--floor`, it last measures what no import can beat on this machine: every stored order and line
+copied out, the tables emptied, and the rows written back by binary COPY in one transaction (their
+indexes kept, the customer key checked at the commit), with no parsing, no checks and no summaries;
+then the summaries of every customer rebuilt from them.
 """
 
 from __future__ import annotations
@@ -178,6 +183,51 @@ def api_bench(url: str, customers: int, total: int, clients: int, workers: int =
         server.wait(timeout=30)
 
 
+def floor(url: str) -> None:
+    """Write every stored order and line back with binary COPY in one transaction, then rebuild the
+    summaries: the least time any import of these rows, checked or not, could take here."""
+    import psycopg
+
+    with tempfile.TemporaryDirectory() as tmp, psycopg.connect(url) as conn:
+        dumps = {table: Path(tmp) / f"{table}.bin" for table in ("orders_order", "orders_orderline")}
+        for table, path in dumps.items():
+            with path.open("wb") as out, conn.cursor().copy(f"COPY {table} TO STDOUT (FORMAT binary)") as copy:
+                for chunk in copy:
+                    out.write(chunk)
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM orders_orderline")
+            lines = cursor.fetchone()[0]
+            cursor.execute("TRUNCATE orders_orderline, orders_order, orders_purchasesummary")
+        conn.commit()
+        conn.execute("CHECKPOINT")
+        conn.commit()
+        started = time.perf_counter()
+        for table, path in dumps.items():
+            with path.open("rb") as data, conn.cursor().copy(f"COPY {table} FROM STDIN (FORMAT binary)") as copy:
+                while chunk := data.read(1 << 20):
+                    copy.write(chunk)
+        copied = time.perf_counter() - started
+        conn.commit()
+        written = time.perf_counter() - started
+    print(f"floor: {lines:,} lines and their orders written back by binary COPY in {written:.1f} s "
+          f"({copied:.1f} s COPY, {written - copied:.1f} s commit) = {lines / written:,.0f} lines/s")
+    _seconds, out = guanxi(url, "shell", "-c", REBUILD)
+    customers, seconds = out.split()[-2:]
+    print(f"floor: the summaries of {int(customers):,} customers rebuilt in {float(seconds):.1f} s; with the "
+          f"copy, {lines / (written + float(seconds)):,.0f} lines/s")
+
+
+REBUILD = """
+import time
+from django.db import transaction
+from guanxi.orders.summary import rebuild_all
+started = time.perf_counter()
+with transaction.atomic():
+    customers = rebuild_all()
+print(customers, time.perf_counter() - started)
+"""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--customers", type=int, default=100_000)
@@ -188,6 +238,8 @@ def main() -> None:
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--skip-import", action="store_true")
     parser.add_argument("--skip-rerun", action="store_true", help="import the file once, not twice")
+    parser.add_argument("--floor", action="store_true",
+                        help="last, time writing the stored rows back with no parse, checks or summaries")
     parser.add_argument("--load", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.load:
@@ -216,6 +268,8 @@ def main() -> None:
                       f"{out.strip().splitlines()[-1]}")
     if args.api_orders:
         api_bench(args.database_url, args.customers, args.api_orders, args.clients, args.workers)
+    if args.floor:
+        floor(args.database_url)
 
 
 if __name__ == "__main__":
