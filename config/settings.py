@@ -218,6 +218,9 @@ LOGGING = {
 
 # --- Guanxi --------------------------------------------------------------------------------------
 GUANXI_API_TOKEN_DAYS = env_int("GUANXI_API_TOKEN_DAYS", 30)
+# How many reverse proxies (nginx, a load balancer) stand in front of gunicorn: per-client limits then
+# read the client address from X-Forwarded-For (guanxi.core.http.client_address).
+GUANXI_PROXY_COUNT = env_int("GUANXI_PROXY_COUNT", 0)
 GUANXI_LIST_COUNT_CAP = env_int("GUANXI_LIST_COUNT_CAP", 10_000)
 # Searches count exactly up to here and then say "more than"; users refine rather than page on.
 GUANXI_SEARCH_COUNT_CAP = env_int("GUANXI_SEARCH_COUNT_CAP", 1_000)

@@ -57,6 +57,9 @@ class CustomerQuery(Schema):
         None, description="only customers whose review (of any class, or of this one) is overdue")
     custom: list[CleanStr] = Field(default_factory=list, max_length=10,
                                    description="custom field filters as key:value (yes/no fields: key:yes)")
+    filter: list[CleanStr] = Field(default_factory=list, max_length=10, description=(
+        "filters other apps add, as key:value — purchases:none, once, repeat, active90 or lapsed90 "
+        "(from the purchase summary)"))
     sort: CleanStr = Field("name", max_length=40, description=(
         "name, code, created, or a sortable column's key (net_spend, last_purchase, …); "
         "a leading - sorts descending"))
@@ -65,12 +68,33 @@ class CustomerQuery(Schema):
     cursor: CleanStr | None = Field(None, max_length=500, description="keyset cursor from next_cursor")
 
 
-def _filters(query: CustomerQuery) -> selectors.CustomerFilters:
+def _filters(query: CustomerQuery, user: Any) -> selectors.CustomerFilters:
     return selectors.CustomerFilters(
         q=query.q, kind=query.kind or "", importance=query.importance or "", owner_id=query.owner_id,
         department_id=query.department_id, store_id=query.store_id, tag_id=query.tag_id, archived=query.archived,
-        review=query.review or "", custom=_custom_filters(query.custom),
+        review=query.review or "", custom=_custom_filters(query.custom), extra=_extension_filters(query.filter, user),
     )
+
+
+def _extension_filters(raw: list[str], user: Any) -> tuple[tuple[str, str], ...]:
+    """`filter` values checked against the list filters the apps registered (the list page's extra
+    selects), so a typo is an error rather than an unfiltered list."""
+    from guanxi.core.registry import registry
+
+    known = {f.key: f for f in registry.list_filters}
+    pairs = []
+    for item in raw:
+        key, sep, value = item.partition(":")
+        extension = known.get(key)
+        if not sep or extension is None:
+            raise ValidationError({"filter": [_("Write filters as key:value, the key one of: %(keys)s.") % {
+                "keys": ", ".join(known)}]})
+        allowed = [choice for choice, _label in extension.choices(user) if choice]
+        if value not in allowed:
+            raise ValidationError({"filter": [_("%(key)s takes one of: %(values)s.") % {
+                "key": key, "values": ", ".join(allowed)}]})
+        pairs.append((key, value))
+    return tuple(pairs)
 
 
 def _custom_filters(raw: list[str]) -> tuple[tuple[str, str], ...]:
@@ -89,7 +113,7 @@ def list_customers(request: HttpRequest, query: Query[CustomerQuery]) -> HttpRes
         raise ValidationError({"sort": [_("Sort by one of: %(names)s.") % {"names": ", ".join(selectors.sort_names())}]})
     if query.cursor is not None and decode_cursor(query.cursor) is None:
         raise ValidationError({"cursor": [_("This cursor is not valid; start again without it.")]})
-    filters = _filters(query)
+    filters = _filters(query, request.auth)  # type: ignore[attr-defined]
     if query.cursor is not None or query.offset == 0:
         page = selectors.customer_page(
             user=request.auth, filters=filters, sort=query.sort, cursor=query.cursor, limit=query.limit  # type: ignore[attr-defined]

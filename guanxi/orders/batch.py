@@ -21,6 +21,7 @@ from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guanxi.accounts.choices import DataScope
 from guanxi.imports.staging import analyze, copy_lines, copy_text, write_rows
 from guanxi.orders.choices import OrderKind, OrderStatus, SalesChannel
 from guanxi.orders.models import DirtyCustomer, StagedLine
@@ -326,6 +327,13 @@ def _check(batch: str, *, actor: Any, several_orders_per_key: bool) -> None:
         ("s.product_id IS NULL", "product_code", _("No product with this code.")),
         ("s.store_code <> '' AND s.store_id IS NULL", "store_code", _("No store with this code.")),
     ])
+    if getattr(actor, "data_scope", None) != DataScope.ALL:
+        # A re-sent order must be one the actor may see: (source, external id) is unique across every
+        # team, so a rep sending another team's key would otherwise move that order to their customer.
+        _mark(batch, "EXISTS (SELECT 1 FROM orders_order o WHERE o.source = s.source AND o.external_id = s.external_id "
+                     f"AND NOT EXISTS (SELECT 1 FROM ({customers_sql}) c WHERE c.id = o.customer_id))",
+              "external_id", _("An order with this source and external id belongs to a customer you may not see."),
+              customer_params)
     # One pass over the orders: lines that disagree, or totals beyond what an order can hold.
     differ = " OR ".join(f"MIN({c}) <> MAX({c})" for c in (
         "customer_code", "store_code", "channel", "kind", "status", "ordered_at", "original_external_id"))
@@ -353,10 +361,12 @@ def _has_errors(batch: str) -> bool:
 
 
 def _check_originals(batch: str) -> int:
+    # The original is a sale of the same customer (so one the actor may see), stored or in the batch.
     ok_in_db = ("EXISTS (SELECT 1 FROM orders_order o WHERE o.source = s.source "
-                "AND o.external_id = s.original_external_id AND o.kind = 'sale')")
+                "AND o.external_id = s.original_external_id AND o.kind = 'sale' AND o.customer_id = s.customer_id)")
     ok_in_batch = (f"EXISTS (SELECT 1 FROM {S} b WHERE b.batch = s.batch AND b.source = s.source "
-                   "AND b.external_id = s.original_external_id AND b.kind = 'sale' AND b.error = '')")
+                   "AND b.external_id = s.original_external_id AND b.kind = 'sale' AND b.error = '' "
+                   "AND b.customer_id = s.customer_id)")
     # A stored sale that has returns stays a sale: as a return it would leave them referring to a return.
     has_returns = ("EXISTS (SELECT 1 FROM orders_order o JOIN orders_order r ON r.original_id = o.id "
                    "WHERE o.source = s.source AND o.external_id = s.external_id AND o.kind = 'sale')")
@@ -364,7 +374,7 @@ def _check_originals(batch: str) -> int:
                    _("This sale has returns, so it cannot become a return."))
     return marked + _mark(batch, f"s.kind = 'return' AND NOT {ok_in_db} AND NOT {ok_in_batch}",
                           "original_external_id",
-                          _("The original order of this return is not known (same source, a sale)."))
+                          _("The original order of this return is not known (same source and customer, a sale)."))
 
 
 def _propagate(batch: str) -> None:

@@ -34,3 +34,9 @@ class ProductForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["category_id"].choices = [("", "—")] + [  # type: ignore[attr-defined]
             (c.pk, c.name) for c in Category.objects.order_by("code")]
+
+
+class ProductEditForm(ProductForm):
+    """The product form with the digest of the product as it was when the form was opened."""
+
+    fingerprint = forms.CharField(widget=forms.HiddenInput, max_length=64)

@@ -3,6 +3,7 @@ status-lookup link, and the hooks merge, export and erasure call."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -189,8 +190,20 @@ def product_update(*, actor: User, product: Product, data: dict[str, Any]) -> Pr
     """Change a product; past order lines keep the cost they arrived with."""
     _require_admin(actor)
     values = _product_values(data, product)
-    Product.objects.filter(pk=product.pk).update(**values)
+    with transaction.atomic():
+        Product.objects.filter(pk=product.pk).update(**values)
+        new_category = values["category"].pk if values["category"] else None
+        if new_category != product.category_id:
+            summary.refresh_buyers_of(product.pk)
     return Product.objects.get(pk=product.pk)
+
+
+def product_fingerprint(product: Product) -> str:
+    """A digest of a product's stored fields: an edit form carries the one it was opened with, and a
+    save finding another was made over someone else's change (products carry no version number)."""
+    fields = (product.code, product.name, product.category_id, product.spec, product.colour, product.unit,
+              product.list_price, product.cost, product.active)
+    return hashlib.sha256(repr(fields).encode()).hexdigest()[:16]
 
 
 # --- the status lookup link ----------------------------------------------------------------------

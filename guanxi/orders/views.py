@@ -16,9 +16,11 @@ from django.views.decorators.http import require_POST
 from guanxi.accounts.models import User
 from guanxi.core.errors import NotPermitted
 from guanxi.core.htmx import render_page_or_partial
+from guanxi.core.http import client_address
 from guanxi.orders import selectors, services
 from guanxi.orders.choices import OrderStatus
-from guanxi.orders.forms import CategoryForm, ProductForm
+from guanxi.orders.forms import CategoryForm, ProductEditForm, ProductForm
+from guanxi.orders.models import Product
 
 STATUS_RATE = 30  # lookups per client address …
 STATUS_WINDOW = 600  # … per ten minutes
@@ -93,6 +95,38 @@ def product_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def product_edit(request: HttpRequest, product_id: int) -> HttpResponse:
+    """An administrator changes a product; a change someone else saved meanwhile is not overwritten."""
+    user = _user(request)
+    if not user.is_administrator:
+        return HttpResponse(_("Only administrators may change products and categories."), status=403)
+    product = get_object_or_404(Product, pk=product_id)
+    current = services.product_fingerprint(product)
+    if request.method == "POST":
+        form = ProductEditForm(request.POST)
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k != "fingerprint"}
+            if form.cleaned_data["fingerprint"] != current:
+                form.add_error(None, _("Someone else changed this product since you opened it: reload the page "
+                                       "and make your change again."))
+            else:
+                try:
+                    product = services.product_update(actor=user, product=product, data=data)
+                except ValidationError as invalid:
+                    for name, errors in invalid.message_dict.items():
+                        form.add_error(name if name in form.fields else None, errors)
+                else:
+                    messages.success(request, _("Product %(name)s saved.") % {"name": product.name})
+                    return redirect("orders:products")
+    else:
+        form = ProductEditForm(initial={
+            "code": product.code, "name": product.name, "category_id": product.category_id, "spec": product.spec,
+            "colour": product.colour, "unit": product.unit, "list_price": product.list_price, "cost": product.cost,
+            "active": product.active, "fingerprint": current})
+    return render(request, "orders/product_edit.html", {"product": product, "form": form})
+
+
+@login_required
 def category_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     form = CategoryForm(request.POST or None)
@@ -123,13 +157,9 @@ def store_detail(request: HttpRequest, store_id: int) -> HttpResponse:
                                                  "chart": {"months": sales["months"], "amounts": sales["amounts"]}})
 
 
-def _client(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
-
-
 def _rate_limited(request: HttpRequest) -> bool:
     """Counts lookups per client address in the shared (database) cache, so every worker agrees."""
-    key = f"orders:status:{_client(request)}"
+    key = f"orders:status:{client_address(request)}"
     cache.add(key, 0, timeout=STATUS_WINDOW)
     try:
         count = cache.incr(key)

@@ -183,3 +183,25 @@ def test_only_administrators_change_the_catalogue(client, org, products) -> None
                            content_type="application/json", headers=admin)
     assert patched.json()["list_price"] == "55.00" and patched.json()["name"] == "龙井"
     assert Category.objects.filter(code="x").exists()
+
+
+def test_the_catalogue_api_refuses_bad_input_with_the_field_named(client, org, products) -> None:
+    admin = bearer(client, org.admin)
+
+    def post(path: str, body: dict[str, Any]) -> Any:
+        return client.post(path, json.dumps(body), content_type="application/json", headers=admin)
+
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"code": "P9", "name": "x", "list_price": "-1"}, "list_price"),
+        ({"code": "P9", "name": ""}, "name"),
+        ({"code": "T1", "name": "dup"}, "code"),
+        ({"code": "P9", "name": "x", "category_id": 999_999}, "category_id")]
+    for body, field in cases:
+        response = post("/api/v1/products", body)
+        assert response.status_code == 422 and response.json()["errors"][0]["field"] == field, (body, response.json())
+    assert post("/api/v1/categories", {"code": "bad code!", "name": "x"}).json()["errors"][0]["field"] == "code"
+    tea = Product.objects.get(code="T1")
+    patched = client.patch(f"/api/v1/products/{tea.pk}", json.dumps({"cost": "-3"}), content_type="application/json",
+                           headers=admin)
+    assert patched.status_code == 422 and patched.json()["errors"][0]["field"] == "cost"
+    assert not Product.objects.filter(code="P9").exists() and Product.objects.get(code="T1").cost == Decimal("30.00")

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.db.models import ProtectedError
 
+from guanxi.orders.batch import LineData, OrderData
 from guanxi.orders.models import Category, Order, OrderLine, PurchaseSummary, StagedLine
 from guanxi.orders.services import orders_resummarize, orders_upsert
 from guanxi.orders.tests.helpers import SH, catalogue, order
@@ -106,13 +107,22 @@ def test_a_failed_order_is_not_applied_at_all_and_the_others_are(org, make_custo
         order("NOCUST", "no-such-code", [("T1", "1", "50")]),
         order("RET", customer, [("T1", "-1", "50")], kind="return", original="MISSING"),
         order("NEG", customer, [("T1", "-1", "50")]),
+        order("RETPOS", customer, [("T1", "1", "50")], kind="return", original="GOOD"),
+        # −1 × 50 less a discount of −100 is +50: a return may not pay the customer nothing back.
+        OrderData(source="pos-shanghai", external_id="RETAMT", customer_code=customer.code, kind="return",
+                  original_external_id="GOOD", ordered_at=dt.datetime(2026, 3, 1, 10, 0, tzinfo=SH),
+                  lines=[LineData(product_code="T1", quantity=Decimal(-1), unit_price=Decimal(50),
+                                  discount=Decimal(-100))]),
     ])
     assert outcome.created == 1
     assert [(f.external_id, f.errors) for f in outcome.failures] == [
         ("BAD", [("product_code", "No product with this code.")]),
         ("NOCUST", [("customer_code", "No customer with this code (that you may see).")]),
-        ("RET", [("original_external_id", "The original order of this return is not known (same source, a sale).")]),
+        ("RET", [("original_external_id",
+                  "The original order of this return is not known (same source and customer, a sale).")]),
         ("NEG", [("quantity", "Quantity must be more than zero.")]),
+        ("RETPOS", [("quantity", "A return's quantities must be negative.")]),
+        ("RETAMT", [("amount", "A return's amounts must not be positive.")]),
     ]
     assert list(Order.objects.values_list("external_id", flat=True)) == ["GOOD"]
     assert OrderLine.objects.count() == 1
@@ -135,6 +145,42 @@ def test_an_outsider_cannot_send_orders_for_customers_they_cannot_see(org, make_
     outcome = orders_upsert(actor=org.outsider, orders=[order("O1", customer, [("T1", "1", "50")])])
     assert outcome.created == 0 and outcome.failures[0].errors[0][0] == "customer_code"
     assert not Order.objects.exists() and not PurchaseSummary.objects.exists()
+
+
+def test_an_outsider_cannot_take_over_or_return_an_order_of_a_customer_they_cannot_see(
+        org, make_customer, products) -> None:
+    """(source, external id) is unique across teams: re-sending another team's key with one's own
+    customer must fail, not move that order; nor may a return point at another customer's sale."""
+    theirs = make_customer("王芳")
+    mine = make_customer("李雷", actor=org.outsider)
+    orders_upsert(actor=org.owner, orders=[order("O1", theirs, [("T1", "2", "50")])])
+    outcome = orders_upsert(actor=org.outsider, orders=[
+        order("O1", mine, [("T1", "9", "50")]),
+        order("R1", mine, [("T1", "-1", "50")], kind="return", original="O1")])
+    assert [(f.external_id, f.errors[0][0]) for f in outcome.failures] == [
+        ("O1", "external_id"), ("R1", "original_external_id")]
+    assert outcome.failures[0].errors[0][1] == (
+        "An order with this source and external id belongs to a customer you may not see.")
+    stored = Order.objects.get()
+    assert (stored.customer_id, stored.total_quantity) == (theirs.pk, Decimal("2.000"))
+    assert not PurchaseSummary.objects.filter(customer=mine).exists()
+    # The owner may re-send it; an administrator (who sees every customer) may move it.
+    assert orders_upsert(actor=org.owner, orders=[order("O1", theirs, [("T1", "3", "50")])]).updated == 1
+    assert orders_upsert(actor=org.admin, orders=[order("O1", mine, [("T1", "3", "50")])]).updated == 1
+    assert Order.objects.get().customer_id == mine.pk
+
+
+def test_a_return_must_be_of_its_original_orders_customer(org, make_customer, products) -> None:
+    wang, li = make_customer("王芳"), make_customer("李雷")
+    orders_upsert(actor=org.owner, orders=[order("S1", wang, [("T1", "2", "50")])])
+    outcome = orders_upsert(actor=org.owner, orders=[
+        order("R1", li, [("T1", "-1", "50")], kind="return", original="S1"),  # stored sale, other customer
+        order("S2", wang, [("T1", "1", "50")]),
+        order("R2", li, [("T1", "-1", "50")], kind="return", original="S2"),  # sale in the batch, other customer
+        order("R3", wang, [("T1", "-1", "50")], kind="return", original="S2")])
+    assert [(f.external_id, f.errors[0][0]) for f in outcome.failures] == [
+        ("R1", "original_external_id"), ("R2", "original_external_id")]
+    assert Order.objects.get(external_id="R3").original == Order.objects.get(external_id="S2")
 
 
 def test_unknown_customers_can_be_created(org, products) -> None:

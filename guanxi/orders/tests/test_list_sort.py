@@ -73,3 +73,34 @@ def test_list_page_sorts_by_a_purchase_column(client, org, buyers) -> None:
     assert page.index("买家4") < page.index("买家3") < page.index("买家0")
     login(client, org.outsider)
     assert "买家4" not in client.get(reverse("customers:list"), {"sort": "-net_spend"}).content.decode()
+
+
+def test_the_purchases_filter_on_the_list_page_and_in_the_api(client, org, buyers, make_customer) -> None:
+    from django.utils import timezone
+
+    recent = make_customer("新客")
+    orders_upsert(actor=org.owner, orders=[order("NEW", recent, [("N1", "1", "5")],
+                                                 at=timezone.now() - dt.timedelta(days=3))])
+    login(client, org.owner)
+
+    def api(value: str) -> list[str]:
+        response = client.get("/api/v1/customers", {"filter": f"purchases:{value}", "limit": 50})
+        assert response.status_code == 200, response.content
+        return sorted(c["name"] for c in response.json()["items"])
+
+    assert api("none") == ["买家5", "买家6"]
+    assert api("once") == ["买家0", "新客"]
+    assert api("repeat") == ["买家1", "买家2", "买家3", "买家4"]
+    assert api("active90") == ["新客"]
+    assert api("lapsed90") == ["买家0", "买家1", "买家2", "买家3", "买家4"]
+    page = client.get(reverse("customers:list"), {"x_purchases": "repeat"}).content.decode()
+    assert "买家3" in page and "买家0" not in page and "新客" not in page
+    for bad in ("purchases:often", "nosuch:1", "purchases"):
+        response = client.get("/api/v1/customers", {"filter": bad})
+        assert response.status_code == 422 and response.json()["errors"][0]["field"] == "filter", bad
+
+
+def test_an_outsider_filtering_by_purchases_sees_none_of_others_customers(client, org, buyers) -> None:
+    login(client, org.outsider)
+    body = client.get("/api/v1/customers", {"filter": "purchases:repeat"}).json()
+    assert body["items"] == [] and body["count"] == 0

@@ -105,7 +105,12 @@ def test_incremental_summary_equals_full_recompute(org, make_customer, tmp_path,
                 return
             free = [e for e in EXTERNAL_IDS if e not in self.sent] or EXTERNAL_IDS
             ext = data.draw(st.sampled_from(free))
-            self._send([self._order(data, ext, kind="return", original=data.draw(st.sampled_from(sales)))])
+            original = data.draw(st.sampled_from(sales))
+            sent = self._order(data, ext, kind="return", original=original)
+            if data.draw(st.integers(0, 4)):
+                # Mostly the original's customer, as a return must have (else the return fails).
+                sent.customer_code = self.sent[original].customer_code
+            self._send([sent])
 
         @rule(data=st.data())
         def resend_with_new_status(self, data: Any) -> None:
