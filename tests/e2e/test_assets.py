@@ -1,7 +1,8 @@
 """The asset review in a real browser: reveal the amounts, both ECharts charts render, the page prints.
 
 Screenshots: /tmp/asset-review.png (Chinese UI), /tmp/asset-review-en.png (English UI) and
-/tmp/asset-review-print.png (print media), also copied to test-results/.
+/tmp/asset-review-print.png (print media), also copied to test-results/; the printed PDF is
+test-results/asset-review.pdf (and /tmp/asset-review.pdf).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 from django.db.models import Count
 
-from tests.e2e.conftest import assert_no_problems, login, screenshot, switch_language
+from tests.e2e.conftest import RESULTS, assert_no_problems, login, screenshot, switch_language
 
 pytestmark = [pytest.mark.browser]
 
@@ -62,6 +63,7 @@ def test_asset_review_charts_render_and_print(new_page: Any) -> None:
     assert not page.is_visible("#reveal-bar") and page.is_visible(".review-print-header")
     assert page.is_visible("#chart-mix svg") and page.is_visible("#chart-trend svg")
     shutil.copy(screenshot(page, "asset-review-print"), "/tmp/asset-review-print.png")
+    _assert_prints_to_pdf_in_chinese(page)
     page.emulate_media(media="screen")
 
     switch_language(page, "en")
@@ -69,6 +71,38 @@ def test_asset_review_charts_render_and_print(new_page: Any) -> None:
     assert "Asset mix" in page.inner_text("body")
     assert_no_problems(page)
     shutil.copy(screenshot(page, "asset-review-en"), "/tmp/asset-review-en.png")
+
+
+def _assert_prints_to_pdf_in_chinese(page: Any) -> None:
+    """What "print to PDF" gives: Chromium's own PDF of the page (print media, A4), whose text is the
+    page's Chinese text in embedded fonts, on one or two pages, with the charts but not the navigation."""
+    import io
+
+    from pypdf import PdfReader
+
+    path = RESULTS / "asset-review.pdf"
+    page.pdf(path=str(path), format="A4", print_background=True)
+    shutil.copy(path, "/tmp/asset-review.pdf")
+    reader = PdfReader(io.BytesIO(path.read_bytes()))
+    assert 1 <= len(reader.pages) <= 2, f"the review prints on {len(reader.pages)} pages"
+    text = "".join(p.extract_text() for p in reader.pages)
+    title = page.inner_text(".review-print-header h1").strip()
+    assert title and title in text.replace("\n", " "), (title, text[:300])
+    assert "资产" in text and "¥" in text and "¥**,***" not in text
+    assert "退出登录" not in text and "客户联络" not in text, "the navigation must not print"
+    fonts = set()
+    for pdf_page in reader.pages:
+        for font in (pdf_page["/Resources"].get("/Font") or {}).values():
+            font = font.get_object()
+            if font.get("/Subtype") == "/Type3":
+                continue  # its glyphs are drawn by the PDF itself
+            descriptor = font.get("/FontDescriptor") or next(
+                (d.get_object().get("/FontDescriptor") for d in font.get("/DescendantFonts") or []), None)
+            if descriptor is not None:
+                descriptor = descriptor.get_object()
+                embedded = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+                fonts.add((str(font.get("/BaseFont")), embedded))
+    assert fonts and all(embedded for _name, embedded in fonts), fonts
 
 
 def test_a_rep_sees_the_review_masked_and_cannot_reveal(new_page: Any) -> None:

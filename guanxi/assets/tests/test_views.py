@@ -157,11 +157,13 @@ def test_reviews_page_holds_a_review_and_notes_can_be_changed(client, org, wealt
 
 
 def test_a_relatives_account_manager_sees_nothing_through_the_relative(client, org, make_customer) -> None:
-    """The wife is a customer of the teammate; her policy on the husband's record stays with him."""
+    """The wife is a customer of the teammate; her policy on the husband's record stays with him, though
+    the family member is linked to her own customer record (by the manager, who sees both)."""
     wife_record = make_customer("王芳", actor=org.teammate)
     husband = make_customer("李明")
-    wife = family_member_create(actor=org.owner, customer=husband,
-                                data={"name": "王芳", "relation": "spouse", "linked_customer_id": None})
+    wife = family_member_create(actor=org.manager, customer=husband,
+                                data={"name": "王芳", "relation": "spouse", "linked_customer_id": wife_record.pk})
+    assert wife.linked_customer_id == wife_record.pk
     services.policy_create(actor=org.owner, customer=husband, data={
         "policy_type": "critical_illness", "insured_member_id": wife.pk, "sum_insured": "300000", "premium": "1",
         "insurer": "平安人寿"})
@@ -169,3 +171,6 @@ def test_a_relatives_account_manager_sees_nothing_through_the_relative(client, o
     assert client.get(f"/assets/{husband.pk}/insurance/").status_code == 404
     assert "平安人寿" not in client.get(f"/assets/{wife_record.pk}/insurance/").content.decode()
     assert "平安人寿" not in client.get(f"/customers/{wife_record.pk}/tab/assets/").content.decode()
+    assert "平安人寿" not in client.get(f"/customers/{wife_record.pk}/").content.decode()
+    login(client, org.owner)  # the husband's account manager does see it
+    assert "平安人寿" in client.get(f"/assets/{husband.pk}/insurance/").content.decode()
