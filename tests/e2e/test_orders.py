@@ -25,7 +25,6 @@ def _fits(page: Any) -> None:
 
 def test_the_status_page_on_a_phone(new_page: Any) -> None:
     from django.urls import reverse
-
     from django.utils import timezone
 
     from guanxi.accounts.models import User
