@@ -71,6 +71,12 @@ def status_link(request: HttpRequest, order_id: int) -> HttpResponse:
         "link_days": services.STATUS_LINK_DAYS})
 
 
+def _show_errors(form: Any, invalid: ValidationError) -> None:
+    """A service's errors on the form: by field where the form has it, above the form otherwise."""
+    for name, errors in invalid.message_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
 @login_required
 def product_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -83,8 +89,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
             except NotPermitted as denied:
                 return HttpResponse(denied.message, status=403)
             except ValidationError as invalid:
-                for name, errors in invalid.message_dict.items():
-                    form.add_error(name if name in form.fields else None, errors)
+                _show_errors(form, invalid)
             else:
                 messages.success(request, _("Product %(name)s added.") % {"name": product.name})
                 return redirect("orders:products")
@@ -113,8 +118,7 @@ def product_edit(request: HttpRequest, product_id: int) -> HttpResponse:
                 try:
                     product = services.product_update(actor=user, product=product, data=data)
                 except ValidationError as invalid:
-                    for name, errors in invalid.message_dict.items():
-                        form.add_error(name if name in form.fields else None, errors)
+                    _show_errors(form, invalid)
                 else:
                     messages.success(request, _("Product %(name)s saved.") % {"name": product.name})
                     return redirect("orders:products")
@@ -136,8 +140,7 @@ def category_list(request: HttpRequest) -> HttpResponse:
         except NotPermitted as denied:
             return HttpResponse(denied.message, status=403)
         except ValidationError as invalid:
-            for name, errors in invalid.message_dict.items():
-                form.add_error(name if name in form.fields else None, errors)
+            _show_errors(form, invalid)
         else:
             return redirect("orders:categories")
     return render(request, "orders/categories.html", {"tree": selectors.category_tree(), "form": form,
