@@ -153,8 +153,9 @@ def create_product(request: HttpRequest, payload: ProductIn) -> Status:
 @router.patch("/products/{product_id}", response=ProductOut, summary="Change a product (administrators)")
 def update_product(request: HttpRequest, payload: ProductPatch, product_id: int = Id) -> Product:
     product = get_object_or_404(Product, pk=product_id)
-    return services.product_update(actor=_user(request), product=product,
-                                   data=payload.model_dump(exclude_unset=True))
+    changes = payload.model_dump(exclude_unset=True)
+    version = changes.pop("version")
+    return services.product_update(actor=_user(request), product=product, version=version, data=changes)
 
 
 @router.get("/categories", response=list[CategoryOut], summary="Product categories (a tree, by parent_id)")

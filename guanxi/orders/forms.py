@@ -37,6 +37,6 @@ class ProductForm(forms.Form):
 
 
 class ProductEditForm(ProductForm):
-    """The product form with the digest of the product as it was when the form was opened."""
+    """The product form with the version of the product it was opened on (optimistic locking)."""
 
-    fingerprint = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

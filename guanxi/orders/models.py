@@ -37,6 +37,8 @@ class Product(models.Model):
     list_price = models.DecimalField(_("list price"), max_digits=14, decimal_places=2, default=0)
     cost = models.DecimalField(_("cost"), max_digits=14, decimal_places=2, default=0)
     active = models.BooleanField(_("active"), default=True)
+    # Optimistic locking (ADR 0005): an edit sends back the version it read.
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         ordering = ["code"]

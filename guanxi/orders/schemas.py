@@ -167,6 +167,9 @@ class ProductIn(StrictIn):
 
 
 class ProductPatch(StrictIn):
+    """Changes to a product; send the `version` you read — a stale one gets 409."""
+
+    version: int = Field(ge=1, le=2**31 - 1)
     code: CleanStr | None = Field(None, min_length=1, max_length=50)
     name: CleanStr | None = Field(None, min_length=1, max_length=200)
     category_id: int | None = Field(None, ge=1, le=2**63 - 1)
@@ -189,6 +192,7 @@ class ProductOut(Schema):
     list_price: Decimal
     cost: Decimal
     active: bool
+    version: int
 
 
 class ProductQuery(Schema):

@@ -3,7 +3,6 @@ status-lookup link, and the hooks merge, export and erasure call."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -11,11 +10,12 @@ from typing import Any
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from guanxi.accounts.models import User
-from guanxi.core.errors import NotPermitted
+from guanxi.core.errors import ConflictError, NotPermitted
 from guanxi.customers.choices import Channel
 from guanxi.orders import batch as batches
 from guanxi.orders import summary
@@ -186,24 +186,19 @@ def product_create(*, actor: User, data: dict[str, Any]) -> Product:
     return Product.objects.create(**_product_values(data, None))
 
 
-def product_update(*, actor: User, product: Product, data: dict[str, Any]) -> Product:
-    """Change a product; past order lines keep the cost they arrived with."""
+def product_update(*, actor: User, product: Product, version: int, data: dict[str, Any]) -> Product:
+    """Change a product if nobody saved it since `version` was read (else ConflictError); past order
+    lines keep the cost they arrived with, and a new category recomputes its buyers' summaries."""
     _require_admin(actor)
     values = _product_values(data, product)
     with transaction.atomic():
-        Product.objects.filter(pk=product.pk).update(**values)
+        if not Product.objects.filter(pk=product.pk, version=version).update(version=F("version") + 1, **values):
+            raise ConflictError(_("Someone else changed this product after you opened it. Reload to see their "
+                                  "changes."))
         new_category = values["category"].pk if values["category"] else None
         if new_category != product.category_id:
             summary.refresh_buyers_of(product.pk)
     return Product.objects.get(pk=product.pk)
-
-
-def product_fingerprint(product: Product) -> str:
-    """A digest of a product's stored fields: an edit form carries the one it was opened with, and a
-    save finding another was made over someone else's change (products carry no version number)."""
-    fields = (product.code, product.name, product.category_id, product.spec, product.colour, product.unit,
-              product.list_price, product.cost, product.active)
-    return hashlib.sha256(repr(fields).encode()).hexdigest()[:16]
 
 
 # --- the status lookup link ----------------------------------------------------------------------

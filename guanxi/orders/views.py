@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from guanxi.accounts.models import User
-from guanxi.core.errors import NotPermitted
+from guanxi.core.errors import ConflictError, NotPermitted
 from guanxi.core.htmx import render_page_or_partial
 from guanxi.core.http import client_address
 from guanxi.orders import selectors, services
@@ -106,27 +106,25 @@ def product_edit(request: HttpRequest, product_id: int) -> HttpResponse:
     if not user.is_administrator:
         return HttpResponse(_("Only administrators may change products and categories."), status=403)
     product = get_object_or_404(Product, pk=product_id)
-    current = services.product_fingerprint(product)
     if request.method == "POST":
         form = ProductEditForm(request.POST)
         if form.is_valid():
-            data = {k: v for k, v in form.cleaned_data.items() if k != "fingerprint"}
-            if form.cleaned_data["fingerprint"] != current:
-                form.add_error(None, _("Someone else changed this product since you opened it: reload the page "
-                                       "and make your change again."))
+            data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+            try:
+                product = services.product_update(actor=user, product=product, version=form.cleaned_data["version"],
+                                                  data=data)
+            except ConflictError as conflict:
+                form.add_error(None, conflict.message)
+            except ValidationError as invalid:
+                _show_errors(form, invalid)
             else:
-                try:
-                    product = services.product_update(actor=user, product=product, data=data)
-                except ValidationError as invalid:
-                    _show_errors(form, invalid)
-                else:
-                    messages.success(request, _("Product %(name)s saved.") % {"name": product.name})
-                    return redirect("orders:products")
+                messages.success(request, _("Product %(name)s saved.") % {"name": product.name})
+                return redirect("orders:products")
     else:
         form = ProductEditForm(initial={
             "code": product.code, "name": product.name, "category_id": product.category_id, "spec": product.spec,
             "colour": product.colour, "unit": product.unit, "list_price": product.list_price, "cost": product.cost,
-            "active": product.active, "fingerprint": current})
+            "active": product.active, "version": product.version})
     return render(request, "orders/product_edit.html", {"product": product, "form": form})
 
 

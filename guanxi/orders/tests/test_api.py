@@ -165,8 +165,8 @@ def test_only_administrators_change_the_catalogue(client, org, products) -> None
                          content_type="application/json", headers=rep)
     assert denied.status_code == 403
     tea = Product.objects.get(code="T1")
-    assert client.patch(f"/api/v1/products/{tea.pk}", json.dumps({"name": "改"}), content_type="application/json",
-                        headers=rep).status_code == 403
+    assert client.patch(f"/api/v1/products/{tea.pk}", json.dumps({"name": "改", "version": 1}),
+                        content_type="application/json", headers=rep).status_code == 403
     assert client.post("/api/v1/categories", json.dumps({"code": "x", "name": "X"}),
                        content_type="application/json", headers=rep).status_code == 403
     assert Product.objects.get(code="T1").name == "龙井" and not Product.objects.filter(code="P9").exists()
@@ -179,10 +179,16 @@ def test_only_administrators_change_the_catalogue(client, org, products) -> None
                           content_type="application/json", headers=admin)
     assert created.status_code == 201, created.content
     assert created.json()["cost"] == "3.50"
-    patched = client.patch(f"/api/v1/products/{tea.pk}", json.dumps({"list_price": "55"}),
+    patched = client.patch(f"/api/v1/products/{tea.pk}", json.dumps({"list_price": "55", "version": 1}),
                            content_type="application/json", headers=admin)
     assert patched.json()["list_price"] == "55.00" and patched.json()["name"] == "龙井"
+    assert patched.json()["version"] == 2
     assert Category.objects.filter(code="x").exists()
+    # A client that read version 1 and saves after that change gets 409, and nothing changes.
+    stale = client.patch(f"/api/v1/products/{tea.pk}", json.dumps({"list_price": "60", "version": 1}),
+                         content_type="application/json", headers=admin)
+    assert stale.status_code == 409 and stale.json()["errors"][0]["field"] == "version"
+    assert Product.objects.get(pk=tea.pk).list_price == Decimal("55.00")
 
 
 def test_the_catalogue_api_refuses_bad_input_with_the_field_named(client, org, products) -> None:
@@ -201,7 +207,10 @@ def test_the_catalogue_api_refuses_bad_input_with_the_field_named(client, org, p
         assert response.status_code == 422 and response.json()["errors"][0]["field"] == field, (body, response.json())
     assert post("/api/v1/categories", {"code": "bad code!", "name": "x"}).json()["errors"][0]["field"] == "code"
     tea = Product.objects.get(code="T1")
-    patched = client.patch(f"/api/v1/products/{tea.pk}", json.dumps({"cost": "-3"}), content_type="application/json",
-                           headers=admin)
+    patched = client.patch(f"/api/v1/products/{tea.pk}", json.dumps({"cost": "-3", "version": tea.version}),
+                           content_type="application/json", headers=admin)
     assert patched.status_code == 422 and patched.json()["errors"][0]["field"] == "cost"
+    no_version = client.patch(f"/api/v1/products/{tea.pk}", json.dumps({"cost": "3"}), content_type="application/json",
+                              headers=admin)
+    assert no_version.status_code == 422 and no_version.json()["errors"][0]["field"] == "version"
     assert not Product.objects.filter(code="P9").exists() and Product.objects.get(code="T1").cost == Decimal("30.00")

@@ -144,12 +144,12 @@ def test_behind_a_proxy_each_client_has_its_own_allowance(client, org, sold, set
 
 def _edit_form(client, product: Product) -> dict[str, str]:
     page = client.get(reverse("orders:product", args=[product.pk])).content.decode()
-    found = re.search(r'name="fingerprint" value="([0-9a-f]+)"', page)
+    found = re.search(r'name="version" value="([0-9]+)"', page)
     assert found is not None
-    fingerprint = found.group(1)
+    version = found.group(1)
     return {"code": product.code, "name": product.name, "category_id": str(product.category_id or ""),
             "list_price": str(product.list_price), "cost": str(product.cost), "active": "on",
-            "fingerprint": fingerprint}
+            "version": version}
 
 
 @pytest.mark.outsider("orders:product")
@@ -167,7 +167,8 @@ def test_an_administrator_edits_a_product_and_a_change_made_meanwhile_is_not_ove
     assert (Product.objects.get(pk=tea.pk).name, Product.objects.get(pk=tea.pk).cost) == ("明前龙井", 32)
     # A second form opened before that save is refused, naming why, and changes nothing.
     refused = client.post(reverse("orders:product", args=[tea.pk]), {**stale, "name": "旧名"})
-    assert refused.status_code == 200 and "Someone else changed this product" in refused.content.decode()
+    assert refused.status_code == 200 and "Someone else changed this product after you opened it" in (
+        refused.content.decode())
     assert Product.objects.get(pk=tea.pk).name == "明前龙井"
     # Bad input names the field and saves nothing.
     bad = client.post(reverse("orders:product", args=[tea.pk]),
@@ -199,7 +200,8 @@ def test_moving_a_product_to_another_category_updates_its_buyers_top_categories(
 
     assert top() == "tea"  # A1: 2 × 50 of tea; A2 (80 of coffee) is delivered too
     tea = Product.objects.get(code="T1")
-    services.product_update(actor=org.admin, product=tea, data={"category_id": Category.objects.get(code="snacks").pk})
+    services.product_update(actor=org.admin, product=tea, version=tea.version,
+                            data={"category_id": Category.objects.get(code="snacks").pk})
     assert top() == "snacks"
     before = list(PurchaseSummary.objects.values_list("customer_id", "top_category_id", "second_category_id"))
     rebuild_all()
