@@ -89,9 +89,9 @@ def seed_database(url: str, customers: int) -> None:
           "FROM generate_series(1, 20) n", name)
     _psql(url, "INSERT INTO orders_category (code, name) SELECT 'cat' || n, '品类' || n FROM generate_series(1, 20) n",
           name)
-    _psql(url, "INSERT INTO orders_product (code, name, category_id, spec, colour, unit, list_price, cost, active) "
-          "SELECT 'P' || n, '商品' || n, (SELECT min(id) FROM orders_category) + n % 20, '', '', '件', "
-          "10 + n % 90, 6 + n % 50, true FROM generate_series(1, 1000) n", name)
+    _psql(url, "INSERT INTO orders_product (code, name, category_id, spec, colour, unit, list_price, cost, active, "
+          "version) SELECT 'P' || n, '商品' || n, (SELECT min(id) FROM orders_category) + n % 20, '', '', '件', "
+          "10 + n % 90, 6 + n % 50, true, 1 FROM generate_series(1, 1000) n", name)
     _psql(url, "ANALYZE", name)
 
 
