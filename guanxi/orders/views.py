@@ -17,6 +17,7 @@ from guanxi.accounts.models import User
 from guanxi.core.errors import ConflictError, NotPermitted
 from guanxi.core.htmx import render_page_or_partial
 from guanxi.core.http import client_address
+from guanxi.customers.forms import add_service_errors
 from guanxi.orders import selectors, services
 from guanxi.orders.choices import OrderStatus
 from guanxi.orders.forms import CategoryForm, ProductEditForm, ProductForm
@@ -71,12 +72,6 @@ def status_link(request: HttpRequest, order_id: int) -> HttpResponse:
         "link_days": services.STATUS_LINK_DAYS})
 
 
-def _show_errors(form: Any, invalid: ValidationError) -> None:
-    """A service's errors on the form: by field where the form has it, above the form otherwise."""
-    for name, errors in invalid.message_dict.items():
-        form.add_error(name if name in form.fields else None, errors)
-
-
 @login_required
 def product_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -89,7 +84,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
             except NotPermitted as denied:
                 return HttpResponse(denied.message, status=403)
             except ValidationError as invalid:
-                _show_errors(form, invalid)
+                add_service_errors(form, invalid)
             else:
                 messages.success(request, _("Product %(name)s added.") % {"name": product.name})
                 return redirect("orders:products")
@@ -116,15 +111,12 @@ def product_edit(request: HttpRequest, product_id: int) -> HttpResponse:
             except ConflictError as conflict:
                 form.add_error(None, conflict.message)
             except ValidationError as invalid:
-                _show_errors(form, invalid)
+                add_service_errors(form, invalid)
             else:
                 messages.success(request, _("Product %(name)s saved.") % {"name": product.name})
                 return redirect("orders:products")
     else:
-        form = ProductEditForm(initial={
-            "code": product.code, "name": product.name, "category_id": product.category_id, "spec": product.spec,
-            "colour": product.colour, "unit": product.unit, "list_price": product.list_price, "cost": product.cost,
-            "active": product.active, "version": product.version})
+        form = ProductEditForm(initial={name: getattr(product, name) for name in ProductEditForm.base_fields})
     return render(request, "orders/product_edit.html", {"product": product, "form": form})
 
 
@@ -138,7 +130,7 @@ def category_list(request: HttpRequest) -> HttpResponse:
         except NotPermitted as denied:
             return HttpResponse(denied.message, status=403)
         except ValidationError as invalid:
-            _show_errors(form, invalid)
+            add_service_errors(form, invalid)
         else:
             return redirect("orders:categories")
     return render(request, "orders/categories.html", {"tree": selectors.category_tree(), "form": form,

@@ -76,14 +76,12 @@ def test_asset_review_charts_render_and_print(new_page: Any) -> None:
 def _assert_prints_to_pdf_in_chinese(page: Any) -> None:
     """What "print to PDF" gives: Chromium's own PDF of the page (print media, A4), whose text is the
     page's Chinese text in embedded fonts, on one or two pages, with the charts but not the navigation."""
-    import io
-
     from pypdf import PdfReader
 
     path = RESULTS / "asset-review.pdf"
     page.pdf(path=str(path), format="A4", print_background=True)
     shutil.copy(path, "/tmp/asset-review.pdf")
-    reader = PdfReader(io.BytesIO(path.read_bytes()))
+    reader = PdfReader(path)
     assert 1 <= len(reader.pages) <= 2, f"the review prints on {len(reader.pages)} pages"
     text = "".join(p.extract_text() for p in reader.pages)
     title = page.inner_text(".review-print-header h1").strip()

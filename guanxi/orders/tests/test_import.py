@@ -210,7 +210,7 @@ def _raw_tables() -> int:
 @pytest.mark.django_db(transaction=True)
 def test_a_large_file_is_parsed_on_two_connections_with_the_same_result(org, people, tmp_path, monkeypatch) -> None:
     from guanxi.orders import importing
-    from guanxi.orders.models import StagedLine
+    from guanxi.orders.models import DirtyCustomer, StagedLine
 
     if connection.vendor != "postgresql":
         pytest.skip("the parallel parse streams the file with PostgreSQL's COPY")
@@ -234,8 +234,9 @@ def test_a_large_file_is_parsed_on_two_connections_with_the_same_result(org, peo
     assert sorted(Order.objects.values_list("external_id", "total_amount", "line_count")) == applied
     assert sorted(PurchaseSummary.objects.values_list(
         "customer_id", "orders_count", "amount", "purchase_days")) == summaries
-    # Nothing is left behind: neither the staged rows the parse committed nor the raw table.
-    assert not StagedLine.objects.exists()
+    # Nothing is left behind: neither the staged rows the parse committed, the dirty-customer marks
+    # nor the raw table.
+    assert not StagedLine.objects.exists() and not DirtyCustomer.objects.exists()
     assert _raw_tables() == 0
 
 
