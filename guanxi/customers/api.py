@@ -11,7 +11,7 @@ from ninja import Path, Query, Router, Schema, Status
 from pydantic import Field
 
 from guanxi.core.pagination import decode_cursor
-from guanxi.core.schemas import CleanStr
+from guanxi.core.schemas import CleanStr, StrictIn
 from guanxi.customers import custom_fields, selectors, services
 from guanxi.customers.choices import Channel
 from guanxi.customers.schemas import (
@@ -35,7 +35,6 @@ from guanxi.customers.schemas import (
     ReferralsOut,
     RevealIn,
     RevealOut,
-    StrictIn,
     TopReferrerOut,
     referral_out,
 )
