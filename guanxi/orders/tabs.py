@@ -12,13 +12,14 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guanxi.accounts.http import request_user
 from guanxi.customers.models import Customer
 from guanxi.orders import selectors
 
 
 def orders_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
     return {"customer": customer, "summary": selectors.summary_of(customer=customer),
-            "orders": selectors.order_list(user=request.user, customer_id=customer.pk, limit=50)}  # type: ignore[arg-type]
+            "orders": selectors.order_list(user=request_user(request), customer_id=customer.pk, limit=50)}
 
 
 PURCHASE_FILTERS = ("none", "once", "repeat", "active90", "lapsed90")
@@ -46,9 +47,10 @@ def apply_purchase_filter(qs: QuerySet[Any], value: str) -> QuerySet[Any]:
 
 
 def with_net_spend(qs: QuerySet[Any]) -> QuerySet[Any]:
-    return qs.annotate(purchase_amount=F("purchase_summary__amount"),
-                       purchase_last=F("purchase_summary__last_purchase_at"),
-                       purchase_orders=F("purchase_summary__orders_count"))
+    annotated: QuerySet[Any] = qs.annotate(purchase_amount=F("purchase_summary__amount"),
+                                          purchase_last=F("purchase_summary__last_purchase_at"),
+                                          purchase_orders=F("purchase_summary__orders_count"))
+    return annotated
 
 
 # Sort keys of the purchase columns: never NULL (customers who never bought sort as zero, or as the
