@@ -68,13 +68,13 @@ def _money(value: float | None) -> str:
 
 
 def clv_cell(customer: Any) -> str:
-    return _money(getattr(customer, "metrics_clv", None))
+    return _money(customer.metrics_clv)
 
 
 def value_at_risk_cell(customer: Any) -> str:
-    return _money(getattr(customer, "metrics_value_at_risk", None))
+    return _money(customer.metrics_value_at_risk)
 
 
 def p_alive_cell(customer: Any) -> str:
-    value = getattr(customer, "metrics_p_alive", None)
+    value = customer.metrics_p_alive
     return f"{value * 100:.0f}%" if value is not None else "—"

@@ -53,7 +53,7 @@ def with_last_contact(qs: QuerySet[Any]) -> QuerySet[Any]:
 
 def quick_add_cell(customer: Any) -> str:
     """The list cell: the last contact's date and a button that opens the log form in place."""
-    last = getattr(customer, "last_contact_at", None)
+    last = customer.last_contact_at
     shown = date_format(timezone.localtime(last), "SHORT_DATE_FORMAT") if last else "—"
     return format_html(
         '<span class="text-secondary me-1" data-last-contact>{}</span>'
