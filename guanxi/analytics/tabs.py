@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import F, QuerySet
 from django.http import HttpRequest
 
+from guanxi.accounts.http import request_user
 from guanxi.analytics import selectors
 from guanxi.analytics.choices import SEGMENT_STRATEGY, STAGE_STRATEGY, Segment, Stage
 from guanxi.customers.models import Customer
@@ -14,7 +15,7 @@ from guanxi.customers.models import Customer
 
 def analytics_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
     """Scores, segment and stage with their strategies, value figures and suggestions."""
-    user: Any = request.user
+    user = request_user(request)
     metrics = selectors.metrics_for(user, customer.pk)
     context: dict[str, Any] = {"customer": customer, "metrics": metrics, "run": selectors.current_run()}
     if metrics is not None:
@@ -45,8 +46,9 @@ def apply_stage_filter(qs: QuerySet[Any], value: str) -> QuerySet[Any]:
 
 
 def with_metrics(qs: QuerySet[Any]) -> QuerySet[Any]:
-    return qs.annotate(metrics_clv=F("metrics__clv"), metrics_p_alive=F("metrics__p_alive"),
-                       metrics_value_at_risk=F("metrics__value_at_risk"))
+    annotated: QuerySet[Any] = qs.annotate(metrics_clv=F("metrics__clv"), metrics_p_alive=F("metrics__p_alive"),
+                                          metrics_value_at_risk=F("metrics__value_at_risk"))
+    return annotated
 
 
 def clv_sort() -> Any:
@@ -66,13 +68,13 @@ def _money(value: float | None) -> str:
 
 
 def clv_cell(customer: Any) -> str:
-    return _money(getattr(customer, "metrics_clv", None))
+    return _money(customer.metrics_clv)
 
 
 def value_at_risk_cell(customer: Any) -> str:
-    return _money(getattr(customer, "metrics_value_at_risk", None))
+    return _money(customer.metrics_value_at_risk)
 
 
 def p_alive_cell(customer: Any) -> str:
-    value = getattr(customer, "metrics_p_alive", None)
+    value = customer.metrics_p_alive
     return f"{value * 100:.0f}%" if value is not None else "—"

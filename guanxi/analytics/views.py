@@ -17,19 +17,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from guanxi.accounts.models import User
+from guanxi.accounts.http import request_user
 from guanxi.analytics import dashboards
 from guanxi.analytics.models import AnalyticsRun
 from guanxi.core.spreadsheet import csv_lines, xlsx_workbook
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _page(request: HttpRequest, template: str, section: str, *, needs_run: bool = True, **context: Any
           ) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     run = dashboards.current_run()
     latest = dashboards.latest_run()
     return render(request, template, {
@@ -42,8 +38,8 @@ def _page(request: HttpRequest, template: str, section: str, *, needs_run: bool 
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    figures = dashboards.overview(_user(request))
-    model_fit = dashboards.fit(_user(request))
+    figures = dashboards.overview(request_user(request))
+    model_fit = dashboards.fit(request_user(request))
     charts = _charts_overview(figures) if figures.customers else {}
     return _page(request, "analytics/dashboard.html", "overview", figures=figures, fit=model_fit,
                  fit_tables=dashboards.fit_tables(model_fit) if model_fit else {},
@@ -53,7 +49,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def rfm(request: HttpRequest) -> HttpResponse:
-    figures = dashboards.rfm(_user(request))
+    figures = dashboards.rfm(request_user(request))
     return _page(request, "analytics/dashboard_rfm.html", "rfm", figures=figures,
                  tables=dashboards.rfm_tables(figures), charts=_charts_rfm(figures) if figures.customers else {})
 
@@ -61,7 +57,7 @@ def rfm(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def lifecycle(request: HttpRequest) -> HttpResponse:
-    figures = dashboards.lifecycle(_user(request))
+    figures = dashboards.lifecycle(request_user(request))
     return _page(request, "analytics/dashboard_lifecycle.html", "lifecycle", figures=figures,
                  tables=dashboards.lifecycle_tables(figures),
                  charts=_charts_lifecycle(figures) if figures.customers else {})
@@ -70,7 +66,7 @@ def lifecycle(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def value(request: HttpRequest) -> HttpResponse:
-    figures = dashboards.value(_user(request))
+    figures = dashboards.value(request_user(request))
     return _page(request, "analytics/dashboard_value.html", "value", figures=figures,
                  tables=dashboards.value_tables(figures), charts=_charts_value(figures) if figures.customers else {})
 
@@ -78,7 +74,7 @@ def value(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def composition(request: HttpRequest) -> HttpResponse:
-    figures = dashboards.composition(_user(request))
+    figures = dashboards.composition(request_user(request))
     return _page(request, "analytics/dashboard_composition.html", "composition", needs_run=False, figures=figures,
                  tables=dashboards.composition_tables(figures),
                  charts=_charts_composition(figures) if figures.customers else {})
@@ -87,7 +83,7 @@ def composition(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def basket(request: HttpRequest) -> HttpResponse:
-    figures = dashboards.basket(_user(request))
+    figures = dashboards.basket(request_user(request))
     return _page(request, "analytics/dashboard_basket.html", "basket", needs_run=figures.scope == "all",
                  figures=figures,
                  tables=dashboards.basket_tables(figures), charts=_charts_basket(figures) if figures.pairs else {})
@@ -99,7 +95,7 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponseBase:
     """One dashboard table as CSV (UTF-8 with BOM, formula-safe) or xlsx (text cells only)."""
     if fmt not in ("csv", "xlsx"):
         raise Http404
-    found = dashboards.export_table(_user(request), table)
+    found = dashboards.export_table(request_user(request), table)
     if found is None:
         raise Http404
     filename = f"analytics-{found.name}-{timezone.localdate():%Y%m%d}.{fmt}"
@@ -120,7 +116,7 @@ def run_now(request: HttpRequest) -> HttpResponse:
     from guanxi.analytics.choices import RunTrigger
     from guanxi.analytics.services import run_enqueue
 
-    user = _user(request)
+    user = request_user(request)
     if not dashboards.may_start_run(user):
         raise PermissionDenied
     run = run_enqueue(actor=user, trigger=RunTrigger.UI)

@@ -9,8 +9,10 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Path, Query, Router, Status
+from ninja import Query, Router, Status
+from ninja.params.functions import Path
 
+from guanxi.accounts.http import ApiRequest  # moves with the calendar API out of core (issue 16)
 from guanxi.core import calendar, selectors, services
 from guanxi.core.calendar_schemas import (
     CalendarDayOut,
@@ -52,22 +54,22 @@ def holidays(request: HttpRequest, query: Query[HolidayYearQuery]) -> dict[str, 
 
 
 @router.post("/calendar/holidays", response={201: HolidayOut}, summary="Add a day to the schedule (administrators)")
-def add_holiday(request: HttpRequest, payload: HolidayIn) -> Status:
-    holiday = services.holiday_add(actor=request.auth, date=payload.date, kind=payload.kind, name=payload.name)  # type: ignore[attr-defined]
+def add_holiday(request: ApiRequest, payload: HolidayIn) -> Status[Any]:
+    holiday = services.holiday_add(actor=request.auth, date=payload.date, kind=payload.kind, name=payload.name)
     return Status(201, HolidayOut.from_holiday(holiday))
 
 
 @router.delete("/calendar/holidays/{holiday_id}", response={204: None},
                summary="Remove a day from the schedule (administrators)")
-def delete_holiday(request: HttpRequest, holiday_id: int = HolidayId) -> Status:
-    services.holiday_delete(actor=request.auth, holiday_id=get_object_or_404(Holiday, pk=holiday_id).pk)  # type: ignore[attr-defined]
+def delete_holiday(request: ApiRequest, holiday_id: int = HolidayId) -> Status[None]:
+    services.holiday_delete(actor=request.auth, holiday_id=get_object_or_404(Holiday, pk=holiday_id).pk)
     return Status(204, None)
 
 
 @router.get("/calendar/reminders", response=RemindersOut, summary="Upcoming birthdays, anniversaries and festivals")
-def reminders(request: HttpRequest, query: Query[RemindersQuery]) -> dict[str, Any]:
+def reminders(request: ApiRequest, query: Query[RemindersQuery]) -> dict[str, Any]:
     start, end = selectors.reminder_window(today=timezone.localdate(), days=query.days)
-    found = selectors.reminders_for(user=request.auth, start=start, end=end)  # type: ignore[attr-defined]
+    found = selectors.reminders_for(user=request.auth, start=start, end=end)
     return {
         "start": start, "end": end,
         "missing_years": calendar.missing_years(range(start.year, end.year + 1)),

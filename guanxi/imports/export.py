@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from django.db.models import Prefetch, QuerySet
 
 from guanxi.accounts.models import User
-from guanxi.core.spreadsheet import csv_lines, xlsx_workbook  # noqa: F401  (the views use them from here)
+from guanxi.core.spreadsheet import csv_lines as csv_lines  # the views use it from here
+from guanxi.core.spreadsheet import xlsx_workbook as xlsx_workbook  # the views use it from here
 from guanxi.customers.models import Customer, Tag
 from guanxi.customers.selectors import CustomerFilters, customer_queryset
 from guanxi.imports import customers as customer_target

@@ -1,4 +1,5 @@
-"""The customer target of the import engine, registered for the wizard, the API and the shell.
+"""The customer target of the import engine, registered (in `ImportsConfig.ready()`) for the wizard, the API and
+the shell.
 
 The work is in `guanxi.imports.customers` (columns from `Customer._meta`, the row cleaner, the
 set-based check and apply); this adapter gives it the shape every target has.
@@ -17,7 +18,7 @@ from guanxi.imports import customers
 from guanxi.imports.choices import Mode
 from guanxi.imports.columns import Column
 from guanxi.imports.models import ImportJob
-from guanxi.imports.targets import Applied, Count, OptionErrors, Progress, RowCleaner, register
+from guanxi.imports.targets import Applied, Count, OptionErrors, Progress, RowCleaner
 
 
 class CustomerTarget:
@@ -62,4 +63,4 @@ class CustomerTarget:
         return Applied(created=outcome.created, updated=outcome.updated, unchanged=outcome.unchanged)
 
 
-register(CustomerTarget())
+TARGET = CustomerTarget()  # registered by ImportsConfig.ready()

@@ -189,7 +189,8 @@ def insert_errors(job: Any, rows: models.QuerySet[Any], field: str, message: str
             f"SELECT %s, sub.line, %s, %s FROM ({sql}) sub",
             [job.pk, field, message, *params],
         )
-        return cursor.rowcount
+        inserted: int = cursor.rowcount
+        return inserted
 
 
 def json_value(column: str, path: tuple[str, ...], field: models.Field[Any, Any] | None = None) -> str:

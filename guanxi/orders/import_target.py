@@ -31,7 +31,7 @@ from guanxi.imports.columns import Column, label_keys
 from guanxi.imports.models import ImportJob, ImportRow, RowError
 from guanxi.imports.readers import header_key
 from guanxi.imports.staging import json_value
-from guanxi.imports.targets import Applied, Count, OptionErrors, Progress, register
+from guanxi.imports.targets import Applied, Count, OptionErrors, Progress
 from guanxi.orders import batch as batches
 from guanxi.orders import importing
 from guanxi.orders.choices import UnknownCustomers
@@ -251,4 +251,4 @@ def _mark_lines(job: ImportJob, lines: list[tuple[int, str, str]]) -> None:
         ImportRow.objects.filter(job=job, line__in=numbers[start:start + 2000]).update(valid=False)
 
 
-register(OrderLineTarget())
+TARGET = OrderLineTarget()  # registered by OrdersConfig.ready()

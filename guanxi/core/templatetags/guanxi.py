@@ -6,6 +6,7 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from guanxi.core.registry import ListColumn
 from guanxi.core.text import mask_digits
 
 register = template.Library()
@@ -18,7 +19,7 @@ def mask(value: str | None) -> str:
 
 
 @register.simple_tag
-def column_value(column: Any, row: Any) -> str:
+def column_value(column: ListColumn, row: Any) -> str:
     """Render an extension column (from the registry) for one row."""
     return column.value(row)
 
