@@ -38,6 +38,7 @@ from guanxi.customers.choices import BirthdayCalendar, Channel, Kind
 from guanxi.customers.demo import lunar_birthday
 from guanxi.customers.models import ChangeEntry, Customer, CustomerSearch, SearchToken, Tag
 from guanxi.imports.columns import Column, choice_lookup, label_keys, nfkc, parse_bool, parse_date, split_list
+from guanxi.imports.events import publish_customers_applied
 from guanxi.imports.models import ImportJob, ImportRow, ResolvedRow, RowError
 from guanxi.imports.readers import header_key
 from guanxi.imports.staging import (
@@ -736,6 +737,7 @@ def apply(job: ImportJob, *, progress: Any = None) -> Outcome:
         # in work_mem, and above that (a million rows) rescans it for every row.
         changed = ResolvedRow.objects.filter(job=job, row_id=OuterRef("id"))
         _rows(job).filter(valid=True).exclude(Exists(changed)).update(action="unchanged")
+        publish_customers_applied(job)
         if outcome.created >= ANALYZE_AFTER:
             # A bulk load leaves the planner believing the customer table is as small as before,
             # until autovacuum gets to it: the next import's checks would choose nested loops.
