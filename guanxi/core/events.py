@@ -58,9 +58,9 @@ class Ids:
     def from_query(cls, sql: str, params: Iterable[Any] = ()) -> Ids:
         """The ids that `sql` (one column) selects, turned into ranges by the database: a million
         consecutive ids cost one row, not a million."""
-        grouped = (f"SELECT MIN(id), MAX(id) FROM (SELECT id, id - ROW_NUMBER() OVER (ORDER BY id) AS run "
-                   f"FROM (SELECT DISTINCT id FROM ({sql}) picked(id) WHERE id IS NOT NULL) d) r "
-                   "GROUP BY run ORDER BY 1")
+        grouped = (f"WITH picked(id) AS ({sql}) "
+                   "SELECT MIN(id), MAX(id) FROM (SELECT id, id - ROW_NUMBER() OVER (ORDER BY id) AS run "
+                   "FROM (SELECT DISTINCT id FROM picked WHERE id IS NOT NULL) d) r GROUP BY run ORDER BY 1")
         with connection.cursor() as cursor:
             cursor.execute(grouped, list(params))
             return cls(tuple((int(low), int(high)) for low, high in cursor.fetchall()))
