@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,7 +27,6 @@ def received() -> Iterator[list[events.Event]]:
 
 def test_an_import_of_100000_customers_reaches_a_handler_as_one_event(org: Any, received: list[events.Event]) -> None:
     rows = [[f"K{n:06d}", f"客户{n}", f"139{n:08d}"] for n in range(100_000)]
-    started = time.monotonic()
     job = run(org.owner, csv_bytes([HEADER, *rows]))
     assert (job.created_count, job.updated_count) == (100_000, 0)
     assert outbox.deliver_due() == 1
@@ -37,7 +35,6 @@ def test_an_import_of_100000_customers_reaches_a_handler_as_one_event(org: Any, 
     assert event.channel == "import" and len(event.customer_ids) == 100_000
     assert len(event.customer_ids.ranges) <= 3  # consecutive ids: a few ranges, not 100,000 numbers
     assert list(event.customer_ids) == sorted(Customer.objects.values_list("pk", flat=True))
-    assert time.monotonic() - started < 240
 
 
 def test_an_import_that_updates_and_creates_publishes_one_event_of_each(
