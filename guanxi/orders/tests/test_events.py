@@ -111,6 +111,7 @@ def test_a_failing_handler_leaves_the_batch_applied_is_retried_and_lands_in_the_
     assert (applied.status, applied.lines.count()) == ("paid", 1)
     delivery = EventDelivery.objects.get(handler="tests.points")
     assert (delivery.state, delivery.attempts) == (DeliveryState.PENDING, 1)
+    assert delivery.last_attempt_at is not None
     assert delivery.next_attempt_at == delivery.last_attempt_at + dt.timedelta(seconds=30)
     assert outbox.deliver_due(now=delivery.next_attempt_at - dt.timedelta(seconds=1)) == 0
     assert outbox.deliver_due(now=delivery.next_attempt_at) == 1
