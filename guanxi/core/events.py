@@ -23,14 +23,19 @@ Bulk writers publish one event per batch, with the ids as ranges (`Ids`), never 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import types
 import typing
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar, Union
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
+from django.utils.module_loading import import_string
+
+from guanxi.core.models import EventDelivery, OutboxEvent
 
 JsonValue = Any  # what json.loads gives back: the events' own fields are checked when decoded
 
@@ -192,7 +197,9 @@ class CustomerErased(Event):
 @event_type
 @dataclass(frozen=True)
 class OwnersMoved(Event):
-    """These customers got a new account manager and/or department."""
+    """These customers got a new account manager and/or department: `owner_id` / `department_id` are
+    the new ones when all of them got the same (a single edit, a bulk move), else None (read them).
+    An import that maps the owner column says so in CustomersChanged's fields instead."""
 
     customer_ids: Ids
     owner_id: int | None = None
@@ -335,13 +342,13 @@ def current_subscribers() -> Subscribers:
 # --- publishing ------------------------------------------------------------------------------------------
 
 
+DELIVER_TASK = "guanxi.core.tasks.deliver_event"
+
+
 def publish(event: Event) -> int | None:
     """Store `event` and one delivery per subscribed handler in the current transaction; after the
     commit its deliveries run (a django-q2 job). Returns the outbox row's id, or None when no handler
     listens (nothing is stored then)."""
-    from guanxi.core import outbox
-    from guanxi.core.models import EventDelivery, OutboxEvent
-
     if type(event).type_name not in _TYPES:
         raise TypeError(f"{type(event).__name__} is not a registered event type")
     handlers = subscribers.for_type(type(event))
@@ -351,5 +358,16 @@ def publish(event: Event) -> int | None:
         row = OutboxEvent.objects.create(type=type(event).type_name, payload=to_json(event)["fields"])
         EventDelivery.objects.bulk_create([EventDelivery(event=row, handler=s.name) for s in handlers])
     event_id = row.pk
-    transaction.on_commit(lambda: outbox.after_commit(event_id))
+    transaction.on_commit(functools.partial(after_commit, event_id))
     return event_id
+
+
+def after_commit(event_id: int) -> None:
+    """Deliver an event once its writer committed: the django-q2 task `DELIVER_TASK` in a worker, or,
+    with `GUANXI_EVENTS_INLINE` (tests), the same task function called here and now."""
+    if settings.GUANXI_EVENTS_INLINE:
+        import_string(DELIVER_TASK)(event_id)
+    else:
+        from django_q.tasks import async_task
+
+        async_task(DELIVER_TASK, event_id, task_name=f"event-{event_id}", group="events")

@@ -7,8 +7,8 @@ workers never run one twice), its handler runs in its own transaction, a failure
 `GUANXI_EVENTS_RETRY_SECONDS · 2^(attempt-1)` (at most `GUANXI_EVENTS_RETRY_MAX_SECONDS`), and after
 `GUANXI_EVENTS_MAX_ATTEMPTS` failures the delivery is a dead letter that an administrator may retry.
 
-`GUANXI_EVENTS_INLINE` (tests, single-process demos) runs the same delivery in the committing process
-right after the commit instead of enqueueing the job.
+`GUANXI_EVENTS_INLINE` (tests) calls the same task function in the committing process right after the
+commit instead of enqueueing it (`events.after_commit`).
 """
 
 from __future__ import annotations
@@ -38,23 +38,6 @@ DUE_BATCH = 500
 class Administrator(Protocol):
     @property
     def is_administrator(self) -> bool: ...
-
-
-# --- after the commit ----------------------------------------------------------------------------------
-
-
-def after_commit(event_id: int) -> None:
-    """Called by `events.publish` through `transaction.on_commit`."""
-    if settings.GUANXI_EVENTS_INLINE:
-        deliver_event(event_id)
-    else:
-        enqueue(event_id)
-
-
-def enqueue(event_id: int) -> None:
-    from django_q.tasks import async_task
-
-    async_task("guanxi.core.tasks.deliver_event", event_id, task_name=f"event-{event_id}", group="events")
 
 
 # --- delivering -----------------------------------------------------------------------------------------
@@ -162,7 +145,7 @@ def _retry(queryset: QuerySet[EventDelivery]) -> int:
         count = queryset.filter(state=DeliveryState.DEAD).update(state=DeliveryState.PENDING, attempts=0,
                                                                  next_attempt_at=now)
         for event_id in event_ids:
-            transaction.on_commit(functools.partial(after_commit, event_id))
+            transaction.on_commit(functools.partial(events.after_commit, event_id))
     return count
 
 
