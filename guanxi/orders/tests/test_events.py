@@ -96,11 +96,13 @@ def test_a_failing_handler_leaves_the_batch_applied_is_retried_and_lands_in_the_
 ) -> None:
     settings.GUANXI_EVENTS_INLINE = True
     attempts: list[str] = []
+    broken = [True]
 
     def points(event: events.OrderBatchApplied) -> None:
         attempts.append(event.batch_id)
-        Order.objects.filter(event.created_order_ids.q()).update(status="cancelled")  # undone with the failure
-        raise RuntimeError("points service unavailable")
+        if broken[0]:
+            Order.objects.filter(event.created_order_ids.q()).update(status="cancelled")  # undone with the failure
+            raise RuntimeError("points service unavailable")
 
     events.subscribe(events.OrderBatchApplied, points, name="tests.points")
     customer = make_customer()
@@ -119,6 +121,13 @@ def test_a_failing_handler_leaves_the_batch_applied_is_retried_and_lands_in_the_
     assert (delivery.state, delivery.attempts, len(attempts)) == (DeliveryState.DEAD, 2, 2)
     assert "points service unavailable" in delivery.last_error
     assert Order.objects.get(external_id="O1").status == "paid" and len(received) == 1
+    # Fixed, the handler gets the event again from the dead letters.
+    broken[0] = False
+    with django_capture_on_commit_callbacks(execute=True):
+        assert outbox.dead_letter_retry(actor=org.admin, delivery_id=delivery.pk) == 1
+    delivery.refresh_from_db()
+    assert (delivery.state, delivery.attempts, len(attempts)) == (DeliveryState.DONE, 1, 3)
+    assert attempts[2] == attempts[0]  # the same batch
 
 
 def test_an_order_file_import_publishes_one_event(
