@@ -238,3 +238,15 @@ except ValueError as exc:
     raise ImproperlyConfigured("GUANXI_ANALYTICS_DISCOUNT_RATE must be a number such as 0.01") from exc
 if not 1 <= GUANXI_ANALYTICS_CLV_MONTHS <= 600 or not 0 <= GUANXI_ANALYTICS_DISCOUNT_RATE < 1:
     raise ImproperlyConfigured("GUANXI_ANALYTICS_CLV_MONTHS must be 1–600 and GUANXI_ANALYTICS_DISCOUNT_RATE 0–1")
+# Domain events (guanxi.core.events, ADR 0021): a failed delivery is retried after RETRY_SECONDS · 2^(n-1)
+# (at most RETRY_MAX_SECONDS) and is a dead letter after MAX_ATTEMPTS failures; a claimed delivery is
+# taken again after LEASE_SECONDS (its worker died). INLINE delivers in the committing process after
+# the commit instead of through the django-q2 job (tests; never in production).
+GUANXI_EVENTS_MAX_ATTEMPTS = env_int("GUANXI_EVENTS_MAX_ATTEMPTS", 8)
+GUANXI_EVENTS_RETRY_SECONDS = env_int("GUANXI_EVENTS_RETRY_SECONDS", 60)
+GUANXI_EVENTS_RETRY_MAX_SECONDS = env_int("GUANXI_EVENTS_RETRY_MAX_SECONDS", 6 * 3600)
+GUANXI_EVENTS_LEASE_SECONDS = env_int("GUANXI_EVENTS_LEASE_SECONDS", env_int("GUANXI_Q_TIMEOUT", 3600) + 600)
+GUANXI_EVENTS_KEEP_DAYS = env_int("GUANXI_EVENTS_KEEP_DAYS", 7)
+GUANXI_EVENTS_INLINE = env_bool("GUANXI_EVENTS_INLINE", False)
+if GUANXI_EVENTS_MAX_ATTEMPTS < 1 or GUANXI_EVENTS_RETRY_SECONDS < 1 or GUANXI_EVENTS_LEASE_SECONDS < 1:
+    raise ImproperlyConfigured("GUANXI_EVENTS_MAX_ATTEMPTS, _RETRY_SECONDS and _LEASE_SECONDS must be at least 1")

@@ -18,6 +18,7 @@ urlpatterns = [
     path("privacy/", include("guanxi.privacy.urls")),
     path("follow-up/", include("guanxi.interactions.urls")),
     path("calendar/", include("guanxi.core.urls")),
+    path("events/", include("guanxi.core.event_urls")),
     path("orders/", include("guanxi.orders.urls")),
     path("assets/", include("guanxi.assets.urls")),
     path("analytics/", include("guanxi.analytics.urls")),

@@ -37,6 +37,7 @@ from guanxi.analytics.compute.lifecycle import STAGES, LifecycleRules
 from guanxi.analytics.compute.pipeline import CustomerScores, ScoringOptions, score_customers
 from guanxi.analytics.compute.rfm import SEGMENTS
 from guanxi.analytics.models import AnalyticsRun, Cluster, CustomerMetrics, ProductPair, StageChange
+from guanxi.core import events
 from guanxi.orders.batch import PURCHASE_DAY_TZ
 
 logger = logging.getLogger(__name__)
@@ -149,6 +150,7 @@ def run_job(run_id: int) -> AnalyticsRun | None:
             logger.exception("analytics run %s failed", run_id)
             _update(run, state=RunState.FAILED, finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}",
                     progress_note=_("Failed"))
+            events.publish(events.AnalyticsRunFinished(run_id=run.pk, state=RunState.FAILED))
     run.refresh_from_db()
     return run
 
@@ -258,6 +260,7 @@ def run_analytics(run: AnalyticsRun) -> None:
         diagnostics["timings"] = timings.seconds
         _update(run, state=RunState.DONE, is_current=True, progress=100, progress_note=_("Done"),
                 finished_at=timezone.now(), fitted=_fitted(scores), diagnostics=diagnostics)
+        events.publish(events.AnalyticsRunFinished(run_id=run.pk, state=RunState.DONE))
     _update(run, diagnostics={**diagnostics, "timings": timings.seconds})  # now with the write's time
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.accounts.models import User
+from guanxi.core import events
 from guanxi.core.errors import ConflictError, NotPermitted
 from guanxi.customers import ledger
 from guanxi.customers.choices import Channel
@@ -184,6 +185,7 @@ def customers_merge(
                 merged_snapshot=merged_before[m.pk][0], moved=moved[m.pk],
             ))
         ChangeEntry.objects.bulk_create(entries)
+        events.publish(events.CustomersMerged(survivor_id=survivor.pk, merged_ids=tuple(m.pk for m in merged)))
     return records
 
 

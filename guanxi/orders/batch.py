@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.accounts.choices import DataScope
+from guanxi.core import events
 from guanxi.imports.staging import analyze, copy_lines, copy_text, write_rows
 from guanxi.orders.choices import OrderKind, OrderStatus, SalesChannel
 from guanxi.orders.models import DirtyCustomer, StagedLine
@@ -479,11 +480,29 @@ def apply(batch: str) -> Outcome:
         f"FROM {g} g JOIN orders_order orig "
         "ON orig.source = g.source AND orig.external_id = g.original_external_id "
         "WHERE g.kind = 'return' AND NOT g.same AND orders_order.id = g.order_id")
+    _publish_applied(batch)
     _execute("DROP TABLE order_batch_groups")
     from guanxi.orders.summary import refresh_dirty
 
     outcome.customers = refresh_dirty(batch)
     return outcome
+
+
+def _publish_applied(batch: str) -> None:
+    """One OrderBatchApplied per batch, its ids as ranges (a handler finds every order and line it wrote)."""
+    if not events.current_subscribers().for_type(events.OrderBatchApplied):
+        return
+    g = "order_batch_groups"
+    written = f"SELECT order_id FROM {g} WHERE NOT same"
+    events.publish(events.OrderBatchApplied(
+        batch_id=batch,
+        customer_ids=events.Ids.from_query(
+            f"SELECT customer_id FROM {g} WHERE NOT same UNION "
+            f"SELECT previous_customer_id FROM {g} WHERE NOT same"),
+        created_order_ids=events.Ids.from_query(f"{written} AND is_new"),
+        changed_order_ids=events.Ids.from_query(f"{written} AND NOT is_new"),
+        return_order_ids=events.Ids.from_query(f"{written} AND kind = 'return'"),
+    ))
 
 
 def _unchanged(batch: str) -> tuple[int, int]:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.accounts.models import User
+from guanxi.core import events
 from guanxi.core.errors import ConflictError, NotPermitted
 from guanxi.core.text import name_keys, search_document, short_tokens
 from guanxi.customers.choices import Channel, Kind
@@ -176,6 +177,7 @@ def customer_erase(
         ChangeEntry.objects.create(customer=customer, field="erased", old_value="", new_value="", actor=actor,
                                    channel=Channel.ERASE, batch=uuid.uuid4())
         AccessLog.objects.create(user=actor, customer=customer, field="all", action="erase", channel=channel)
+        events.publish(events.CustomerErased(customer_id=customer.pk))
         summary = {"cleared": cleared, "kept": kept,
                    "rows": {label: {k: len(v) for k, v in o.items()} for label, o in outcomes.items()}}
         return PrivacyRequest.objects.create(
