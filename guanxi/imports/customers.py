@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 
 from guanxi.accounts.models import Department, Store, User
 from guanxi.accounts.selectors import departments_visible_to, stores_visible_to, users_visible_to
+from guanxi.core.db import BackgroundCopy, analyze, copy_value, json_sql, set_checks_per_statement
 from guanxi.core.registry import registry
 from guanxi.core.text import _SEPARATOR as SEPARATOR
 from guanxi.core.text import mask_digits, name_keys, normalize, normalize_query, short_tokens
@@ -40,14 +41,7 @@ from guanxi.customers.models import ChangeEntry, Customer, CustomerSearch, Searc
 from guanxi.imports.columns import Column, choice_lookup, label_keys, nfkc, parse_bool, parse_date, split_list
 from guanxi.imports.models import ImportJob, ImportRow, ResolvedRow, RowError
 from guanxi.imports.readers import header_key
-from guanxi.imports.staging import (
-    BackgroundCopy,
-    analyze,
-    copy_text,
-    insert_errors,
-    json_value,
-    set_checks_per_statement,
-)
+from guanxi.imports.staging import insert_errors
 
 # Internal columns: set by the system, never read from a file.
 INTERNAL = {"id", "version", "name_sort", "archived_at", "created_at", "updated_at", "created_by",
@@ -668,8 +662,8 @@ class _Resolver:
 
     def format_column(self, attname: str, value: Any) -> str:
         if attname in self.json_attnames:
-            return copy_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
-        return copy_text(value)
+            return copy_value(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+        return copy_value(value)
 
     def new_values(self, data: dict[str, Any], cid: int) -> dict[str, Any]:
         values = {**self.defaults, **data, "id": cid}
@@ -688,8 +682,8 @@ class _Resolver:
             writer.rows(self.ledger_table, self.ledger_columns, rows)
             return len(rows)
         # Actor, channel, batch and time are the same on every row: formatted once.
-        tail = "\t" + "\t".join(copy_text(v) for v in (actor_id, channel, batch, at)) + "\n"
-        lines = [f"{cid}\t{copy_text(field)}\t{copy_text(old)}\t{copy_text(new)}{tail}"
+        tail = "\t" + "\t".join(copy_value(v) for v in (actor_id, channel, batch, at)) + "\n"
+        lines = [f"{cid}\t{copy_value(field)}\t{copy_value(old)}\t{copy_value(new)}{tail}"
                  for cid, before, after in changes for field, old, new in ledger.changed_values(before, after)]
         writer.lines(self.ledger_table, self.ledger_columns, lines)
         return len(lines)
@@ -870,9 +864,9 @@ def _resolve_chunk(resolver: _Resolver, chunk: list[tuple[int, dict[str, Any], s
         final_tags = tag_names if tag_names is None else list(dict.fromkeys(tag_names))
         if resolver.direct and action == "create":
             customer_lines.append(resolver.customer_line(stored))
-            sort_key = copy_text(stored["name_sort"])
-            search_lines.append(f"{cid}\t{copy_text(doc)}\t{sort_key}\tt\n")
-            token_lines.extend(f"{copy_text(token)}\t{sort_key}\t{cid}\n" for token in info.tokens)
+            sort_key = copy_value(stored["name_sort"])
+            search_lines.append(f"{cid}\t{copy_value(doc)}\t{sort_key}\tt\n")
+            token_lines.extend(f"{copy_value(token)}\t{sort_key}\t{cid}\n" for token in info.tokens)
             final: dict[str, Any] = {"tags": final_tags}
         else:
             final = {"values": stored, "doc": doc, "tokens": info.tokens, "tags": final_tags}
@@ -910,7 +904,7 @@ def _write(job: ImportJob, now: dt.datetime, *, created_already: bool = False) -
     only = " AND r.action = 'update'" if created_already else ""
     with connection.cursor() as cursor:
         columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
-        selects = ", ".join(json_value("r.final", ("values", f.attname), f) for f in fields)
+        selects = ", ".join(json_sql("r.final", ("values", f.attname), f) for f in fields)
         if not created_already:
             cursor.execute(
                 f"INSERT INTO {customer} ({columns}) SELECT {selects} FROM {staging} r "
@@ -919,7 +913,7 @@ def _write(job: ImportJob, now: dt.datetime, *, created_already: bool = False) -
             )
         settable = [f for f in fields if f.attname not in ("id", "created_at", "created_by_id", "archived_at")]
         assignments = ", ".join(
-            f"{connection.ops.quote_name(str(f.column))} = {json_value('r.final', ('values', f.attname), f)}"
+            f"{connection.ops.quote_name(str(f.column))} = {json_sql('r.final', ('values', f.attname), f)}"
             for f in settable
         )
         cursor.execute(
@@ -932,7 +926,7 @@ def _write(job: ImportJob, now: dt.datetime, *, created_already: bool = False) -
         cursor.execute(f"DELETE FROM {search} WHERE customer_id IN ({changed})", [job.pk])
         cursor.execute(
             f"INSERT INTO {search} (customer_id, doc, name_sort, active) SELECT r.customer_id, "
-            f"{json_value('r.final', ('doc',))}, {json_value('r.final', ('values', 'name_sort'))}, %s "
+            f"{json_sql('r.final', ('doc',))}, {json_sql('r.final', ('values', 'name_sort'))}, %s "
             f"FROM {staging} r WHERE r.job_id = %s{only}",
             [True, job.pk],
         )
@@ -940,7 +934,7 @@ def _write(job: ImportJob, now: dt.datetime, *, created_already: bool = False) -
         elements = _elements("r.final", "tokens")
         cursor.execute(
             f"INSERT INTO {token} (token, name_sort, customer_id) SELECT t.value, "
-            f"{json_value('r.final', ('values', 'name_sort'))}, r.customer_id FROM {staging} r {elements} "
+            f"{json_sql('r.final', ('values', 'name_sort'))}, r.customer_id FROM {staging} r {elements} "
             f"WHERE r.job_id = %s{only}",
             [job.pk],
         )

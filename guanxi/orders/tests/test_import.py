@@ -252,7 +252,7 @@ def test_a_parallel_parse_that_fails_leaves_nothing_behind(org, people, tmp_path
     def broken_apply(batch: str):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(importing.batches, "apply", broken_apply)
+    monkeypatch.setattr(importing.batches, "apply_valid_orders", broken_apply)
     with pytest.raises(RuntimeError):
         import_file(actor=org.admin, path=_csv(tmp_path, GOOD))
     assert not StagedLine.objects.exists() and not Order.objects.exists()
