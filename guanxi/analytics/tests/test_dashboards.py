@@ -14,9 +14,9 @@ from django.utils import timezone, translation
 
 from guanxi.analytics import dashboards
 from guanxi.analytics.models import AnalyticsRun, Cluster, CustomerMetrics, ProductPair, StageChange
-from guanxi.core.testing import bearer, login
 from guanxi.orders.services import orders_upsert
 from guanxi.orders.tests.helpers import SH, catalogue, order
+from guanxi.testing.base import bearer, login
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from django.utils import translation
 from guanxi.core import calendar, services
 from guanxi.core.errors import NotPermitted
 from guanxi.core.models import Holiday
-from guanxi.core.testing import bearer, login
+from guanxi.testing.base import bearer, login
 
 pytestmark = pytest.mark.django_db
 D = dt.date

@@ -46,7 +46,7 @@ def test_installed_apps_registered_their_extensions() -> None:
 @pytest.mark.django_db
 def test_registered_list_filter_and_column_reach_the_customer_list(client, org, make_customer, monkeypatch) -> None:
     from guanxi.core.registry import ListColumn, ListFilter
-    from guanxi.core.testing import login
+    from guanxi.testing.base import login
 
     monkeypatch.setattr(registry, "list_filters", [ListFilter(
         key="vip", label="VIP only", choices=lambda user: [("yes", "yes")],

@@ -1,7 +1,7 @@
 import pytest
 
-from guanxi.core.factories import CustomerFactory, UserFactory
 from guanxi.customers.models import Customer
+from guanxi.testing.factories import CustomerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
