@@ -25,6 +25,7 @@ from guanxi.core.errors import ConflictError, NotPermitted
 from guanxi.core.schemas import translated_message
 from guanxi.customers.api import router as customers_router
 from guanxi.dedupe.api import router as dedupe_router
+from guanxi.holidays.api import router as holidays_router
 from guanxi.imports.api import router as imports_router
 from guanxi.interactions.api import router as interactions_router
 from guanxi.orders.api import router as orders_router
@@ -61,6 +62,7 @@ api.add_router("/", interactions_router)
 api.add_router("/", orders_router)
 api.add_router("/", assets_router)
 api.add_router("/", calendar_router)
+api.add_router("/", holidays_router)
 api.add_router("/", analytics_router)
 api.add_router("/", analytics_dashboards_router)
 

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "django_q",
     "guanxi.core",
     "guanxi.accounts",
+    "guanxi.holidays",
     "guanxi.customers",
     "guanxi.imports",
     "guanxi.dedupe",

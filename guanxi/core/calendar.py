@@ -1,7 +1,7 @@
 """The working-day and lunar calendar (工作日与农历).
 
 The official schedule — statutory holidays and make-up working days (调休) — is data: the
-`Holiday` table, seeded from `chinesecalendar` and extended by administrators each year. The
+`guanxi.holidays` table, seeded from `chinesecalendar` and extended by administrators each year. The
 functions here are pure: each takes a `Schedule` (and office hours) built from that data, so they
 can be tested without a database. The module-level wrappers with the same names load the schedule
 from the database when none is passed; interactions, tasks and SLAs call those.
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import calendar as calendar_module
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -415,15 +415,26 @@ def schedule_changed() -> None:
     shared_cache.set(_VERSION_KEY, _new_token(), timeout=None)
 
 
+ScheduleLoader = Callable[[], Iterable[tuple[dt.date, str, str]]]
+# Where the schedule's rows come from: the holidays app registers its table in its `ready()`, so core
+# imports no app. Without a loader every year is Mon–Fri (and reported missing).
+_schedule_loader: ScheduleLoader | None = None
+
+
+def set_schedule_loader(loader: ScheduleLoader | None) -> None:
+    """Make `loader` (rows of (date, kind, name), kind "holiday" or "workday") the schedule's source."""
+    global _schedule_loader, _loaded
+    _schedule_loader = loader
+    _loaded = None
+
+
 def load_schedule() -> Schedule:
-    """The schedule from the `Holiday` table, kept per process until the table changes."""
+    """The schedule from the registered loader (the holiday table), kept per process until it changes."""
     global _loaded
     version = _current_version()
     if _loaded is not None and _loaded[0] == version:
         return _loaded[1]
-    from guanxi.core.models import Holiday
-
-    schedule = Schedule.from_rows(Holiday.objects.values_list("date", "kind", "name"))
+    schedule = Schedule.from_rows(_schedule_loader() if _schedule_loader is not None else ())
     _loaded = (version, schedule)
     return schedule
 
