@@ -496,6 +496,38 @@ def working_time_between(
     return schedule_working_time_between(schedule or load_schedule(), office or office_hours(), a, b, _office_zone())
 
 
+def due_at(
+    start: dt.datetime, *, hours: float | None = None, days: int | None = None,
+    schedule: Schedule | None = None, office: OfficeHours | None = None,
+) -> dt.datetime:
+    """When a limit given in office time runs out: the one function every app uses for due times.
+
+    - `hours`: that much office time after `start` (`settings.GUANXI_OFFICE_HOURS`, the lunch break,
+      weekends and holidays not counted, make-up working days (调休) counted). A start outside office
+      hours counts from the next session; the result is never outside a session.
+    - `days`: the end of the office day `days` working days after `start`'s day (`start`'s own day
+      never counts): "within 2 working days" from Friday 10:00 before a normal weekend is Tuesday 18:00.
+
+    Exactly one of the two is given, and it is positive. The schedule (days off, make-up working
+    days) comes from the holiday table unless passed. Aware datetimes come back in the project's time
+    zone; naive ones are taken as, and returned in, local time.
+    """
+    if (hours is None) == (days is None):
+        raise ValueError("due_at needs exactly one of hours= and days=")
+    schedule = schedule or load_schedule()
+    office = office or office_hours()
+    if hours is not None:
+        if hours <= 0:
+            raise ValueError("hours must be positive")
+        return schedule_add_working_hours(schedule, office, start, hours, _office_zone())
+    assert days is not None
+    if days <= 0:
+        raise ValueError("days must be positive")
+    local, zone = _local(start, _office_zone())
+    day = schedule_add_working_days(schedule, local.date(), days)
+    return dt.datetime.combine(day, office.sessions[-1][1], tzinfo=zone)
+
+
 def missing_years(years: Iterable[int], *, schedule: Schedule | None = None) -> list[int]:
     """Years without any schedule entry: the calendar falls back to Mon–Fri there, and the UI warns."""
     return (schedule or load_schedule()).missing_years(years)
