@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guanxi.core.money import format_money
 from guanxi.customers.models import Customer
 from guanxi.orders import selectors
 
@@ -76,7 +77,7 @@ def orders_count_cell(customer: Any) -> str:
 
 def net_spend_cell(customer: Any) -> str:
     amount = getattr(customer, "purchase_amount", None)
-    return f"¥{amount:,.2f}" if amount is not None else "—"
+    return format_money(amount)
 
 
 def last_purchase_cell(customer: Any) -> str:

@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanxi.analytics.dashboards.scope import COMPOSITION_DAYS, COMPOSITION_GROUPS, share, visible_customers
-from guanxi.analytics.dashboards.tables import Column, Table, yuan
+from guanxi.analytics.dashboards.tables import Column, Table
+from guanxi.core.money import format_money
 from guanxi.customers.choices import Importance
 from guanxi.orders.choices import OrderStatus
 from guanxi.orders.models import Category, Order, OrderLine
@@ -45,7 +46,7 @@ class CompositionFigures:
 
     @property
     def amount_text(self) -> str:
-        return yuan(self.amount)
+        return format_money(self.amount)
 
 
 def _composition(rows: Iterable[tuple[str, str, int, float]], *, customers: int, keep: int | None = None

@@ -12,7 +12,7 @@ from guanxi.analytics.dashboards.lifecycle import StageRow, stage_rows
 from guanxi.analytics.dashboards.rfm import SegmentRow, segment_rows
 from guanxi.analytics.dashboards.run import RunInfo, run_info
 from guanxi.analytics.dashboards.scope import current_run, latest_run, visible_metrics
-from guanxi.analytics.dashboards.tables import yuan
+from guanxi.core.money import format_money
 
 if TYPE_CHECKING:
     from guanxi.accounts.models import User
@@ -30,11 +30,11 @@ class OverviewFigures:
 
     @property
     def clv_text(self) -> str:
-        return yuan(self.clv_total)
+        return format_money(self.clv_total)
 
     @property
     def risk_text(self) -> str:
-        return yuan(self.value_at_risk_total)
+        return format_money(self.value_at_risk_total)
 
     @property
     def decline(self) -> int:

@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 from guanxi.analytics.choices import SEGMENT_STRATEGY, Segment
 from guanxi.analytics.dashboards.run import numbers
 from guanxi.analytics.dashboards.scope import FEATURE_LABELS, current_run, share, visible_metrics
-from guanxi.analytics.dashboards.tables import Column, Table, yuan
+from guanxi.analytics.dashboards.tables import Column, Table
 from guanxi.analytics.models import Cluster
+from guanxi.core.money import format_money
 
 if TYPE_CHECKING:
     from guanxi.accounts.models import User
@@ -28,7 +29,7 @@ class HeatCell:
 
     @property
     def average_text(self) -> str:
-        return yuan(self.average_monetary) if self.average_monetary is not None else ""
+        return format_money(self.average_monetary) if self.average_monetary is not None else ""
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ def describe_centroid(centroid: dict[str, float]) -> str:
     parts = []
     for key, value in centroid.items():
         label = FEATURE_LABELS.get(key, key)
-        parts.append(f"{label} {yuan(value) if key in ('monetary', 'clv') else f'{value:,.1f}'}")
+        parts.append(f"{label} {format_money(value) if key in ('monetary', 'clv') else f'{value:,.1f}'}")
     return " · ".join(parts)
 
 

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
+from guanxi.core.money import format_money
+
 if TYPE_CHECKING:
     pass
 
@@ -71,7 +73,7 @@ def _display(cell: Cell, kind: str) -> str:
     if cell is None:
         return "—"
     if kind == "money":
-        return yuan(cell)  # type: ignore[arg-type]
+        return format_money(cell)  # type: ignore[arg-type]
     if kind == "int":
         return f"{int(cell):,}"  # type: ignore[arg-type]
     if isinstance(cell, dt.datetime):
@@ -81,9 +83,3 @@ def _display(cell: Cell, kind: str) -> str:
     return _plain(cell, kind)
 
 
-def yuan(value: float | Decimal | None) -> str:
-    """¥1,234.50 (a negative amount as -¥12.00)."""
-    if value is None:
-        return "—"
-    amount = float(value)
-    return f"{'-' if amount < 0 else ''}¥{abs(amount):,.2f}"

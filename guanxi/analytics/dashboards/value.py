@@ -19,7 +19,8 @@ from guanxi.analytics.dashboards.scope import (
     TOP_FRACTION,
     visible_metrics,
 )
-from guanxi.analytics.dashboards.tables import Column, Table, yuan
+from guanxi.analytics.dashboards.tables import Column, Table
+from guanxi.core.money import format_money
 
 if TYPE_CHECKING:
     from guanxi.accounts.models import User
@@ -80,11 +81,11 @@ class ValueFigures:
 
     @property
     def clv_text(self) -> str:
-        return yuan(self.clv_total)
+        return format_money(self.clv_total)
 
     @property
     def risk_text(self) -> str:
-        return yuan(self.value_at_risk_total)
+        return format_money(self.value_at_risk_total)
 
 
 STEPS = (1.0, 1.5, 2.0, 3.0, 5.0, 7.0)
@@ -116,7 +117,7 @@ def clv_buckets(user: User) -> list[ClvBucket]:
     edges = nice_edges(float(extent["high"]), CLV_BUCKETS, float(extent["low"]))
     if len(edges) == 1:  # every value at or below 0
         n = metrics.count()
-        return [ClvBucket(low=0.0, high=None, label=f"≤ {yuan(0)}", customers=n)]
+        return [ClvBucket(low=0.0, high=None, label=f"≤ {format_money(0)}", customers=n)]
     aggregates: dict[str, Any] = {}
     last = len(edges) - 2
     for i in range(len(edges) - 1):
