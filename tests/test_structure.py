@@ -2,7 +2,7 @@
 
 - no import cycle between modules, imports inside functions included;
 - no module over 800 lines (migrations and tests aside);
-- every app has the files the app shape in docs/architecture.md requires, and no file it does not know.
+- every app has the files the app shape in docs/architecture.md requires, and is installed.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from pathlib import Path
+
+from django.conf import settings as django_settings
 
 import guanxi
 
@@ -132,3 +134,46 @@ def test_no_module_is_over_800_lines() -> None:
         and (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
     }
     assert long == {}
+
+
+# --- the app shape (docs/architecture.md, "App shape") ----------------------------------------------
+
+# Every domain app has these (directories end in "/"; "templates/<app>/" is the app's own folder).
+REQUIRED = ("__init__.py", "apps.py", "models.py", "migrations/__init__.py", "services.py", "selectors.py",
+            "schemas.py", "api.py", "views.py", "urls.py", "templates/<app>/", "tests/__init__.py")
+# Core is the shared kernel, not a domain app: no services of its own, the pieces every app uses.
+CORE_REQUIRED = ("__init__.py", "apps.py", "registry.py", "db.py", "money.py", "calendar.py", "text.py",
+                 "pagination.py", "errors.py", "schemas.py", "templatetags/guanxi.py", "tests/__init__.py")
+# Directories under guanxi/ that are not apps.
+NOT_APPS = {"testing", "locale", "__pycache__"}
+
+
+def missing_files(app: Path, required: tuple[str, ...]) -> list[str]:
+    return [name for name in required
+            if not (app / name.replace("<app>", app.name)).exists()
+            or (name.endswith("/") and not (app / name.replace("<app>", app.name)).is_dir())]
+
+
+def test_every_app_has_the_files_of_the_app_shape() -> None:
+    apps = [path for path in sorted(ROOT.iterdir()) if path.is_dir() and path.name not in NOT_APPS]
+    assert {path.name for path in apps if not (path / "apps.py").exists()} == set()
+    missing = {
+        app.name: found for app in apps
+        if (found := missing_files(app, CORE_REQUIRED if app.name == "core" else REQUIRED))
+    }
+    assert missing == {}
+
+
+def test_every_app_is_installed() -> None:
+    installed = set(django_settings.INSTALLED_APPS)
+    apps = {f"guanxi.{path.name}" for path in ROOT.iterdir() if (path / "apps.py").exists()}
+    assert apps - installed == set()
+
+
+def test_the_shape_check_names_what_is_missing(tmp_path: Path) -> None:
+    app = tmp_path / "shop"
+    (app / "templates" / "shop").mkdir(parents=True)
+    for name in ("__init__.py", "apps.py", "models.py", "views.py"):
+        (app / name).write_text("")
+    assert missing_files(app, REQUIRED) == ["migrations/__init__.py", "services.py", "selectors.py", "schemas.py",
+                                            "api.py", "urls.py", "tests/__init__.py"]
