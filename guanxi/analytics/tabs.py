@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from guanxi.accounts.http import request_user
 from guanxi.analytics import selectors
 from guanxi.analytics.choices import SEGMENT_STRATEGY, STAGE_STRATEGY, Segment, Stage
+from guanxi.core.money import format_money
 from guanxi.customers.models import Customer
 
 
@@ -64,7 +65,7 @@ def value_at_risk_sort() -> Any:
 
 
 def _money(value: float | None) -> str:
-    return f"¥{value:,.2f}" if value is not None else "—"
+    return format_money(value)
 
 
 def clv_cell(customer: Any) -> str:

@@ -1,49 +1,14 @@
-"""Core holds no domain models; its tables are shared data every app reads (the official calendar) and
-the outbox of the domain events every app publishes (guanxi.core.events).
+"""Core holds no domain models: its tables are the outbox of the domain events every app publishes
+(guanxi.core.events).
 
-(The cache table is created by its first migration.)
+(The holiday schedule that was here is `guanxi.holidays`; its table kept its name.)
 """
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
-
-class HolidayKind(models.TextChoices):
-    HOLIDAY = "holiday", _("Day off")
-    WORKDAY = "workday", _("Make-up working day")
-
-
-class HolidaySource(models.TextChoices):
-    SEEDED = "seeded", _("chinesecalendar package")
-    ADMIN = "admin", _("Administrator")
-
-
-class Holiday(models.Model):
-    """One day of the official schedule: a statutory day off or a make-up working day (调休)."""
-
-    date = models.DateField(_("date"), unique=True)
-    kind = models.CharField(_("kind"), max_length=10, choices=HolidayKind.choices)
-    name = models.CharField(_("holiday"), max_length=100, help_text=_("e.g. 国庆节"))
-    year = models.PositiveSmallIntegerField(_("year"), db_index=True, editable=False)
-    source = models.CharField(_("source"), max_length=10, choices=HolidaySource.choices,
-                              default=HolidaySource.ADMIN)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("added by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["date"]
-        verbose_name = _("holiday schedule entry")
-        verbose_name_plural = _("holiday schedule")
-
-    def __str__(self) -> str:
-        return f"{self.date} {self.get_kind_display()} {self.name}"
 
 
 class OutboxEvent(models.Model):

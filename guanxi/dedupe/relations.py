@@ -181,24 +181,3 @@ def erase_rows(link: Link, *, customer_id: int) -> Outcome:
     else:
         outcome.kept.extend(ids)
     return outcome
-
-
-def row_dict(row: models.Model) -> dict[str, Any]:
-    """Every concrete field of a row, as JSON-friendly values (dates as ISO text, decimals as text)."""
-    out: dict[str, Any] = {}
-    for f in row._meta.concrete_fields:
-        value = getattr(row, f.attname)
-        out[f.attname] = json_value(value)
-    return out
-
-
-def json_value(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, list | tuple):
-        return [json_value(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): json_value(v) for k, v in value.items()}
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)

@@ -13,20 +13,14 @@ from django.utils.translation import gettext as _
 
 from guanxi.accounts.models import User
 from guanxi.core import events
+from guanxi.core.db import plain_value, row_dict
 from guanxi.core.errors import ConflictError, NotPermitted
 from guanxi.customers import ledger
 from guanxi.customers.choices import Channel
 from guanxi.customers.models import ChangeEntry, Customer, CustomerSearch
 from guanxi.customers.services import customer_update
 from guanxi.dedupe.models import MergeRecord
-from guanxi.dedupe.relations import (
-    Outcome,
-    customer_links,
-    json_value,
-    move_rows,
-    row_dict,
-    unknown_references,
-)
+from guanxi.dedupe.relations import Outcome, customer_links, move_rows, unknown_references
 from guanxi.dedupe.selectors import choosable_fields, may_merge
 
 UNION = "union"
@@ -39,7 +33,7 @@ def _reload(pk: int) -> Customer:
 def _value_text(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
-    return "" if value is None else str(json_value(value))
+    return "" if value is None else str(plain_value(value))
 
 
 def _chosen_values(

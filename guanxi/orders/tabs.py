@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.accounts.http import request_user
+from guanxi.core.money import format_money
 from guanxi.customers.models import Customer
 from guanxi.orders import selectors
 
@@ -79,7 +80,7 @@ def orders_count_cell(customer: Any) -> str:
 
 def net_spend_cell(customer: Any) -> str:
     amount = customer.purchase_amount
-    return f"¥{amount:,.2f}" if amount is not None else "—"
+    return format_money(amount)
 
 
 def last_purchase_cell(customer: Any) -> str:

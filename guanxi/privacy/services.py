@@ -13,11 +13,12 @@ from django.utils.translation import gettext as _
 
 from guanxi.accounts.models import User
 from guanxi.core import events
+from guanxi.core.db import row_dict
 from guanxi.core.errors import ConflictError, NotPermitted
 from guanxi.core.text import name_keys, search_document, short_tokens
 from guanxi.customers.choices import Channel, Kind
 from guanxi.customers.models import AccessLog, ChangeEntry, Customer, CustomerSearch, Referral, SearchToken
-from guanxi.dedupe.relations import Outcome, customer_links, erase_rows, row_dict, unknown_references
+from guanxi.dedupe.relations import Outcome, customer_links, erase_rows, unknown_references
 from guanxi.privacy.models import PrivacyRequest, RequestKind
 
 # What an erasure keeps of the customer row: the record's identity and bookkeeping, and how the

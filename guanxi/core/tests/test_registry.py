@@ -46,7 +46,7 @@ def test_installed_apps_registered_their_extensions() -> None:
 @pytest.mark.django_db
 def test_registered_list_filter_and_column_reach_the_customer_list(client, org, make_customer) -> None:
     from guanxi.core.registry import ListColumn, ListFilter
-    from guanxi.core.testing import login
+    from guanxi.testing.base import login
 
     vip = ListFilter(key="vip", label="VIP only", choices=lambda user: [("yes", "yes")],
                      apply=lambda qs, value: qs.filter(importance="A"))
@@ -82,7 +82,7 @@ def test_override_swaps_registries_for_its_duration_only() -> None:
 @pytest.mark.django_db
 def test_a_column_reading_an_annotation_nobody_adds_is_refused(client, org, make_customer) -> None:
     from guanxi.core.registry import ListColumn, MissingAnnotation
-    from guanxi.core.testing import login
+    from guanxi.testing.base import login
 
     # Before issue 16 the orders count read what the net spend column's annotate added, and showed
     # 0 for everyone when that column was gone. Alone, it now brings its own annotations.

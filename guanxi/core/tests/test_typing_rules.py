@@ -29,7 +29,7 @@ def test_mypy_is_strict_for_the_code_and_warns_of_unused_ignores() -> None:
         assert "ignore_errors" not in override, modules
         assert "disable_error_code" not in override, modules
         relaxed = [m for m in modules if m.startswith(("guanxi", "config"))]
-        test_support = {"guanxi.core.factories", "guanxi.core.testing", "guanxi.testing", "guanxi.testing.*"}
+        test_support = {"guanxi.testing", "guanxi.testing.*"}
         assert all(".tests." in m or m in test_support for m in relaxed), relaxed
 
 

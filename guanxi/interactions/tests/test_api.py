@@ -4,9 +4,9 @@ import pytest
 from django.utils import timezone
 
 from guanxi.core.registry import Reminder, registry
-from guanxi.core.testing import bearer
 from guanxi.interactions import services
 from guanxi.interactions.models import Appointment, Interaction, Task
+from guanxi.testing.base import bearer
 
 pytestmark = pytest.mark.django_db
 

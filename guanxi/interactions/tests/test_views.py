@@ -4,9 +4,9 @@ import pytest
 from django.utils import timezone
 
 from guanxi.core.registry import Reminder, registry
-from guanxi.core.testing import login
 from guanxi.interactions import services
 from guanxi.interactions.models import Appointment, ContactSummary, Interaction, Task, VisitCycle, VisitTarget
+from guanxi.testing.base import login
 
 pytestmark = pytest.mark.django_db
 

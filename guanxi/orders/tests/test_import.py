@@ -252,7 +252,7 @@ def test_a_parallel_parse_that_fails_leaves_nothing_behind(org, people, tmp_path
     def broken_apply(batch: str):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(batch, "apply", broken_apply)  # the module importing calls as `batches`
+    monkeypatch.setattr(batch, "apply_valid_orders", broken_apply)  # the module importing calls as `batches`
     with pytest.raises(RuntimeError):
         import_file(actor=org.admin, path=_csv(tmp_path, GOOD))
     assert not StagedLine.objects.exists() and not Order.objects.exists()

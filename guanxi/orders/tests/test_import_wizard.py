@@ -11,7 +11,6 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
-from guanxi.core.testing import login
 from guanxi.customers.models import ChangeEntry, Customer
 from guanxi.imports import services, targets, tasks
 from guanxi.imports.choices import JobState
@@ -19,6 +18,7 @@ from guanxi.imports.models import ImportJob, ImportRow, RowError, SavedMapping
 from guanxi.imports.tests.helpers import csv_bytes, xlsx_bytes
 from guanxi.orders.models import Order, OrderLine, Product, PurchaseSummary, StagedLine
 from guanxi.orders.tests.helpers import catalogue
+from guanxi.testing.base import login
 
 pytestmark = pytest.mark.django_db
 

@@ -13,12 +13,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.urls import reverse
 
-from guanxi.core.testing import login
 from guanxi.orders import services
 from guanxi.orders.models import Category, Order, Product
 from guanxi.orders.services import orders_upsert
 from guanxi.orders.tests.helpers import catalogue, order
 from guanxi.orders.views import STATUS_RATE
+from guanxi.testing.base import login
 
 pytestmark = pytest.mark.django_db
 

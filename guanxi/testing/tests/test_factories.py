@@ -2,8 +2,8 @@ from typing import Any
 
 import pytest
 
-from guanxi.core.factories import CustomerFactory, UserFactory
 from guanxi.customers.models import Customer
+from guanxi.testing.factories import CustomerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
