@@ -30,11 +30,17 @@ def modules(root: Path = ROOT) -> dict[str, Path]:
 
 
 def imported_modules(name: str, path: Path, known: set[str]) -> set[str]:
-    """The known modules `path` imports anywhere in its body (functions and TYPE_CHECKING blocks
-    included): `from a.b import c` names the module a.b.c when c is one, else a.b."""
+    """The known modules `path` imports anywhere in its body, functions included: `from a.b import c`
+    names the module a.b.c when c is one, else a.b. Imports under `if TYPE_CHECKING:` never run, so they
+    are left out: a queryset may name its model in annotations while the model imports the queryset."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    type_only = {id(inner) for node in ast.walk(tree) if isinstance(node, ast.If) and _is_type_checking(node.test)
+                 for stmt in node.body for inner in ast.walk(stmt)}
+    for node in ast.walk(tree):
+        if id(node) in type_only:
+            continue
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names if alias.name in known)
         elif isinstance(node, ast.ImportFrom):
@@ -50,6 +56,11 @@ def imported_modules(name: str, path: Path, known: set[str]) -> set[str]:
                     found.add(base)
     found.discard(name)
     return found
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
 def import_graph(root: Path = ROOT) -> dict[str, set[str]]:
@@ -114,8 +125,9 @@ def test_the_cycle_check_sees_imports_inside_functions(tmp_path: Path) -> None:
     (package / "a.py").write_text("from pkg.b import thing\n")
     (package / "b.py").write_text("def thing():\n    from pkg import a\n    return a\n")
     (package / "c.py").write_text("from . import a\n")
+    (package / "d.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from pkg import a\n")
     graph = import_graph(package)
-    assert graph == {"pkg": set(), "pkg.a": {"pkg.b"}, "pkg.b": {"pkg.a"}, "pkg.c": {"pkg.a"}}
+    assert graph == {"pkg": set(), "pkg.a": {"pkg.b"}, "pkg.b": {"pkg.a"}, "pkg.c": {"pkg.a"}, "pkg.d": set()}
     assert cycles(graph) == [["pkg.a", "pkg.b"]]
 
 

@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from django.conf import settings
@@ -42,6 +42,7 @@ from guanxi.analytics.compute.diagnostics import (
 from guanxi.analytics.compute.lifecycle import STAGES, LifecycleRules
 from guanxi.analytics.compute.pipeline import CustomerScores, ScoringOptions, score_customers
 from guanxi.analytics.compute.rfm import SEGMENTS
+from guanxi.analytics.compute.summary import Unit
 from guanxi.analytics.models import AnalyticsRun, Cluster, CustomerMetrics, ProductPair, StageChange
 from guanxi.core import events
 from guanxi.orders.batch import PURCHASE_DAY_TZ
@@ -221,7 +222,7 @@ def run_analytics(run: AnalyticsRun) -> None:
     _update(run, progress=5, progress_note=_("Reading purchases"))
     with timings.stage("extract"):
         data = extract.read_customers(until=run.until, today=today, holdout_days=run.holdout_days,
-                                      unit=run.unit)  # type: ignore[arg-type]
+                                      unit=cast(Unit, run.unit))
         previous = extract.read_previous_stages(STAGES)
     parameters: dict[str, Any] = {
         "until": data.until.isoformat(), "unit": run.unit, "holdout_days": run.holdout_days, "source": data.source,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Literal, cast
 
 from ninja import Schema
 from pydantic import ConfigDict, Field
@@ -35,8 +35,8 @@ class HolidayOut(Schema):
 
     @classmethod
     def from_holiday(cls, holiday: Holiday) -> HolidayOut:
-        return cls(id=holiday.pk, date=holiday.date, kind=holiday.kind, name=holiday.name,  # type: ignore[arg-type]
-                   source=holiday.source)  # type: ignore[arg-type]
+        return cls(id=holiday.pk, date=holiday.date, kind=cast(HolidayKindLiteral, holiday.kind),
+                   name=holiday.name, source=cast(Literal["seeded", "admin"], holiday.source))
 
 
 class HolidayYearOut(Schema):

@@ -48,7 +48,7 @@ EXPORTS: dict[str, Callable[[User], Table]] = {
     "churn": lambda user: value_tables(ValueFigures(0, 0, 0, [], churn_rows(user, limit=1000), pareto_empty()))[
         "churn"],
     "pareto": lambda user: value_tables(ValueFigures(0, 0, 0, [], [], pareto(user)))["pareto"],
-    **{name: (lambda user, name=name: composition_tables(composition_figures(user))[name])  # type: ignore[misc]
+    **{name: (lambda user, name=name: composition_tables(composition_figures(user))[name])  # type: ignore[misc]  # the default binds the loop variable
        for name in COMPOSITION_TITLES},
     "pairs": lambda user: basket_tables(basket_figures(user))["pairs"],
     "fit_tracking": lambda user: fit_tables(fit_figures(user))["fit_tracking"],

@@ -51,15 +51,22 @@ class Table:
                 for link, row in zip(links, self.rows, strict=True)]
 
 
+def _number(cell: Cell) -> float:
+    """A numeric cell as a float; a money, share or count column holds numbers only."""
+    if isinstance(cell, (int, float, Decimal, str)):
+        return float(cell)
+    raise TypeError(f"not a number: {cell!r}")
+
+
 def _plain(cell: Cell, kind: str) -> str:
     if cell is None:
         return ""
     if kind == "money":
-        return f"{float(cell):.2f}"  # type: ignore[arg-type]
+        return f"{_number(cell):.2f}"
     if kind == "pct":
-        return f"{float(cell) * 100:.1f}%"  # type: ignore[arg-type]
+        return f"{_number(cell) * 100:.1f}%"
     if kind == "float":
-        return f"{float(cell):.3f}"  # type: ignore[arg-type]
+        return f"{_number(cell):.3f}"
     if isinstance(cell, dt.datetime):
         return timezone.localtime(cell).strftime("%Y-%m-%d %H:%M")
     if isinstance(cell, dt.date):
@@ -73,9 +80,9 @@ def _display(cell: Cell, kind: str) -> str:
     if cell is None:
         return "—"
     if kind == "money":
-        return format_money(cell)  # type: ignore[arg-type]
+        return format_money(cell if isinstance(cell, (int, float, Decimal)) else _number(cell))
     if kind == "int":
-        return f"{int(cell):,}"  # type: ignore[arg-type]
+        return f"{int(_number(cell)):,}"
     if isinstance(cell, dt.datetime):
         return date_format(timezone.localtime(cell), "DATE_FORMAT")
     if isinstance(cell, dt.date):

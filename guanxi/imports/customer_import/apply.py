@@ -434,7 +434,7 @@ def _resolve_chunk(resolver: _Resolver, chunk: list[tuple[int, dict[str, Any], s
             before_values = current[cid]
             before_tags = sorted(current_tags.get(cid, []))
             values = {**before_values, **data}
-            before = ledger.snapshot(_CustomerView(before_values, before_tags, names))  # type: ignore[arg-type]
+            before = ledger.snapshot(_CustomerView(before_values, before_tags, names))  # type: ignore[arg-type]  # a stand-in: snapshot reads attributes only
         else:
             before_values, before_tags, before = {}, [], None
             values = resolver.new_values(data, cid)
@@ -460,7 +460,7 @@ def _resolve_chunk(resolver: _Resolver, chunk: list[tuple[int, dict[str, Any], s
         is_person = values["kind"] == Kind.PERSON
         info = resolver.name_info.get(values["name"], is_person)
         _derive(values, info.sort_key)
-        after = ledger.snapshot(_CustomerView(values, tags, names))  # type: ignore[arg-type]
+        after = ledger.snapshot(_CustomerView(values, tags, names))  # type: ignore[arg-type]  # a stand-in: snapshot reads attributes only
         if before is not None and after == before:
             outcome.unchanged += 1
             continue
