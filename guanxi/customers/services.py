@@ -943,3 +943,14 @@ def _move(
             version=F("version") + 1, updated_at=now, **values)
     ledger.record_many(changes, actor=actor, channel=channel)
     return len(changes)
+
+
+def customer_ledger_entry(
+    *, customer_id: int, field: str, old: str, new: str, actor: User | None, channel: str = Channel.UI
+) -> ChangeEntry:
+    """One entry in a customer's change ledger for a change another app made about the customer
+    (a holding, an insurance policy, an asset review); `field` is one of ledger.LEDGER_FIELDS."""
+    if field not in ledger.LEDGER_FIELDS:
+        raise ValueError(f"{field!r} is not a ledger field")
+    return ChangeEntry.objects.create(customer_id=customer_id, field=field, old_value=old, new_value=new,
+                                      actor=actor, channel=channel, batch=uuid.uuid4())

@@ -18,6 +18,7 @@ from guanxi.dedupe.models import MergeRecord
 from guanxi.dedupe.relations import (
     Outcome,
     customer_links,
+    delete_rows,
     json_value,
     move_rows,
     row_dict,
@@ -93,9 +94,7 @@ def _move_everything(merged_id: int, survivor_id: int) -> dict[str, dict[str, li
         if reference is None:
             outcome = move_rows(link, merged_id=merged_id, survivor_id=survivor_id)
         elif reference.on_merge == "delete":
-            rows = link.rows(merged_id)
-            outcome = Outcome(deleted=list(rows.values_list("pk", flat=True)))
-            rows.delete()
+            outcome = delete_rows(link, customer_id=merged_id)
         else:
             outcome = Outcome(kept=list(link.rows(merged_id).values_list("pk", flat=True)))
             if reference.merge is not None:
