@@ -42,6 +42,8 @@ NOT_LIST_PAGES: dict[str, str] = {
     "interactions:reminder_task": "an action (POST)",
     "interactions:settings": "a form",
     "interactions:stats_export": "a file download",
+    **{f"analytics:{name}": "a dashboard of aggregates over the last analytics run, not a row per item"
+       for name in ("dashboard", "rfm", "lifecycle", "value", "composition", "basket")},
 }
 
 
