@@ -60,7 +60,9 @@ class ListRoute:
         return [part[1:-1] for part in self.path.replace("}", "}/").split("/") if part.startswith("{")]
 
     def url(self, params: Mapping[str, object]) -> str:
-        return self.path.format(**params)
+        """The path with its parameters filled in; `params[<route key>]`, if given, is its query string."""
+        query = params.get(self.key)
+        return self.path.format(**params) + (f"?{query}" if query else "")
 
 
 def _pages() -> list[ListRoute]:
@@ -150,7 +152,10 @@ def check_query_counts(
 def assert_app_query_counts(
     client: Client, app: str, params: Mapping[str, object], add_rows: Callable[[int], None],
 ) -> None:
-    """The per-app test: every list route of `app` against guanxi/<app>/tests/query_counts.json."""
+    """The per-app test: every list route of `app` against guanxi/<app>/tests/query_counts.json.
+
+    `params` fills the routes' path parameters ({"customer_id": …}) and, keyed by route key, gives
+    the query string a route needs ({"api:/visit-stats": "start=…&end=…"})."""
     routes = list_routes(app)
     baseline = load_baseline(app)
     measured = check_query_counts(client, routes, params, add_rows, baseline)
