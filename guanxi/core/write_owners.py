@@ -60,8 +60,6 @@ ALLOWED: dict[tuple[str, str], str] = {
                                            "the customer entity",
     ("orders/import_target.py", "imports"): "an import target marks its job's rows invalid and writes their row "
                                             "errors: the ImportTarget protocol hands it the job's tables",
-    ("orders/importing.py", "imports"): "the order import target's parser stages rows and row errors of its job "
-                                        "(the ImportTarget protocol)",
 }
 
 _VERB = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE|WITH|CREATE)\b", re.IGNORECASE)
