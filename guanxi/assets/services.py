@@ -10,7 +10,6 @@ or removed.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -32,8 +31,8 @@ from guanxi.assets.models import (
 )
 from guanxi.core.errors import FieldErrors
 from guanxi.customers.choices import Channel
-from guanxi.customers.models import ChangeEntry, Customer, FamilyMember
-from guanxi.customers.services import customer_reveal
+from guanxi.customers.models import Customer, FamilyMember
+from guanxi.customers.services import customer_ledger_entry, customer_reveal
 
 SENSITIVE_KEY = "holdings"
 # A trillion yuan: every amount then has at most 14 significant digits, which SQLite's floating-point
@@ -103,8 +102,7 @@ def _choice(errors: _Errors, name: str, value: Any, allowed: list[str], *, blank
 
 
 def _ledger(customer: Customer, field: str, old: str, new: str, actor: User | None, channel: str) -> None:
-    ChangeEntry.objects.create(customer=customer, field=field, old_value=old, new_value=new, actor=actor,
-                               channel=channel, batch=uuid.uuid4())
+    customer_ledger_entry(customer_id=customer.pk, field=field, old=old, new=new, actor=actor, channel=channel)
 
 
 # Holdings ------------------------------------------------------------------------------------

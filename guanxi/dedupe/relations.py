@@ -163,6 +163,14 @@ def move_rows(link: Link, *, merged_id: int, survivor_id: int) -> Outcome:
     return outcome
 
 
+def delete_rows(link: Link, *, customer_id: int) -> Outcome:
+    """Delete the customer's rows of a table whose app registered `on_merge="delete"`."""
+    rows = link.rows(customer_id)
+    outcome = Outcome(deleted=list(rows.values_list("pk", flat=True)))
+    rows.delete()
+    return outcome
+
+
 def erase_rows(link: Link, *, customer_id: int) -> Outcome:
     """What deleting the customer would do to these rows, without deleting the customer:
     CASCADE deletes them, SET_NULL / SET_DEFAULT unlinks them, PROTECT and the rest keep them."""

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.accounts.models import User
@@ -17,10 +14,10 @@ from guanxi.core.db import plain_value, row_dict
 from guanxi.core.errors import ConflictError, NotPermitted
 from guanxi.customers import ledger
 from guanxi.customers.choices import Channel
-from guanxi.customers.models import ChangeEntry, Customer, CustomerSearch
-from guanxi.customers.services import customer_update
+from guanxi.customers.models import Customer
+from guanxi.customers.services import customer_archive, customer_merge_values, customers_merge_recorded
 from guanxi.dedupe.models import MergeRecord
-from guanxi.dedupe.relations import Outcome, customer_links, move_rows, unknown_references
+from guanxi.dedupe.relations import Outcome, customer_links, delete_rows, move_rows, unknown_references
 from guanxi.dedupe.selectors import choosable_fields, may_merge
 
 UNION = "union"
@@ -70,34 +67,18 @@ def _chosen_values(
 
 
 def _apply_values(actor: User, survivor: Customer, version: int, data: dict[str, Any]) -> Customer:
-    """Through `customer_update` (validation, search row, ledger, version check); a field the
-    service does not know yet is copied as stored — it comes from a record that was saved already."""
-    if not data:
-        if not Customer.objects.filter(pk=survivor.pk, version=version).update(
-            version=F("version") + 1, updated_at=timezone.now()
-        ):
-            raise ConflictError(_("Someone else changed a customer of this merge after you opened it. Reload."))
-        return _reload(survivor.pk)
+    """Through the customers app (validation, search row, ledger, version check)."""
     try:
-        customer_update(actor=actor, customer=survivor, version=version, data=data, channel=Channel.MERGE)
+        return customer_merge_values(actor=actor, customer=survivor, version=version, data=data)
     except ConflictError as error:
         raise ConflictError(_("Someone else changed a customer of this merge after you opened it. Reload.")) from error
-    updated = _reload(survivor.pk)
-    leftover = {k: v for k, v in data.items() if getattr(updated, k) != v}
-    if leftover:
-        Customer.objects.filter(pk=survivor.pk).update(**leftover)
-        updated = _reload(survivor.pk)
-    return updated
 
 
-def _archive_merged(customer: Customer, version: int) -> None:
-    now = timezone.now()
-    done = Customer.objects.filter(pk=customer.pk, version=version, archived_at__isnull=True).update(
-        archived_at=now, version=F("version") + 1, updated_at=now
-    )
-    if not done:
-        raise ConflictError(_("Someone else changed a customer of this merge after you opened it. Reload."))
-    CustomerSearch.objects.filter(customer_id=customer.pk).update(active=False)
+def _archive_merged(actor: User, customer: Customer, version: int) -> None:
+    try:
+        customer_archive(actor=actor, customer=customer, version=version, channel=Channel.MERGE)
+    except ConflictError as error:
+        raise ConflictError(_("Someone else changed a customer of this merge after you opened it. Reload.")) from error
 
 
 def _move_everything(merged_id: int, survivor_id: int) -> dict[str, dict[str, list[Any]]]:
@@ -107,9 +88,7 @@ def _move_everything(merged_id: int, survivor_id: int) -> dict[str, dict[str, li
         if reference is None:
             outcome = move_rows(link, merged_id=merged_id, survivor_id=survivor_id)
         elif reference.on_merge == "delete":
-            rows = link.rows(merged_id)
-            outcome = Outcome(deleted=list(rows.values_list("pk", flat=True)))
-            rows.delete()
+            outcome = delete_rows(link, customer_id=merged_id)
         else:
             outcome = Outcome(kept=list(link.rows(merged_id).values_list("pk", flat=True)))
             if reference.merge is not None:
@@ -151,34 +130,21 @@ def customers_merge(
     data, chosen = _chosen_values(survivor, merged, choices)
     records = []
     with transaction.atomic():
-        merged_before = {m.pk: (row_dict(m) | {"tags": sorted(t.name for t in m.tags.all())},
-                                ledger.snapshot(_reload(m.pk))) for m in merged}
+        merged_rows = {m.pk: row_dict(m) | {"tags": sorted(t.name for t in m.tags.all())} for m in merged}
         survivor = _apply_values(actor, survivor, versions[survivor.pk], data)
-        survivor_before = ledger.snapshot(survivor)
+        before: list[tuple[int, ledger.Snapshot]] = [(survivor.pk, ledger.snapshot(survivor))]
         moved: dict[int, dict[str, Any]] = {}
         for m in merged:
-            _archive_merged(m, versions[m.pk])
+            _archive_merged(actor, m, versions[m.pk])
+            before.append((m.pk, ledger.snapshot(_reload(m.pk))))
             moved[m.pk] = _move_everything(m.pk, survivor.pk)
+        customers_merge_recorded(actor=actor, survivor=survivor, merged=merged, before=before)
         survivor = _reload(survivor.pk)
-        changes: list[tuple[int, ledger.Snapshot | None, ledger.Snapshot]] = [
-            (survivor.pk, survivor_before, ledger.snapshot(survivor))
-        ]
-        changes += [(m.pk, merged_before[m.pk][1], ledger.snapshot(_reload(m.pk))) for m in merged]
-        ledger.record_many(changes, actor=actor, channel=Channel.MERGE)
-        batch = uuid.uuid4()
-        entries = []
         for m in merged:
-            entries.append(ChangeEntry(customer_id=survivor.pk, field="merged", old_value="",
-                                       new_value=f"← {m.name} ({m.code})", actor=actor, channel=Channel.MERGE,
-                                       batch=batch))
-            entries.append(ChangeEntry(customer_id=m.pk, field="merged", old_value="",
-                                       new_value=f"→ {survivor.name} ({survivor.code})", actor=actor,
-                                       channel=Channel.MERGE, batch=batch))
             records.append(MergeRecord.objects.create(
                 survivor=survivor, merged_id=m.pk, actor=actor, channel=channel, chosen=chosen,
-                merged_snapshot=merged_before[m.pk][0], moved=moved[m.pk],
+                merged_snapshot=merged_rows[m.pk], moved=moved[m.pk],
             ))
-        ChangeEntry.objects.bulk_create(entries)
         events.publish(events.CustomersMerged(survivor_id=survivor.pk, merged_ids=tuple(m.pk for m in merged)))
     return records
 

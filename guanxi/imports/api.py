@@ -35,8 +35,7 @@ def create_import(request: ApiRequest, file: File[UploadedFile], payload: Form[I
     job = services.job_create(actor=user, upload=file, target=payload.target, source=Source.API)
     if payload.mapping:
         services.mapping_apply(job=job, name=payload.mapping)
-    job.mode = payload.mode
-    job.save(update_fields=["mode"])
+    job = services.job_set_mode(job=job, mode=payload.mode)
     return Status(201, _out(job))
 
 

@@ -235,6 +235,17 @@ def job_configure(*, actor: User, job: ImportJob, settings_in: JobSettings) -> I
     return job
 
 
+def job_set_mode(*, job: ImportJob, mode: str) -> ImportJob:
+    """The mode chosen with the upload (the API sends it with the file), before the job is configured."""
+    if mode not in Mode.values:
+        raise ValidationError({"mode": [_("Select a valid choice.")]})
+    if job.state != JobState.UPLOADED:
+        raise ValidationError({"state": [_("This import has already started.")]})
+    job.mode = mode
+    job.save(update_fields=["mode"])
+    return job
+
+
 def mapping_save(*, actor: User, job: ImportJob, name: str) -> SavedMapping:
     """Remember the job's mapping by header text under `name` (replacing one of the same name)."""
     columns = {job.header[int(i)]: key for i, key in job.mapping.items() if int(i) < len(job.header)}

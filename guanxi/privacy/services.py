@@ -2,34 +2,32 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.accounts.models import User
 from guanxi.core import events
 from guanxi.core.db import row_dict
-from guanxi.core.errors import ConflictError, NotPermitted
-from guanxi.core.text import name_keys, search_document, short_tokens
-from guanxi.customers.choices import Channel, Kind
-from guanxi.customers.models import AccessLog, ChangeEntry, Customer, CustomerSearch, Referral, SearchToken
+from guanxi.core.errors import NotPermitted
+from guanxi.customers.choices import Channel
+from guanxi.customers.models import Customer
+from guanxi.customers.services import (
+    ANONYMIZE_KEPT_FIELDS,
+    customer_anonymize,
+    customer_export_logged,
+    ledger_scrub,
+    referrals_scrub,
+)
+from guanxi.customers.services import ERASED_NAME as CUSTOMERS_ERASED_NAME
 from guanxi.dedupe.relations import Outcome, customer_links, erase_rows, unknown_references
 from guanxi.privacy.models import PrivacyRequest, RequestKind
 
-# What an erasure keeps of the customer row: the record's identity and bookkeeping, and how the
-# business is organised around it (account manager, department, store, importance, kind), so
-# counts, aggregates and rows that must stay (orders, invoices) still add up. Every other field —
-# including fields added later — is cleared.
-KEPT_FIELDS = (
-    "id", "kind", "code", "importance", "owner", "department", "store", "version", "archived_at",
-    "created_at", "updated_at", "created_by", "name_sort", "importance_set_by", "importance_set_at",
-)
-ERASED_NAME = "已删除 #%d"
+# What an erasure keeps of the customer row: the customers app decides (and does the clearing).
+KEPT_FIELDS = ANONYMIZE_KEPT_FIELDS
+ERASED_NAME = CUSTOMERS_ERASED_NAME
 
 
 def may_handle(user: User) -> bool:
@@ -89,51 +87,9 @@ def personal_data_export(
             done_by=actor, channel=channel,
             summary={label: len(rows) for label, rows in document["related"].items() if rows},
         )
-        AccessLog.objects.create(user=actor, customer=customer, field="all", action="export", channel=channel)
+        customer_export_logged(actor=actor, customer=customer, what="all", channel=channel)
     return {"request": {"id": request.pk, "at": request.at.isoformat(), "done_by": str(actor),
                         "requested_by": requested_by, "reason": reason, "ticket": ticket}} | document
-
-
-def _cleared_value(f: Any, customer: Customer) -> tuple[bool, Any]:
-    if f.name == "name":
-        return True, ERASED_NAME % customer.pk
-    if f.has_default():
-        return True, f.get_default()
-    if f.null:
-        return True, None
-    if f.empty_strings_allowed:
-        return True, ""
-    return False, None
-
-
-def _anonymized(customer: Customer) -> tuple[dict[str, Any], list[str], list[str]]:
-    values: dict[str, Any] = {}
-    cleared: list[str] = []
-    kept: list[str] = []
-    for f in Customer._meta.concrete_fields:
-        if f.name in KEPT_FIELDS:
-            kept.append(f.name)
-            continue
-        ok, value = _cleared_value(f, customer)
-        if ok:
-            values[f.attname] = value
-            cleared.append(f.name)
-        else:
-            kept.append(f.name)
-    values["name_sort"] = name_keys(values["name"], is_person=customer.kind == Kind.PERSON).sort_key
-    return values, cleared, kept
-
-
-def _rebuild_search(customer: Customer) -> None:
-    doc = search_document(name=customer.name, is_person=customer.is_person, code=customer.code, phones=[], email="")
-    CustomerSearch.objects.update_or_create(
-        customer=customer, defaults={"doc": doc, "name_sort": customer.name_sort, "active": customer.archived_at is None}
-    )
-    SearchToken.objects.filter(customer=customer).delete()
-    SearchToken.objects.bulk_create(
-        SearchToken(customer=customer, token=t, name_sort=customer.name_sort)
-        for t in sorted(short_tokens(name=customer.name, is_person=customer.is_person))
-    )
 
 
 def customer_erase(
@@ -166,18 +122,8 @@ def customer_erase(
         for reference in unknown_references():
             if reference.erase is not None:
                 reference.erase(customer.pk)
-        values, cleared, kept = _anonymized(customer)
-        now = timezone.now()
-        updated = Customer.objects.filter(pk=customer.pk, version=customer.version).update(
-            **values, version=F("version") + 1, updated_at=now, archived_at=customer.archived_at or now,
-        )
-        if not updated:
-            raise ConflictError(_("Someone else changed this customer after you opened it. Reload and try again."))
-        customer = Customer.objects.get(pk=customer.pk)
-        _rebuild_search(customer)
-        ChangeEntry.objects.create(customer=customer, field="erased", old_value="", new_value="", actor=actor,
-                                   channel=Channel.ERASE, batch=uuid.uuid4())
-        AccessLog.objects.create(user=actor, customer=customer, field="all", action="erase", channel=channel)
+        anonymized = customer_anonymize(actor=actor, customer=customer, version=customer.version, channel=channel)
+        customer, cleared, kept = anonymized.customer, anonymized.cleared, anonymized.kept
         events.publish(events.CustomerErased(customer_id=customer.pk))
         summary = {"cleared": cleared, "kept": kept,
                    "rows": {label: {k: len(v) for k, v in o.items()} for label, o in outcomes.items()}}
@@ -190,8 +136,8 @@ def customer_erase(
 # Erase hooks for the customer archive's own tables, registered in PrivacyConfig.ready().
 
 def scrub_ledger(customer_id: int) -> None:
-    """The change ledger keeps that something changed and when, not the values."""
-    ChangeEntry.objects.filter(customer_id=customer_id).update(old_value="", new_value="")
+    """The change ledger keeps that something changed and when, not the values (the customers app scrubs it)."""
+    ledger_scrub(customer_id)
 
 
 def keep_rows(customer_id: int) -> None:
@@ -200,20 +146,6 @@ def keep_rows(customer_id: int) -> None:
 
 
 def scrub_referrals(customer_id: int) -> None:
-    """A referral stays (the other customer's referral counts do not change) without its notes;
-    the other side's ledger stops naming the erased customer."""
-    customer = Customer.objects.filter(pk=customer_id).values("name", "code").first()
-    if customer is None:
-        return
-    rows = Referral.objects.filter(Q(referrer_id=customer_id) | Q(referred_id=customer_id))
-    counterparts = {cid for pair in rows.values_list("referrer_id", "referred_id") for cid in pair} - {customer_id}
-    rows.update(notes="")
-    needle = f"{customer['name']} ({customer['code']})"
-    replacement = f"{ERASED_NAME % customer_id} ({customer['code']})"
-    entries = ChangeEntry.objects.filter(customer_id__in=counterparts, field="referral").filter(
-        Q(old_value__contains=needle) | Q(new_value__contains=needle)
-    )
-    for entry in entries:
-        ChangeEntry.objects.filter(pk=entry.pk).update(
-            old_value=entry.old_value.replace(needle, replacement), new_value=entry.new_value.replace(needle, replacement)
-        )
+    """A referral stays without its notes; the other side's ledger stops naming the erased customer
+    (the customers app does both)."""
+    referrals_scrub(customer_id)
