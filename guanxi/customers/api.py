@@ -12,11 +12,17 @@ from pydantic import Field
 
 from guanxi.core.pagination import decode_cursor
 from guanxi.core.schemas import CleanStr
-from guanxi.customers import custom_fields, selectors, services
+from guanxi.accounts.selectors import users_visible_to
+from guanxi.core.registry import EditRequest
+from guanxi.customers import contact_services, custom_fields, selectors, services
 from guanxi.customers.choices import Channel
 from guanxi.customers.schemas import (
     ConsentIn,
     ConsentOut,
+    ContactIn,
+    ContactListOut,
+    ContactOut,
+    ContactPatch,
     CustomerIn,
     CustomerListOut,
     CustomerOut,
@@ -24,9 +30,12 @@ from guanxi.customers.schemas import (
     CustomFieldIn,
     CustomFieldOut,
     CustomFieldPatch,
+    CustomerPatchOut,
     FamilyMemberIn,
     FamilyMemberOut,
     FamilyMemberPatch,
+    HandoverIn,
+    HandoverOut,
     HistoryOut,
     ImportanceLiteral,
     KindLiteral,
@@ -147,15 +156,22 @@ def get_customer(request: HttpRequest, customer_id: int = CustomerId) -> dict[st
     return CustomerOut.from_customer(selectors.customer_get(user=request.auth, customer_id=customer_id))  # type: ignore[attr-defined]
 
 
-@router.patch("/customers/{customer_id}", response=CustomerOut, summary="Change a customer (optimistic locking)")
+@router.patch("/customers/{customer_id}", response=CustomerPatchOut, summary="Change a customer (optimistic locking)",
+              description="Fields an edit policy gates for your role are not changed but requested: "
+                          "`edit_requests` lists them with the request's id.")
 def patch_customer(request: HttpRequest, payload: CustomerPatch, customer_id: int = CustomerId) -> dict[str, Any]:
     customer = selectors.customer_get(user=request.auth, customer_id=customer_id)  # type: ignore[attr-defined]
     changes = payload.model_dump(exclude_unset=True)
     version = changes.pop("version")
     # An explicit null clears a nullable field; for the rest null means "leave unchanged".
     data = {k: v for k, v in changes.items() if v is not None or k in {"birthday", "store_id"}}
-    services.customer_update(actor=request.auth, customer=customer, version=version, data=data, channel=Channel.API)  # type: ignore[attr-defined]
-    return CustomerOut.from_customer(selectors.customer_get(user=request.auth, customer_id=customer_id))  # type: ignore[attr-defined]
+    requests: list[EditRequest] = []
+    services.customer_update(actor=request.auth, customer=customer, version=version, data=data, channel=Channel.API,  # type: ignore[attr-defined]
+                             requests=requests)
+    body = CustomerOut.from_customer(selectors.customer_get(user=request.auth, customer_id=customer_id))  # type: ignore[attr-defined]
+    body["edit_requests"] = [{"policy": r.policy, "fields": list(r.fields), "request_id": r.request_id}
+                             for r in requests]
+    return body
 
 
 @router.delete("/customers/{customer_id}", response=CustomerOut, summary="Archive a customer (soft delete)")
@@ -319,3 +335,73 @@ def patch_custom_field(request: HttpRequest, payload: CustomFieldPatch, field_id
     field = selectors.custom_field_get(field_id=field_id)
     return custom_fields.custom_field_update(actor=request.auth, field=field,  # type: ignore[attr-defined]
                                              data=payload.model_dump(exclude_unset=True))
+
+
+ContactId = Path(..., ge=1, le=2**63 - 1)
+
+
+@router.get("/customers/{customer_id}/contacts", response=list[ContactOut], summary="Contact people (联系人)")
+def list_contacts(request: HttpRequest, customer_id: int = CustomerId) -> list[dict[str, Any]]:
+    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)  # type: ignore[attr-defined]
+    return [ContactOut.from_contact(c) for c in selectors.contacts_of(user=request.auth, customer=customer)]  # type: ignore[attr-defined]
+
+
+@router.post("/customers/{customer_id}/contacts", response={201: ContactOut},
+             summary="Add a contact person (organization customers only)")
+def add_contact(request: HttpRequest, payload: ContactIn, customer_id: int = CustomerId) -> Status:
+    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)  # type: ignore[attr-defined]
+    contact = contact_services.contact_create(
+        actor=request.auth, customer=customer, data=payload.model_dump(), channel=Channel.API  # type: ignore[attr-defined]
+    )
+    return Status(201, ContactOut.from_contact(contact))
+
+
+@router.get("/customers/{customer_id}/contacts/{contact_id}", response=ContactOut, summary="One contact person")
+def get_contact(request: HttpRequest, customer_id: int = CustomerId, contact_id: int = ContactId) -> dict[str, Any]:
+    contact = selectors.contact_get(user=request.auth, customer_id=customer_id, contact_id=contact_id)  # type: ignore[attr-defined]
+    return ContactOut.from_contact(contact)
+
+
+@router.patch("/customers/{customer_id}/contacts/{contact_id}", response=ContactOut,
+              summary="Change a contact person (optimistic locking)")
+def patch_contact(
+    request: HttpRequest, payload: ContactPatch, customer_id: int = CustomerId, contact_id: int = ContactId
+) -> dict[str, Any]:
+    contact = selectors.contact_get(user=request.auth, customer_id=customer_id, contact_id=contact_id)  # type: ignore[attr-defined]
+    changes = payload.model_dump(exclude_unset=True)
+    version = changes.pop("version")
+    data = {k: v for k, v in changes.items() if v is not None or k == "birthday"}
+    contact = contact_services.contact_update(actor=request.auth, contact=contact, version=version, data=data,  # type: ignore[attr-defined]
+                                              channel=Channel.API)
+    return ContactOut.from_contact(contact)
+
+
+@router.delete("/customers/{customer_id}/contacts/{contact_id}", response={204: None}, summary="Remove a contact person")
+def delete_contact(request: HttpRequest, customer_id: int = CustomerId, contact_id: int = ContactId) -> Status:
+    contact = selectors.contact_get(user=request.auth, customer_id=customer_id, contact_id=contact_id)  # type: ignore[attr-defined]
+    contact_services.contact_delete(actor=request.auth, contact=contact, channel=Channel.API)  # type: ignore[attr-defined]
+    return Status(204, None)
+
+
+class ContactQuery(Schema):
+    q: CleanStr = Field(max_length=100, min_length=1, description="name, pinyin (lina / ln), phone piece, e-mail")
+    limit: int = Field(selectors.CONTACT_SEARCH_LIMIT, ge=1, le=200)
+
+
+@router.get("/contacts", response=ContactListOut, summary="Find contact people and their organizations")
+def search_contacts(request: HttpRequest, query: Query[ContactQuery]) -> dict[str, Any]:
+    found = selectors.contact_search(user=request.auth, q=query.q, limit=query.limit)  # type: ignore[attr-defined]
+    return {"items": [ContactOut.from_contact(c) for c in found[: query.limit]], "count": len(found)}
+
+
+@router.post("/customers/handover", response=HandoverOut,
+             summary="Hand customers over to another account manager (managers)",
+             description="The owner changes (in each customer's ledger) and every registered handover source "
+                         "moves what belonged to the previous manager: open tasks and upcoming appointments.")
+def handover_customers(request: HttpRequest, payload: HandoverIn) -> dict[str, Any]:
+    to_owner = users_visible_to(request.auth).filter(pk=payload.to_owner_id).first()  # type: ignore[attr-defined]
+    if to_owner is None:
+        raise ValidationError({"to_owner_id": [_("Unknown account manager.")]})
+    result = services.customer_handover(actor=request.auth, customer_ids=payload.customer_ids, to_owner=to_owner,  # type: ignore[attr-defined]
+                                        channel=Channel.API)
+    return {"customers": result.customers, "moved": result.moved}

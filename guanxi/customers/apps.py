@@ -33,6 +33,10 @@ class CustomersConfig(AppConfig):
                         context=tabs.family_context, order=20)
         )
         registry.add_customer_tab(
+            CustomerTab(key="contacts", label=_("Contacts"), template="customers/tabs/contacts.html",
+                        context=tabs.contacts_context, order=15)
+        )
+        registry.add_customer_tab(
             CustomerTab(key="referrals", label=_("Referrals"), template="customers/tabs/referrals.html",
                         context=tabs.referrals_context, order=30)
         )

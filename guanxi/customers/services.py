@@ -20,7 +20,7 @@ from lunar_python import Solar
 from guanxi.accounts.models import Department, Store, User
 from guanxi.accounts.selectors import departments_visible_to, stores_visible_to, users_visible_to
 from guanxi.core.errors import ConflictError, FieldErrors, NotPermitted
-from guanxi.core.registry import registry
+from guanxi.core.registry import EditRequest, registry
 from guanxi.core.text import (
     is_valid_id_number,
     mask_digits,
@@ -227,7 +227,8 @@ def _clean_profile(errors: _Errors, spec: ProfileField, raw: Any, instance: Cust
         limit = getattr(db_field, "max_length", None) or MAX_NOTES
         return _clean_text(errors, spec.name, str(raw or ""), max_length=limit)
     if spec.value == "choice":
-        value = str(raw or "")
+        # A blank choice clears it, unless the field may not be blank (language): then its default.
+        value = str(raw or "") or ("" if db_field.blank else str(db_field.default))
         if value and value not in {str(k) for k, _label in db_field.choices or ()}:
             errors.add(spec.name, _("Select a valid choice."))
         return value
@@ -428,9 +429,13 @@ def _generated_code(pk: int) -> str:
 
 
 def customer_update(
-    *, actor: User, customer: Customer, version: int, data: dict[str, Any], channel: str = Channel.UI
+    *, actor: User, customer: Customer, version: int, data: dict[str, Any], channel: str = Channel.UI,
+    requests: list[EditRequest] | None = None,
 ) -> Customer:
-    """Apply changes if nobody saved the customer since `version` was read; else ConflictError."""
+    """Apply changes if nobody saved the customer since `version` was read; else ConflictError.
+
+    Fields that a registered edit policy gates for this actor are not written: they become requests
+    (appended to `requests` when the caller passes a list, so it can tell the user)."""
     if customer.archived_at is not None:
         raise NotPermitted(_("This customer is archived; restore it before editing."))
     values, tag_names = _validate(actor=actor, data=data, instance=customer)
@@ -440,6 +445,8 @@ def customer_update(
         values.get("importance_reason", customer.importance_reason) != customer.importance_reason
     ):
         values.update(importance_set_by=actor, importance_set_at=timezone.now())
+    values, tag_names = _gate_edit(actor=actor, customer=customer, data=data, values=values, tag_names=tag_names,
+                                   requests=requests)
     before = ledger.snapshot(customer)
     with transaction.atomic():
         updated = Customer.objects.filter(pk=customer.pk, version=version).update(
@@ -694,3 +701,96 @@ def consent_record(
 
 def _consent_word(given: bool) -> str:
     return str(_("given") if given else _("withdrawn"))
+
+
+def ledger_note(*, customer_id: int, kind: str, text: str, by: User | None, channel: str = Channel.UI) -> ChangeEntry:
+    """Record in a customer's ledger what another app did to them (a complaint's compensation, a
+    workflow step), without that app writing the ledger's table. `kind` is a short key naming what
+    happened (complaint.compensation); the History tab shows the entry as "Note: kind" with `text`."""
+    errors = _Errors()
+    kind = kind.strip()
+    if not re.fullmatch(r"[a-z0-9_.\-]{1,50}", kind):
+        errors.add("kind", _("Name the note's kind with 1 to 50 lower-case letters, digits, '.', '_' or '-'."))
+    text = _clean_text(errors, "text", text, max_length=MAX_NOTES, required=True)
+    if not Customer.objects.filter(pk=customer_id).exists():
+        errors.add("customer", _("Unknown customer."))
+    errors.raise_if_any()
+    return ChangeEntry.objects.create(customer_id=customer_id, field=f"{ledger.NOTE_PREFIX}{kind}", old_value="",
+                                      new_value=text, actor=by, channel=channel, batch=uuid.uuid4())
+
+
+_SERVICE_NAMES = {"owner": "owner_id", "department": "department_id", "store": "store_id"}
+
+
+def _gate_edit(
+    *, actor: User, customer: Customer, data: dict[str, Any], values: dict[str, Any], tag_names: list[str] | None,
+    requests: list[EditRequest] | None,
+) -> tuple[dict[str, Any], list[str] | None]:
+    """Ask every registered edit policy which of the changed fields this actor may not edit directly;
+    those are submitted as requests and left out of the write."""
+    if not registry.edit_policies:
+        return values, tag_names
+    changed = {name for name, value in values.items() if getattr(customer, name) != value}
+    if tag_names is not None and sorted(tag_names) != sorted(t.name for t in customer.tags.all()):
+        changed.add("tags")
+    changed &= {*INPUT_FIELDS, "owner", "department", "store", "birthday_calendar", "id_number"}
+    if not changed:
+        return values, tag_names
+    gated_all: set[str] = set()
+    for policy in registry.edit_policies:
+        gated = set(policy.applies(actor, customer, frozenset(changed - gated_all))) & (changed - gated_all)
+        if not gated:
+            continue
+        changes = {name: data.get(_SERVICE_NAMES.get(name, name)) for name in sorted(gated)}
+        request_id = policy.submit(actor, customer, changes)
+        gated_all |= gated
+        if requests is not None:
+            requests.append(EditRequest(policy=policy.key, fields=tuple(sorted(gated)), request_id=request_id))
+    if "tags" in gated_all:
+        tag_names = None
+    return {k: v for k, v in values.items() if k not in gated_all}, tag_names
+
+
+@dataclass(frozen=True)
+class HandoverResult:
+    """What a handover moved: the customers, and per registered handover source how many rows."""
+
+    customers: int
+    moved: dict[str, int]
+
+
+def customer_handover(
+    *, actor: User, customer_ids: list[int], to_owner: User, channel: str = Channel.UI
+) -> HandoverResult:
+    """Hand customers over to another account manager: the owner changes (with a ledger entry per
+    customer), and every registered handover source moves what belonged to the previous manager for
+    those customers (open tasks, upcoming appointments …). Managers only (department or all scope)."""
+    from guanxi.accounts.choices import DataScope
+
+    if actor.data_scope == DataScope.OWN and not actor.is_superuser:
+        raise NotPermitted(_("Only managers may hand customers over."))
+    errors = _Errors()
+    if not users_visible_to(actor).filter(pk=to_owner.pk, is_active=True).exists():
+        errors.add("to_owner", _("Unknown account manager."))
+    ids = sorted({int(i) for i in customer_ids if 0 < int(i) < 2**63})
+    if not ids:
+        errors.add("customer_ids", _("Choose at least one customer."))
+    visible = list(Customer.objects.visible_to(actor).active().filter(pk__in=ids)
+                   .select_related("owner", "department", "store").prefetch_related("tags"))
+    if len(visible) != len(ids):
+        errors.add("customer_ids", _("Unknown customer."))
+    errors.raise_if_any()
+    moving = [c for c in visible if c.owner_id != to_owner.pk]
+    previous = {c.pk: c.owner_id for c in moving}
+    moved: dict[str, int] = {}
+    with transaction.atomic():
+        before = {c.pk: ledger.snapshot(c) for c in moving}
+        Customer.objects.filter(pk__in=list(previous)).update(
+            owner=to_owner, version=F("version") + 1, updated_at=timezone.now())
+        ledger.record_many(
+            ((cid, {"owner": before[cid]["owner"]}, {"owner": to_owner.username}) for cid in previous),
+            actor=actor, channel=channel,
+        )
+        for source in registry.handover_sources:
+            moved[source.key] = source.move(previous, to_owner.pk)
+    return HandoverResult(customers=len(previous), moved=moved)

@@ -36,7 +36,7 @@ def followup_context(request: HttpRequest, customer: Customer) -> dict[str, Any]
     summary = ContactSummary.objects.filter(customer=customer).first()
     return {
         "customer": customer, "summary": summary, "channels": ContactChannel.choices,
-        "form": InteractionForm(user=user),  # type: ignore[arg-type]
+        "form": InteractionForm(user=user, customer=customer),  # type: ignore[arg-type]
         "plan_form": AppointmentForm(initial={"due_on": timezone.localdate() + dt.timedelta(days=1)}),
         "tasks": selectors.task_list(user=user, owner=user, customer_id=customer.pk, due="open"),  # type: ignore[arg-type]
         **timeline_page(customer, user, None),
