@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CustomersConfig(AppConfig):
@@ -33,7 +34,7 @@ class CustomersConfig(AppConfig):
                         context=tabs.family_context, order=20)
         )
         registry.add_customer_tab(
-            CustomerTab(key="contacts", label=_("Contacts"), template="customers/tabs/contacts.html",
+            CustomerTab(key="contacts", label=pgettext_lazy("customer tab", "Contacts"), template="customers/tabs/contacts.html",
                         context=tabs.contacts_context, order=15)
         )
         registry.add_customer_tab(

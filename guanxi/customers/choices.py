@@ -152,4 +152,4 @@ class BuyingRole(models.TextChoices):
     PURCHASING = "purchasing", _("Purchasing")
     FINANCE = "finance", _("Finance")
     TECHNICAL = "technical", _("Technical")
-    USER = "user", _("User")
+    USER = "user", pgettext_lazy("buying role", "User")
