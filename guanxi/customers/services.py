@@ -751,6 +751,13 @@ def _gate_edit(
     return {k: v for k, v in values.items() if k not in gated_all}, tag_names
 
 
+def may_hand_over(user: User) -> bool:
+    """Managers (department or all scope) and superusers hand customers over; reps do not."""
+    from guanxi.accounts.choices import DataScope
+
+    return bool(user.is_superuser or user.data_scope != DataScope.OWN)
+
+
 @dataclass(frozen=True)
 class HandoverResult:
     """What a handover moved: the customers, and per registered handover source how many rows."""
@@ -765,9 +772,7 @@ def customer_handover(
     """Hand customers over to another account manager: the owner changes (with a ledger entry per
     customer), and every registered handover source moves what belonged to the previous manager for
     those customers (open tasks, upcoming appointments …). Managers only (department or all scope)."""
-    from guanxi.accounts.choices import DataScope
-
-    if actor.data_scope == DataScope.OWN and not actor.is_superuser:
+    if not may_hand_over(actor):
         raise NotPermitted(_("Only managers may hand customers over."))
     errors = _Errors()
     if not users_visible_to(actor).filter(pk=to_owner.pk, is_active=True).exists():

@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from guanxi.accounts.choices import DataScope
 from guanxi.accounts.models import User
 from guanxi.core.errors import ConflictError, NotPermitted
 from guanxi.core.htmx import render_page_or_partial
@@ -186,7 +185,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     }
     context.update(active.context(request, customer))
     context["customer"] = customer
-    if (user.is_superuser or user.data_scope != DataScope.OWN) and customer.archived_at is None:
+    if services.may_hand_over(user) and customer.archived_at is None:
         context["handover_form"] = HandoverForm(user=user, initial={"customer_ids": str(customer.pk),
                                                                     "to_owner": customer.owner_id})
     return render(request, "customers/detail.html", context)
@@ -508,6 +507,8 @@ def contact_search(request: HttpRequest) -> HttpResponse:
 def customer_handover(request: HttpRequest) -> HttpResponse:
     """Managers hand customers (one from its page, or the ones ticked on the list) to another manager."""
     user = _user(request)
+    if not services.may_hand_over(user):
+        raise PermissionDenied
     form = HandoverForm(request.POST, user=user)
     back = request.POST.get("next", "")
     target = back if back.startswith("/") and not back.startswith("//") else "/customers/"
