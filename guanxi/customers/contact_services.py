@@ -126,6 +126,12 @@ def contact_update(
     _editable(customer)
     values = _validate_contact(customer=customer, data=data, instance=contact)
     old = contact_text(contact)
+    if all(getattr(contact, name) == value for name, value in values.items()):
+        if contact.version != version:
+            raise ConflictError(
+                _("Someone else changed this contact after you opened it. Reload to see their changes.")
+            )
+        return contact  # nothing changed: no write, no ledger entry
     with transaction.atomic():
         merged = Contact(**{**{f.attname: getattr(contact, f.attname) for f in Contact._meta.concrete_fields},
                             **values})
