@@ -10,7 +10,7 @@ class CustomersConfig(AppConfig):
 
     def ready(self) -> None:
         from guanxi.core.registry import CustomerTab, DemoGenerator, SensitiveField, registry
-        from guanxi.customers import demo, tabs
+        from guanxi.customers import demo, demo_contacts, tabs
 
         registry.add_sensitive_field(
             SensitiveField(key="phones", label=_("Phones"), reveal=lambda customer: list(customer.phones))
@@ -55,4 +55,5 @@ class CustomersConfig(AppConfig):
         )
         registry.add_timeline_source(tabs.archive_events)
         registry.add_demo_generator(DemoGenerator(name="customers", order=20, run=demo.generate))
+        registry.add_demo_generator(DemoGenerator(name="contacts", order=25, run=demo_contacts.generate))
         from guanxi.customers import reminders  # noqa: F401  (importing registers the birthday reminders)
