@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Schema, Status
 from pydantic import Field
 
-from guanxi.core.pagination import decode_cursor
-from guanxi.core.schemas import CleanStr
 from guanxi.accounts.models import User
+from guanxi.core.pagination import decode_cursor
 from guanxi.core.registry import EditRequest
+from guanxi.core.schemas import CleanStr
 from guanxi.customers import contact_services, custom_fields, selectors, services
 from guanxi.customers.choices import Channel
 from guanxi.customers.schemas import (
@@ -27,10 +27,10 @@ from guanxi.customers.schemas import (
     CustomerListOut,
     CustomerOut,
     CustomerPatch,
+    CustomerPatchOut,
     CustomFieldIn,
     CustomFieldOut,
     CustomFieldPatch,
-    CustomerPatchOut,
     FamilyMemberIn,
     FamilyMemberOut,
     FamilyMemberPatch,

@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.customers.choices import (
     BirthdayCalendar,
     BusinessFormat,
-    BuyingRole,
     BusinessStatus,
+    BuyingRole,
     ConsentChannel,
     ConsentSource,
     ContactChannel,

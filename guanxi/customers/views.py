@@ -21,9 +21,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from guanxi.accounts.models import User
 from guanxi.core.errors import ConflictError, NotPermitted
 from guanxi.core.htmx import render_page_or_partial
-from guanxi.core.registry import registry
+from guanxi.core.registry import EditRequest, registry
 from guanxi.core.spreadsheet import csv_lines, xlsx_workbook
-from guanxi.core.registry import EditRequest
 from guanxi.customers import contact_services, custom_fields, selectors, services, tabs
 from guanxi.customers.forms import (
     CUSTOM_FORM_PREFIX,

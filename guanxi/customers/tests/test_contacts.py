@@ -2,9 +2,9 @@ import datetime as dt
 import json
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.conf import settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
