@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -20,6 +22,9 @@ class CustomersConfig(AppConfig):
         )
         registry.add_sensitive_field(
             SensitiveField(key="bank_account", label=_("Bank account"), reveal=lambda customer: customer.bank_account)
+        )
+        registry.add_sensitive_field(
+            SensitiveField(key="contact_phones", label=_("Contact people's phones"), reveal=_contact_phones)
         )
         registry.add_customer_tab(
             CustomerTab(key="profile", label=_("Profile"), template="customers/tabs/profile.html",
@@ -57,3 +62,11 @@ class CustomersConfig(AppConfig):
         registry.add_demo_generator(DemoGenerator(name="customers", order=20, run=demo.generate))
         registry.add_demo_generator(DemoGenerator(name="contacts", order=25, run=demo_contacts.generate))
         from guanxi.customers import reminders  # noqa: F401  (importing registers the birthday reminders)
+
+
+def _contact_phones(customer: Any) -> list[str]:
+    """The clear phones of a customer's contact people, as "name: phone" (revealed and logged)."""
+    from guanxi.customers.models import Contact
+
+    return [f"{name}: {phone}" for name, phones in
+            Contact.objects.filter(customer=customer).order_by("id").values_list("name", "phones") for phone in phones]

@@ -63,3 +63,5 @@ class CustomerTarget:
 
 
 register(CustomerTarget())
+
+from guanxi.imports import contacts  # noqa: E402, F401  (registers the contact-person target)

@@ -243,3 +243,22 @@ def test_outsider_cannot_see_or_change_contacts(client, org, shop) -> None:
         assert client.post(f"/customers/{shop.pk}/contacts/{contact.pk}/delete/").status_code == 404
         assert "李娜" not in client.get("/customers/contacts/", {"q": "lina"}).content.decode()
     assert Contact.objects.get().name == "李娜"
+
+
+def test_contact_phones_are_revealed_only_to_roles_that_may_and_logged(client, org, shop) -> None:
+    from guanxi.customers.models import AccessLog
+
+    contact_create(actor=org.owner, customer=shop, data={"name": "李娜", "phones": ["13812345678"]})
+    login(client, org.owner)
+    assert client.post(f"/customers/{shop.pk}/reveal/contact_phones/").status_code == 403
+    assert 'id="reveal-contact-phones"' not in client.get(f"/customers/{shop.pk}/tab/contacts/").content.decode()
+    login(client, org.manager)
+    assert 'id="reveal-contact-phones"' in client.get(f"/customers/{shop.pk}/tab/contacts/").content.decode()
+    html = client.post(f"/customers/{shop.pk}/reveal/contact_phones/").content.decode()
+    assert "李娜: 13812345678" in html
+    headers = bearer(client, org.manager)
+    body = client.post(f"/api/v1/customers/{shop.pk}/reveal", json.dumps({"field": "contact_phones"}),
+                       content_type="application/json", headers=headers).json()
+    assert body == {"field": "contact_phones", "value": ["李娜: 13812345678"]}
+    assert list(AccessLog.objects.values_list("user__username", "field", "channel")) == [
+        ("manager", "contact_phones", "api"), ("manager", "contact_phones", "ui")]

@@ -1,5 +1,7 @@
 """The contact-person target of the import engine: one row per contact, keyed by the customer code.
 
+Registered by `guanxi/imports/import_target.py` (the customers app imports no import engine).
+
 Contact lists are short (a few people per organization), so a row is applied through the contact
 services one at a time, in one transaction: the same validation, masking and ledger entries as the
 Contacts tab. A row whose customer already has a contact of the same name updates that contact.
