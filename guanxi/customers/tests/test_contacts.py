@@ -142,6 +142,7 @@ def test_contacts_tab_of_a_person_says_why_there_is_no_form(client, org, make_cu
 def test_contacts_search_page_in_both_languages(client, org, shop) -> None:
     contact_create(actor=org.owner, customer=shop, data={"name": "李娜", "phones": ["13812345678"]})
     login(client, org.owner)
+    assert 'href="/customers/contacts/"' in client.get("/customers/").content.decode()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     html = client.get("/customers/contacts/", {"q": "ln"}).content.decode()
     assert "华联超市" in html and "138****5678" in html and "Role in buying" in html
