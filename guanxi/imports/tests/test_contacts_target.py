@@ -1,4 +1,5 @@
-"""Contact people through the import engine, keyed by the customer code."""
+"""Contact people through the import engine, keyed by the customer code; the customer's language and
+seed-004 fields as customer import columns."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.utils import translation
 
 from guanxi.core.testing import bearer
 from guanxi.customers.contact_services import contact_create
-from guanxi.customers.models import ChangeEntry, Contact
+from guanxi.customers.models import ChangeEntry, Contact, Customer
 from guanxi.imports import services
 from guanxi.imports.models import RowError
 from guanxi.imports.tests.helpers import csv_bytes
@@ -79,3 +80,21 @@ def test_contacts_import_is_all_or_nothing_by_default(client, org, make_customer
     status = _run(client, headers, content, django_capture_on_commit_callbacks)
     assert status["state"] == "review" and Contact.objects.count() == 0
     assert list(RowError.objects.values_list("line", "field")) == [(3, "phones")]
+
+
+def test_language_and_sources_are_import_columns(org) -> None:
+    from guanxi.imports.tests.helpers import run
+
+    content = csv_bytes([
+        ["客户名称", "沟通语言", "目前使用的产品", "其他购买渠道及原因", "选择我们的原因"],
+        ["John Smith", "English", "竞品A", "批发市场，价格低", "送货准时"],
+        ["张三", "", "", "", ""],
+    ])
+    job = run(org.owner, content, mode="create")
+    assert job.state == "done", job.message
+    john = Customer.objects.get(name="John Smith")
+    assert (john.language, john.current_products, john.other_sources, john.why_us) == (
+        "en", "竞品A", "批发市场，价格低", "送货准时")
+    assert Customer.objects.get(name="张三").language == "zh-hans"
+    assert ChangeEntry.objects.filter(customer=john, channel="import", field="language", new_value="en").exists()
+    assert not ChangeEntry.objects.filter(customer__name="张三", field="language").exists()
