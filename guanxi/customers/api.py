@@ -14,7 +14,7 @@ from guanxi.accounts.models import User
 from guanxi.core.pagination import decode_cursor
 from guanxi.core.registry import EditRequest
 from guanxi.core.schemas import CleanStr
-from guanxi.customers import contact_services, custom_fields, selectors, services
+from guanxi.customers import contact_services, custom_fields, handover, selectors, services
 from guanxi.customers.choices import Channel
 from guanxi.customers.schemas import (
     ConsentIn,
@@ -403,6 +403,6 @@ def handover_customers(request: HttpRequest, payload: HandoverIn) -> dict[str, A
     to_owner = User.objects.filter(pk=payload.to_owner_id).first()
     if to_owner is None:
         raise ValidationError({"to_owner_id": [_("Unknown account manager.")]})
-    result = services.customer_handover(actor=request.auth, customer_ids=payload.customer_ids, to_owner=to_owner,  # type: ignore[attr-defined]
+    result = handover.customer_handover(actor=request.auth, customer_ids=payload.customer_ids, to_owner=to_owner,  # type: ignore[attr-defined]
                                         channel=Channel.API)
     return {"customers": result.customers, "moved": result.moved}

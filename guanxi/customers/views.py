@@ -23,7 +23,7 @@ from guanxi.core.errors import ConflictError, NotPermitted
 from guanxi.core.htmx import render_page_or_partial
 from guanxi.core.registry import EditRequest, registry
 from guanxi.core.spreadsheet import csv_lines, xlsx_workbook
-from guanxi.customers import contact_services, custom_fields, selectors, services, tabs
+from guanxi.customers import contact_services, custom_fields, handover, selectors, services, tabs
 from guanxi.customers.forms import (
     CUSTOM_FORM_PREFIX,
     ConsentForm,
@@ -184,7 +184,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     }
     context.update(active.context(request, customer))
     context["customer"] = customer
-    if services.may_hand_over(user) and customer.archived_at is None:
+    if handover.may_hand_over(user) and customer.archived_at is None:
         context["handover_form"] = HandoverForm(user=user, initial={"customer_ids": str(customer.pk),
                                                                     "to_owner": customer.owner_id})
     return render(request, "customers/detail.html", context)
@@ -506,7 +506,7 @@ def contact_search(request: HttpRequest) -> HttpResponse:
 def customer_handover(request: HttpRequest) -> HttpResponse:
     """Managers hand customers (one from its page, or the ones ticked on the list) to another manager."""
     user = _user(request)
-    if not services.may_hand_over(user):
+    if not handover.may_hand_over(user):
         raise PermissionDenied
     form = HandoverForm(request.POST, user=user)
     back = request.POST.get("next", "")
@@ -518,7 +518,7 @@ def customer_handover(request: HttpRequest) -> HttpResponse:
     try:
         if to_owner is None:
             raise ValidationError({"to_owner": [_("Unknown account manager.")]})
-        result = services.customer_handover(actor=user, customer_ids=form.cleaned_data["customer_ids"],
+        result = handover.customer_handover(actor=user, customer_ids=form.cleaned_data["customer_ids"],
                                             to_owner=to_owner)
     except NotPermitted as error:
         raise PermissionDenied(error.message) from None

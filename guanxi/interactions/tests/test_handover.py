@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from guanxi.core.errors import NotPermitted
 from guanxi.core.testing import bearer, login
+from guanxi.customers.handover import customer_handover
 from guanxi.customers.models import ChangeEntry, Customer
-from guanxi.customers.services import customer_handover
 from guanxi.interactions import services as followup
 from guanxi.interactions.models import Appointment, Task
 
