@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from guanxi.core.testing import make_customer, org  # noqa: F401
+from guanxi.testing.base import make_customer, org  # noqa: F401
 
 
 def pytest_configure(config: Any) -> None:

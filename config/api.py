@@ -22,9 +22,11 @@ from guanxi.analytics.dashboards_api import router as analytics_dashboards_route
 from guanxi.assets.api import router as assets_router
 from guanxi.core.api import router as calendar_router
 from guanxi.core.errors import ConflictError, NotPermitted
+from guanxi.core.event_api import router as events_router
 from guanxi.core.schemas import translated_message
 from guanxi.customers.api import router as customers_router
 from guanxi.dedupe.api import router as dedupe_router
+from guanxi.holidays.api import router as holidays_router
 from guanxi.imports.api import router as imports_router
 from guanxi.interactions.api import router as interactions_router
 from guanxi.orders.api import router as orders_router
@@ -61,6 +63,8 @@ api.add_router("/", interactions_router)
 api.add_router("/", orders_router)
 api.add_router("/", assets_router)
 api.add_router("/", calendar_router)
+api.add_router("/", events_router)
+api.add_router("/", holidays_router)
 api.add_router("/", analytics_router)
 api.add_router("/", analytics_dashboards_router)
 

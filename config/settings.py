@@ -5,6 +5,7 @@ Readers are typed and fail loudly: a malformed value stops start-up with the var
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -40,6 +41,24 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def env_office_hours(name: str, default: str) -> str:
+    """Office sessions "HH:MM-HH:MM,HH:MM-HH:MM": each ends after it starts, in order, not overlapping."""
+    raw = os.environ.get(name)
+    text = default if raw is None or raw.strip() == "" else raw.strip()
+    previous_end = ""
+    for part in text.split(","):
+        try:
+            start, end = (piece.strip() for piece in part.split("-"))
+            times = [dt.time.fromisoformat(start), dt.time.fromisoformat(end)]
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"{name} must be sessions like 09:00-12:00,13:30-18:00, got {text!r}") from exc
+        if times[0] >= times[1] or (previous_end and times[0].isoformat() < previous_end):
+            raise ImproperlyConfigured(f"{name}: sessions must end after they start, in order, without overlap; "
+                                       f"got {text!r}")
+        previous_end = times[1].isoformat()
+    return text
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None or raw == "":
@@ -71,6 +90,7 @@ INSTALLED_APPS = [
     "django_q",
     "guanxi.core",
     "guanxi.accounts",
+    "guanxi.holidays",
     "guanxi.customers",
     "guanxi.imports",
     "guanxi.dedupe",
@@ -224,9 +244,9 @@ GUANXI_PROXY_COUNT = env_int("GUANXI_PROXY_COUNT", 0)
 GUANXI_LIST_COUNT_CAP = env_int("GUANXI_LIST_COUNT_CAP", 10_000)
 # Searches count exactly up to here and then say "more than"; users refine rather than page on.
 GUANXI_SEARCH_COUNT_CAP = env_int("GUANXI_SEARCH_COUNT_CAP", 1_000)
-# Office hours for working-time arithmetic (guanxi.core.calendar): sessions in local time, the gap
-# between them is the lunch break. A malformed value stops start-up.
-GUANXI_OFFICE_HOURS = env_str("GUANXI_OFFICE_HOURS", "09:00-12:00,13:30-18:00")
+# Office hours for working-time arithmetic and due times (guanxi.core.calendar.due_at): sessions in
+# local time, the gap between them is the lunch break. A malformed value stops start-up.
+GUANXI_OFFICE_HOURS = env_office_hours("GUANXI_OFFICE_HOURS", "09:00-12:00,13:30-18:00")
 # Analytics runs: the purchase model (bgnbd or paretonbd) and the CLV horizon and monthly discount rate.
 GUANXI_ANALYTICS_MODEL = env_str("GUANXI_ANALYTICS_MODEL", "bgnbd")
 if GUANXI_ANALYTICS_MODEL not in ("bgnbd", "paretonbd"):
@@ -238,3 +258,15 @@ except ValueError as exc:
     raise ImproperlyConfigured("GUANXI_ANALYTICS_DISCOUNT_RATE must be a number such as 0.01") from exc
 if not 1 <= GUANXI_ANALYTICS_CLV_MONTHS <= 600 or not 0 <= GUANXI_ANALYTICS_DISCOUNT_RATE < 1:
     raise ImproperlyConfigured("GUANXI_ANALYTICS_CLV_MONTHS must be 1–600 and GUANXI_ANALYTICS_DISCOUNT_RATE 0–1")
+# Domain events (guanxi.core.events, ADR 0021): a failed delivery is retried after RETRY_SECONDS · 2^(n-1)
+# (at most RETRY_MAX_SECONDS) and is a dead letter after MAX_ATTEMPTS failures; a claimed delivery is
+# taken again after LEASE_SECONDS (its worker died). INLINE delivers in the committing process after
+# the commit instead of through the django-q2 job (tests; never in production).
+GUANXI_EVENTS_MAX_ATTEMPTS = env_int("GUANXI_EVENTS_MAX_ATTEMPTS", 8)
+GUANXI_EVENTS_RETRY_SECONDS = env_int("GUANXI_EVENTS_RETRY_SECONDS", 60)
+GUANXI_EVENTS_RETRY_MAX_SECONDS = env_int("GUANXI_EVENTS_RETRY_MAX_SECONDS", 6 * 3600)
+GUANXI_EVENTS_LEASE_SECONDS = env_int("GUANXI_EVENTS_LEASE_SECONDS", env_int("GUANXI_Q_TIMEOUT", 3600) + 600)
+GUANXI_EVENTS_KEEP_DAYS = env_int("GUANXI_EVENTS_KEEP_DAYS", 7)
+GUANXI_EVENTS_INLINE = env_bool("GUANXI_EVENTS_INLINE", False)
+if GUANXI_EVENTS_MAX_ATTEMPTS < 1 or GUANXI_EVENTS_RETRY_SECONDS < 1 or GUANXI_EVENTS_LEASE_SECONDS < 1:
+    raise ImproperlyConfigured("GUANXI_EVENTS_MAX_ATTEMPTS, _RETRY_SECONDS and _LEASE_SECONDS must be at least 1")

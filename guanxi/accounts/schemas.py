@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
-from guanxi.core.schemas import CleanStr
+from guanxi.core.schemas import CleanStr, StrictIn
 
 
-class TokenIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class TokenIn(StrictIn):
     username: CleanStr = Field(max_length=150)
     password: CleanStr = Field(max_length=128)
 

@@ -6,9 +6,10 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Path, Query, Router, Status
+from ninja import Query, Router, Status
+from ninja.params.functions import Path
 
-from guanxi.accounts.models import User
+from guanxi.accounts.http import request_user
 from guanxi.analytics import selectors, services
 from guanxi.analytics.choices import SEGMENT_STRATEGY, STAGE_STRATEGY, RunTrigger
 from guanxi.analytics.models import AnalyticsRun, CustomerMetrics
@@ -20,10 +21,6 @@ router = Router(tags=["analytics"])
 Id = Path(..., ge=1, le=2**63 - 1)
 
 
-def _user(request: HttpRequest) -> User:
-    return request.auth  # type: ignore[attr-defined,no-any-return]
-
-
 def _run_out(run: AnalyticsRun) -> dict[str, Any]:
     return {f.attname: getattr(run, f.attname) for f in AnalyticsRun._meta.concrete_fields}
 
@@ -31,22 +28,22 @@ def _run_out(run: AnalyticsRun) -> dict[str, Any]:
 @router.post("/analytics/runs", response={202: RunOut}, summary="Start an analytics run (managers, administrators)",
              description="Queues a run for the background worker and returns it; poll `GET /analytics/runs/{id}` "
              "for its progress. While a run is queued or running, that run is returned instead of a new one.")
-def start_run(request: HttpRequest, payload: RunIn) -> Status:
-    run = services.run_enqueue(actor=_user(request), trigger=RunTrigger.API, request=services.RunRequest(
+def start_run(request: HttpRequest, payload: RunIn) -> Status[Any]:
+    run = services.run_enqueue(actor=request_user(request), trigger=RunTrigger.API, request=services.RunRequest(
         until=payload.until, holdout_days=payload.holdout_days, unit=payload.unit, model=payload.model or ""))
     return Status(202, _run_out(run))
 
 
 @router.get("/analytics/runs", response=RunListOut, summary="Analytics runs, newest first")
 def list_runs(request: HttpRequest, query: Query[RunQuery]) -> dict[str, Any]:
-    items = selectors.runs(_user(request), limit=query.limit, before_id=query.before)
+    items = selectors.runs(request_user(request), limit=query.limit, before_id=query.before)
     return {"items": [_run_out(r) for r in items],
             "next_before": items[-1].pk if len(items) == query.limit else None}
 
 
 @router.get("/analytics/runs/{run_id}", response=RunOut, summary="One run: state, progress, fitted models")
 def get_run(request: HttpRequest, run_id: int = Id) -> dict[str, Any]:
-    run = selectors.run_detail(_user(request), run_id)
+    run = selectors.run_detail(request_user(request), run_id)
     if run is None:
         raise Http404
     return _run_out(run)
@@ -68,7 +65,7 @@ def _metrics_out(m: CustomerMetrics) -> dict[str, Any]:
 @router.get("/customers/{customer_id}/analytics", response=CustomerAnalyticsOut,
             summary="The customer's scores, segment, stage, CLV and cross-sell / up-sell suggestions")
 def get_customer_analytics(request: HttpRequest, customer_id: int = Id) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     customer = get_object_or_404(Customer.objects.visible_to(user), pk=customer_id)
     metrics = selectors.metrics_for(user, customer.pk)
     found = selectors.suggestions(user, customer)

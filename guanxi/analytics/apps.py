@@ -38,15 +38,16 @@ class AnalyticsConfig(AppConfig):
             key="stage", label=_("Lifecycle stage"), choices=tabs.stage_choices, apply=tabs.apply_stage_filter,
         ))
         registry.add_list_column(ListColumn(
-            key="clv", label=_("CLV"), value=tabs.clv_cell, annotate=tabs.with_metrics, sort_key=tabs.clv_sort,
+            key="clv", label=_("CLV"), value=tabs.clv_cell, annotate=tabs.with_metrics, reads=("metrics_clv",),
+            sort_key=tabs.clv_sort,
         ))
         registry.add_list_column(ListColumn(
             key="p_alive", label=_("P(alive)"), value=tabs.p_alive_cell, annotate=tabs.with_metrics,
-            sort_key=tabs.p_alive_sort,
+            reads=("metrics_p_alive",), sort_key=tabs.p_alive_sort,
         ))
         registry.add_list_column(ListColumn(
             key="value_at_risk", label=_("Value at risk"), value=tabs.value_at_risk_cell, annotate=tabs.with_metrics,
-            sort_key=tabs.value_at_risk_sort,
+            reads=("metrics_value_at_risk",), sort_key=tabs.value_at_risk_sort,
         ))
         # Metrics and stage changes are derived from orders: a merge or an erasure deletes them and the
         # next run scores the survivor from its (merged) orders. See ADR 0014.

@@ -12,14 +12,16 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from guanxi.accounts.models import User
-from guanxi.analytics import dashboards
+from guanxi.accounts.http import request_user
+from guanxi.analytics.dashboards.basket import basket_figures
+from guanxi.analytics.dashboards.composition import composition_figures
+from guanxi.analytics.dashboards.lifecycle import lifecycle_figures
+from guanxi.analytics.dashboards.overview import overview_figures
+from guanxi.analytics.dashboards.rfm import rfm_figures
+from guanxi.analytics.dashboards.scope import CHURN_LIMIT, PAIR_LIMIT
+from guanxi.analytics.dashboards.value import value_figures
 
 router = Router(tags=["analytics"])
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 # --- output schemas -------------------------------------------------------------------------------------
@@ -205,11 +207,11 @@ class BasketOut(Schema):
 
 
 class ChurnQuery(Schema):
-    limit: int = Field(dashboards.CHURN_LIMIT, ge=1, le=500, description="How many customers at risk to list.")
+    limit: int = Field(CHURN_LIMIT, ge=1, le=500, description="How many customers at risk to list.")
 
 
 class BasketQuery(Schema):
-    limit: int = Field(dashboards.PAIR_LIMIT, ge=1, le=200, description="How many pairs to list.")
+    limit: int = Field(PAIR_LIMIT, ge=1, le=200, description="How many pairs to list.")
 
 
 # --- routes ---------------------------------------------------------------------------------------------
@@ -218,33 +220,33 @@ class BasketQuery(Schema):
 @router.get("/analytics/dashboards/overview", response=OverviewOut,
             summary="Analytics overview: the current run, totals, segment and stage sizes")
 def get_overview(request: HttpRequest) -> Any:
-    return dashboards.overview(_user(request))
+    return overview_figures(request_user(request))
 
 
 @router.get("/analytics/dashboards/rfm", response=RfmOut,
             summary="RFM grid (R × F score), the eight segments with strategies, and the clusters")
 def get_rfm(request: HttpRequest) -> Any:
-    return dashboards.rfm(_user(request))
+    return rfm_figures(request_user(request))
 
 
 @router.get("/analytics/dashboards/lifecycle", response=LifecycleOut,
             summary="Customers per lifecycle stage, weekly moves between stages, moves into decline this week")
 def get_lifecycle(request: HttpRequest) -> Any:
-    return dashboards.lifecycle(_user(request))
+    return lifecycle_figures(request_user(request))
 
 
 @router.get("/analytics/dashboards/value", response=ValueOut,
             summary="CLV distribution, churn risk (customers by value at risk) and the Pareto / Lorenz curve")
 def get_value(request: HttpRequest, query: Query[ChurnQuery]) -> Any:
-    return dashboards.value(_user(request), limit=query.limit)
+    return value_figures(request_user(request), limit=query.limit)
 
 
 @router.get("/analytics/dashboards/composition", response=CompositionOut,
             summary="Net sales of the last 12 months by importance class, product category, region and store")
 def get_composition(request: HttpRequest) -> Any:
-    return dashboards.composition(_user(request))
+    return composition_figures(request_user(request))
 
 
 @router.get("/analytics/dashboards/basket", response=BasketOut, summary="Products bought together, by lift")
 def get_basket(request: HttpRequest, query: Query[BasketQuery]) -> Any:
-    return dashboards.basket(_user(request), limit=query.limit)
+    return basket_figures(request_user(request), limit=query.limit)

@@ -6,9 +6,9 @@ import datetime as dt
 from typing import Any, Literal
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
 
 from guanxi.analytics.services import MAX_HOLDOUT_DAYS
+from guanxi.core.schemas import StrictIn
 
 StateLiteral = Literal["queued", "running", "done", "failed"]
 TriggerLiteral = Literal["nightly", "ui", "command", "api"]
@@ -17,10 +17,8 @@ SegmentLiteral = Literal["important_value", "important_development", "important_
 StageLiteral = Literal["exploration", "development", "stable", "decline"]
 
 
-class RunIn(Schema):
+class RunIn(StrictIn):
     """Start a run: all optional; without `until` the nightly path (purchase summary, today)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     until: dt.date | None = Field(None, description="calibration end (inclusive); reads orders instead of the "
                                   "purchase summary")

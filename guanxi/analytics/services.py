@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from django.conf import settings
@@ -33,10 +33,18 @@ from guanxi.analytics.choices import RunState, RunTrigger, RunUnit
 from guanxi.analytics.compute._optim import FloatArray, IntArray
 from guanxi.analytics.compute.basket import PairStats, bought_together
 from guanxi.analytics.compute.clustering import Clustering, cluster_customers, customer_features, standardize
+from guanxi.analytics.compute.diagnostics import (
+    fit_diagnostics,
+    fitted_summary,
+    holdout_diagnostics,
+    tracking_diagnostics,
+)
 from guanxi.analytics.compute.lifecycle import STAGES, LifecycleRules
 from guanxi.analytics.compute.pipeline import CustomerScores, ScoringOptions, score_customers
 from guanxi.analytics.compute.rfm import SEGMENTS
+from guanxi.analytics.compute.summary import Unit
 from guanxi.analytics.models import AnalyticsRun, Cluster, CustomerMetrics, ProductPair, StageChange
+from guanxi.core import events
 from guanxi.orders.batch import PURCHASE_DAY_TZ
 
 logger = logging.getLogger(__name__)
@@ -149,6 +157,7 @@ def run_job(run_id: int) -> AnalyticsRun | None:
             logger.exception("analytics run %s failed", run_id)
             _update(run, state=RunState.FAILED, finished_at=timezone.now(), error=f"{type(exc).__name__}: {exc}",
                     progress_note=_("Failed"))
+            events.publish(events.AnalyticsRunFinished(run_id=run.pk, state=RunState.FAILED))
     run.refresh_from_db()
     return run
 
@@ -213,7 +222,7 @@ def run_analytics(run: AnalyticsRun) -> None:
     _update(run, progress=5, progress_note=_("Reading purchases"))
     with timings.stage("extract"):
         data = extract.read_customers(until=run.until, today=today, holdout_days=run.holdout_days,
-                                      unit=run.unit)  # type: ignore[arg-type]
+                                      unit=cast(Unit, run.unit))
         previous = extract.read_previous_stages(STAGES)
     parameters: dict[str, Any] = {
         "until": data.until.isoformat(), "unit": run.unit, "holdout_days": run.holdout_days, "source": data.source,
@@ -228,11 +237,11 @@ def run_analytics(run: AnalyticsRun) -> None:
     if data.summary is not None:
         with timings.stage("score"):
             scores = score_customers(data.summary, options)
-        diagnostics.update(_fit_diagnostics(scores))
+        diagnostics.update(fit_diagnostics(scores))
         if data.holdout is not None:
-            diagnostics["holdout"] = _holdout_diagnostics(scores, data.holdout)
+            diagnostics["holdout"] = holdout_diagnostics(scores, data.holdout)
         if data.source == "orders":
-            tracking = _tracking_diagnostics(scores, extract.read_tracking(data.summary, data.until, run.holdout_days),
+            tracking = tracking_diagnostics(scores, extract.read_tracking(data.summary, data.until, run.holdout_days),
                                              data.until)
             if tracking is not None:
                 diagnostics["tracking"] = tracking
@@ -257,7 +266,8 @@ def run_analytics(run: AnalyticsRun) -> None:
         diagnostics["stage_changes"] = changes
         diagnostics["timings"] = timings.seconds
         _update(run, state=RunState.DONE, is_current=True, progress=100, progress_note=_("Done"),
-                finished_at=timezone.now(), fitted=_fitted(scores), diagnostics=diagnostics)
+                finished_at=timezone.now(), fitted=fitted_summary(scores), diagnostics=diagnostics)
+        events.publish(events.AnalyticsRunFinished(run_id=run.pk, state=RunState.DONE))
     _update(run, diagnostics={**diagnostics, "timings": timings.seconds})  # now with the write's time
 
 
@@ -282,114 +292,6 @@ def _clusters(features: FloatArray, *, seed: int = 0) -> Clustering:
     distances = ((z[:, None, :] - fitted.centers_z[None, :, :]) ** 2).sum(axis=2)
     labels = distances.argmin(axis=1).astype(np.int64)
     return replace(fitted, labels=labels, sizes=np.bincount(labels, minlength=fitted.k))
-
-
-def _fitted(scores: CustomerScores | None) -> dict[str, Any]:
-    """The run record's model summary (the same shape as `fit-file --json`, plus the exclusions)."""
-    if scores is None:
-        return {"customers": 0, "bgnbd": None, "gamma_gamma": None, "gg_excluded": 0}
-    model, spend = scores.transaction_fit, scores.spend_fit
-    qualifying = int(((scores.summary.frequency > 0) & (scores.summary.monetary > 0)).sum())
-    name = "paretonbd" if set(model.params) == {"r", "alpha", "s", "beta"} else "bgnbd"
-    return {
-        "customers": scores.summary.n_customers,
-        "model": name,
-        name: {**_finite(model.params), "ll": _float(model.log_likelihood), "converged": model.converged},
-        "gamma_gamma": None if spend is None else {**_finite(spend.params), "ll": _float(spend.log_likelihood),
-                                                   "converged": spend.converged},
-        "gg_excluded": spend.n_excluded if spend is not None else scores.summary.n_customers - qualifying,
-    }
-
-
-def _float(value: float) -> float | None:
-    """JSON has no NaN or infinity: those become null."""
-    return float(value) if math.isfinite(value) else None
-
-
-def _finite(params: dict[str, float]) -> dict[str, float | None]:
-    return {k: _float(v) for k, v in params.items()}
-
-
-def _fit_diagnostics(scores: CustomerScores) -> dict[str, Any]:
-    """Expected vs actual repeat purchases by number of repeat purchases (0 … 7+): what the model
-    expects each group to have bought over its own observation time vs what it did. Also totals."""
-    s = scores.summary
-    model = scores.transaction_fit
-    # E[X(T)] for a new customer observed for T: the unconditional expectation is what the data are
-    # compared with in the BG/NBD paper (figure of repeat transactions by frequency).
-    expected_total = _unconditional_expected(model, s.T)
-    bucket = np.minimum(s.frequency, 7)
-    counts = np.bincount(bucket, minlength=8)
-    actual = np.bincount(bucket, weights=s.frequency.astype(np.float64), minlength=8)
-    return {
-        "repeat_purchases": {
-            "actual_total": float(s.frequency.sum()),
-            "expected_total": _float(float(np.nansum(expected_total))),
-            "customers_by_frequency": [int(c) for c in counts],
-            "actual_by_frequency": [round(float(v), 3) for v in actual],
-        },
-    }
-
-
-def _unconditional_expected(model: Any, age: FloatArray) -> FloatArray:
-    """E[X(t)] for a customer who has just made a first purchase: the model's conditional expectation
-    at x = t_x = T = 0, which equals the unconditional one (Fader, Hardie and Lee 2005, eq. 9) and is
-    evaluated by the model's own stable code. (The closed form cancels catastrophically when b is
-    large: with a = 0 and b = 2·10⁹ it gave 69 times the right value.)"""
-    ages = np.asarray(age, dtype=np.float64).reshape(-1)
-    if ages.size == 0:
-        return ages
-    with np.errstate(all="ignore"):
-        try:
-            values = model.expected_purchases_grid(ages, np.zeros(1), np.zeros(1), np.zeros(1))[0]
-        except (ValueError, FloatingPointError, ArithmeticError):
-            return np.full(ages.shape, np.nan)
-    return np.where(ages > 0, np.asarray(values, dtype=np.float64), 0.0)
-
-
-def _holdout_diagnostics(scores: CustomerScores, holdout: extract.Holdout) -> dict[str, Any]:
-    """Calibration vs hold-out: per number of calibration repeat purchases (0 … 7+), the mean
-    purchases the model predicts over the hold-out period and the mean that happened."""
-    s = scores.summary
-    horizon = np.asarray([holdout.days / s.days_per_unit])
-    predicted = scores.transaction_fit.expected_purchases_grid(horizon, s.frequency, s.recency, s.T)[:, 0]
-    bucket = np.minimum(s.frequency, 7)
-    counts = np.bincount(bucket, minlength=8).astype(np.float64)
-    safe = np.where(counts > 0, counts, 1.0)
-    mean_predicted = np.bincount(bucket, weights=predicted, minlength=8) / safe
-    mean_actual = np.bincount(bucket, weights=holdout.purchase_days.astype(np.float64), minlength=8) / safe
-    return {
-        "days": holdout.days,
-        "frequency": list(range(8)),
-        "customers": [int(c) for c in counts],
-        "predicted": [round(float(v), 4) for v in mean_predicted],
-        "actual": [round(float(v), 4) for v in mean_actual],
-        "predicted_total": round(float(predicted.sum()), 2),
-        "actual_total": int(holdout.purchase_days.sum()),
-    }
-
-
-def _tracking_diagnostics(scores: CustomerScores, tracking: extract.Tracking, until: dt.date) -> dict[str, Any] | None:
-    """Expected vs actual repeat purchases over time (the BG/NBD paper's tracking plot): at each
-    week, the cumulative repeat purchase days that happened, and what the model expects of the same
-    customers, summed over cohorts of first-purchase days (E[X(t)] of each cohort's age). Beyond the
-    calibration end the curves are a forecast check."""
-    if tracking.cohort_day.size == 0:
-        return None
-    start, end = int(tracking.cohort_day.min()), extract.day_number(tracking.end)
-    points = np.unique(np.minimum(np.arange(start + 7, end + 7, 7, dtype=np.int64), end))
-    actual = np.searchsorted(np.sort(tracking.repeat_days), points, side="right")
-    ages = np.clip(points[:, None] - tracking.cohort_day[None, :], 0, None).astype(np.float64)
-    per_customer = _unconditional_expected(scores.transaction_fit, ages.ravel() / scores.summary.days_per_unit)
-    if not np.isfinite(per_customer).any():
-        return None
-    expected = np.nansum(per_customer.reshape(ages.shape) * tracking.cohort_size[None, :], axis=1)
-    return {
-        "dates": [extract.from_day_number(int(p)).isoformat() for p in points],
-        "actual": [int(a) for a in actual],
-        "expected": [round(float(e), 2) for e in expected],
-        "calibration_end": until.isoformat(),
-    }
 
 
 def _pairs() -> PairStats | None:

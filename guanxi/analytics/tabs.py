@@ -7,14 +7,16 @@ from typing import Any
 from django.db.models import F, QuerySet
 from django.http import HttpRequest
 
+from guanxi.accounts.http import request_user
 from guanxi.analytics import selectors
 from guanxi.analytics.choices import SEGMENT_STRATEGY, STAGE_STRATEGY, Segment, Stage
+from guanxi.core.money import format_money
 from guanxi.customers.models import Customer
 
 
 def analytics_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
     """Scores, segment and stage with their strategies, value figures and suggestions."""
-    user: Any = request.user
+    user = request_user(request)
     metrics = selectors.metrics_for(user, customer.pk)
     context: dict[str, Any] = {"customer": customer, "metrics": metrics, "run": selectors.current_run()}
     if metrics is not None:
@@ -45,8 +47,9 @@ def apply_stage_filter(qs: QuerySet[Any], value: str) -> QuerySet[Any]:
 
 
 def with_metrics(qs: QuerySet[Any]) -> QuerySet[Any]:
-    return qs.annotate(metrics_clv=F("metrics__clv"), metrics_p_alive=F("metrics__p_alive"),
-                       metrics_value_at_risk=F("metrics__value_at_risk"))
+    annotated: QuerySet[Any] = qs.annotate(metrics_clv=F("metrics__clv"), metrics_p_alive=F("metrics__p_alive"),
+                                          metrics_value_at_risk=F("metrics__value_at_risk"))
+    return annotated
 
 
 def clv_sort() -> Any:
@@ -62,17 +65,17 @@ def value_at_risk_sort() -> Any:
 
 
 def _money(value: float | None) -> str:
-    return f"¥{value:,.2f}" if value is not None else "—"
+    return format_money(value)
 
 
 def clv_cell(customer: Any) -> str:
-    return _money(getattr(customer, "metrics_clv", None))
+    return _money(customer.metrics_clv)
 
 
 def value_at_risk_cell(customer: Any) -> str:
-    return _money(getattr(customer, "metrics_value_at_risk", None))
+    return _money(customer.metrics_value_at_risk)
 
 
 def p_alive_cell(customer: Any) -> str:
-    value = getattr(customer, "metrics_p_alive", None)
+    value = customer.metrics_p_alive
     return f"{value * 100:.0f}%" if value is not None else "—"

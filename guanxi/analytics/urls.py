@@ -1,10 +1,10 @@
-from django.urls import path
+from django.urls import URLPattern, path
 
 from guanxi.analytics import views
 
 app_name = "analytics"
 
-urlpatterns: list = [
+urlpatterns: list[URLPattern] = [
     path("", views.dashboard, name="dashboard"),
     path("rfm/", views.rfm, name="rfm"),
     path("lifecycle/", views.lifecycle, name="lifecycle"),

@@ -17,80 +17,96 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from guanxi.accounts.models import User
-from guanxi.analytics import dashboards
+from guanxi.accounts.http import request_user
+from guanxi.analytics.dashboards.basket import BasketFigures, basket_figures, basket_tables
+from guanxi.analytics.dashboards.composition import (
+    COMPOSITION_TITLES,
+    CompositionFigures,
+    CompositionRow,
+    composition_figures,
+    composition_tables,
+)
+from guanxi.analytics.dashboards.exports import export_table
+from guanxi.analytics.dashboards.fit import FitFigures, fit_figures, fit_tables
+from guanxi.analytics.dashboards.lifecycle import (
+    LifecycleFigures,
+    StageRow,
+    lifecycle_figures,
+    lifecycle_tables,
+)
+from guanxi.analytics.dashboards.overview import OverviewFigures, overview_figures
+from guanxi.analytics.dashboards.rfm import RfmFigures, SegmentRow, rfm_figures, rfm_tables
+from guanxi.analytics.dashboards.run import run_info
+from guanxi.analytics.dashboards.scope import current_run, latest_run, may_start_run
+from guanxi.analytics.dashboards.value import ValueFigures, value_figures, value_tables
 from guanxi.analytics.models import AnalyticsRun
 from guanxi.core.spreadsheet import csv_lines, xlsx_workbook
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _page(request: HttpRequest, template: str, section: str, *, needs_run: bool = True, **context: Any
           ) -> HttpResponse:
-    user = _user(request)
-    run = dashboards.current_run()
-    latest = dashboards.latest_run()
+    user = request_user(request)
+    run = current_run()
+    latest = latest_run()
     return render(request, template, {
-        "nav_section": "analytics", "section": section, "run": dashboards.run_info(run, user=user),
+        "nav_section": "analytics", "section": section, "run": run_info(run, user=user),
         "active_run": latest if latest is not None and latest.is_active else None,
-        "may_start_run": dashboards.may_start_run(user), "needs_run": needs_run, **context,
+        "may_start_run": may_start_run(user), "needs_run": needs_run, **context,
     })
 
 
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    figures = dashboards.overview(_user(request))
-    model_fit = dashboards.fit(_user(request))
+    figures = overview_figures(request_user(request))
+    model_fit = fit_figures(request_user(request))
     charts = _charts_overview(figures) if figures.customers else {}
     return _page(request, "analytics/dashboard.html", "overview", figures=figures, fit=model_fit,
-                 fit_tables=dashboards.fit_tables(model_fit) if model_fit else {},
+                 fit_tables=fit_tables(model_fit) if model_fit else {},
                  charts={**charts, **_charts_fit(model_fit)})
 
 
 @login_required
 @require_GET
 def rfm(request: HttpRequest) -> HttpResponse:
-    figures = dashboards.rfm(_user(request))
+    figures = rfm_figures(request_user(request))
     return _page(request, "analytics/dashboard_rfm.html", "rfm", figures=figures,
-                 tables=dashboards.rfm_tables(figures), charts=_charts_rfm(figures) if figures.customers else {})
+                 tables=rfm_tables(figures), charts=_charts_rfm(figures) if figures.customers else {})
 
 
 @login_required
 @require_GET
 def lifecycle(request: HttpRequest) -> HttpResponse:
-    figures = dashboards.lifecycle(_user(request))
+    figures = lifecycle_figures(request_user(request))
     return _page(request, "analytics/dashboard_lifecycle.html", "lifecycle", figures=figures,
-                 tables=dashboards.lifecycle_tables(figures),
+                 tables=lifecycle_tables(figures),
                  charts=_charts_lifecycle(figures) if figures.customers else {})
 
 
 @login_required
 @require_GET
 def value(request: HttpRequest) -> HttpResponse:
-    figures = dashboards.value(_user(request))
+    figures = value_figures(request_user(request))
     return _page(request, "analytics/dashboard_value.html", "value", figures=figures,
-                 tables=dashboards.value_tables(figures), charts=_charts_value(figures) if figures.customers else {})
+                 tables=value_tables(figures), charts=_charts_value(figures) if figures.customers else {})
 
 
 @login_required
 @require_GET
 def composition(request: HttpRequest) -> HttpResponse:
-    figures = dashboards.composition(_user(request))
+    figures = composition_figures(request_user(request))
     return _page(request, "analytics/dashboard_composition.html", "composition", needs_run=False, figures=figures,
-                 tables=dashboards.composition_tables(figures),
+                 tables=composition_tables(figures),
                  charts=_charts_composition(figures) if figures.customers else {})
 
 
 @login_required
 @require_GET
 def basket(request: HttpRequest) -> HttpResponse:
-    figures = dashboards.basket(_user(request))
+    figures = basket_figures(request_user(request))
     return _page(request, "analytics/dashboard_basket.html", "basket", needs_run=figures.scope == "all",
                  figures=figures,
-                 tables=dashboards.basket_tables(figures), charts=_charts_basket(figures) if figures.pairs else {})
+                 tables=basket_tables(figures), charts=_charts_basket(figures) if figures.pairs else {})
 
 
 @login_required
@@ -99,7 +115,7 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponseBase:
     """One dashboard table as CSV (UTF-8 with BOM, formula-safe) or xlsx (text cells only)."""
     if fmt not in ("csv", "xlsx"):
         raise Http404
-    found = dashboards.export_table(_user(request), table)
+    found = export_table(request_user(request), table)
     if found is None:
         raise Http404
     filename = f"analytics-{found.name}-{timezone.localdate():%Y%m%d}.{fmt}"
@@ -120,8 +136,8 @@ def run_now(request: HttpRequest) -> HttpResponse:
     from guanxi.analytics.choices import RunTrigger
     from guanxi.analytics.services import run_enqueue
 
-    user = _user(request)
-    if not dashboards.may_start_run(user):
+    user = request_user(request)
+    if not may_start_run(user):
         raise PermissionDenied
     run = run_enqueue(actor=user, trigger=RunTrigger.UI)
     if getattr(request, "htmx", False):
@@ -161,13 +177,13 @@ def _bar(categories: list[str], series: list[Chart], *, horizontal: bool = False
     }
 
 
-def _segments_chart(segments: list[dashboards.SegmentRow]) -> Chart:
+def _segments_chart(segments: list[SegmentRow]) -> Chart:
     rows = list(reversed(segments))
     return _bar([s.label for s in rows], [{"name": _("Customers"), "type": "bar",
                                           "data": [s.customers for s in rows]}], horizontal=True)
 
 
-def _funnel(stages: list[dashboards.StageRow]) -> Chart:
+def _funnel(stages: list[StageRow]) -> Chart:
     return {
         "tooltip": {"trigger": "item", "formatter": "{b}: {c}"},
         "series": [{"name": _("Lifecycle stage"), "type": "funnel", "sort": "none", "left": "10%", "width": "80%",
@@ -176,11 +192,11 @@ def _funnel(stages: list[dashboards.StageRow]) -> Chart:
     }
 
 
-def _charts_overview(figures: dashboards.OverviewFigures) -> dict[str, Chart]:
+def _charts_overview(figures: OverviewFigures) -> dict[str, Chart]:
     return {"segments": _segments_chart(figures.segments), "stages": _funnel(figures.stages)}
 
 
-def _charts_fit(figures: dashboards.FitFigures | None) -> dict[str, Chart]:
+def _charts_fit(figures: FitFigures | None) -> dict[str, Chart]:
     """The tracking plot (a line each for actual and expected, a mark at the calibration end) and the
     calibration vs hold-out bars."""
     out: dict[str, Chart] = {}
@@ -210,7 +226,7 @@ def _charts_fit(figures: dashboards.FitFigures | None) -> dict[str, Chart]:
     return out
 
 
-def _charts_rfm(figures: dashboards.RfmFigures) -> dict[str, Chart]:
+def _charts_rfm(figures: RfmFigures) -> dict[str, Chart]:
     scores = ["1", "2", "3", "4", "5"]
     heat = [[c.f_score - 1, c.r_score - 1, c.customers] for c in figures.cells]
     top = max((c.customers for c in figures.cells), default=0)
@@ -239,7 +255,7 @@ def _charts_rfm(figures: dashboards.RfmFigures) -> dict[str, Chart]:
     return out
 
 
-def _charts_lifecycle(figures: dashboards.LifecycleFigures) -> dict[str, Chart]:
+def _charts_lifecycle(figures: LifecycleFigures) -> dict[str, Chart]:
     from django.utils.formats import date_format
 
     weeks = [date_format(w.week, "MONTH_DAY_FORMAT") for w in figures.weeks]
@@ -252,7 +268,7 @@ def _charts_lifecycle(figures: dashboards.LifecycleFigures) -> dict[str, Chart]:
     }
 
 
-def _charts_value(figures: dashboards.ValueFigures) -> dict[str, Chart]:
+def _charts_value(figures: ValueFigures) -> dict[str, Chart]:
     p = figures.pareto
     out: dict[str, Chart] = {
         "clv": _bar([b.label for b in figures.buckets], [
@@ -275,7 +291,7 @@ def _charts_value(figures: dashboards.ValueFigures) -> dict[str, Chart]:
     return out
 
 
-def _pie(rows: list[dashboards.CompositionRow]) -> Chart:
+def _pie(rows: list[CompositionRow]) -> Chart:
     return {
         "format": "money", "tooltip": {"trigger": "item"}, "legend": {"bottom": 0, "type": "scroll"},
         "series": [{"type": "pie", "radius": ["32%", "56%"], "center": ["50%", "44%"], "minShowLabelAngle": 8,
@@ -284,11 +300,11 @@ def _pie(rows: list[dashboards.CompositionRow]) -> Chart:
     }
 
 
-def _charts_composition(figures: dashboards.CompositionFigures) -> dict[str, Chart]:
-    return {name: _pie(getattr(figures, name)) for name in dashboards.COMPOSITION_TITLES}
+def _charts_composition(figures: CompositionFigures) -> dict[str, Chart]:
+    return {name: _pie(getattr(figures, name)) for name in COMPOSITION_TITLES}
 
 
-def _charts_basket(figures: dashboards.BasketFigures) -> dict[str, Chart]:
+def _charts_basket(figures: BasketFigures) -> dict[str, Chart]:
     top = list(reversed(figures.pairs[:10]))
     return {"pairs": _bar([f"{p.product} + {p.other}" for p in top], [
         {"name": _("Lift"), "type": "bar", "data": [round(p.lift, 3) for p in top]}], horizontal=True, label_width=200)}

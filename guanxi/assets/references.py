@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from guanxi.assets.models import AssetReview, AssetReviewLine, Holding, HoldingSnapshot
-from guanxi.dedupe.relations import row_dict
+from guanxi.core.db import row_dict
 
 
 def export_holdings(customer_id: int) -> Iterable[dict[str, Any]]:

@@ -8,20 +8,16 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from guanxi.assets.models import AssetReview, Holding, HoldingSnapshot, InsurancePolicy
 from guanxi.assets.selectors import MASKED, Coverage, ReviewDetail
-from guanxi.core.schemas import CleanStr
+from guanxi.core.schemas import CleanStr, StrictIn
 
 AssetClassLiteral = Literal["deposit", "wealth", "fund", "bond", "stock", "insurance", "loan", "property", "other"]
 RiskLiteral = Literal["", "R1", "R2", "R3", "R4", "R5"]
 PolicyTypeLiteral = Literal["life", "critical_illness", "medical", "accident", "annuity", "property", "other"]
 Money = Field(ge=0, le=Decimal("999999999999.99"), max_digits=14, decimal_places=2)
-
-
-class StrictIn(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 class HoldingIn(StrictIn):

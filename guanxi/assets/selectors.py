@@ -26,6 +26,7 @@ from guanxi.assets.models import (
     HoldingSnapshot,
     InsurancePolicy,
 )
+from guanxi.core.money import format_money
 from guanxi.core.registry import Reminder
 from guanxi.customers.models import Customer, FamilyMember
 from guanxi.customers.selectors import customer_get
@@ -35,14 +36,6 @@ SOON_DAYS = 30
 REMINDER_CAP = 200
 MATURITY = "maturity"
 MATURITY_NOTICE = "maturity_notice"
-
-
-def yuan(amount: Decimal | None) -> str:
-    """¥1,234.50 (negative as -¥1,234.50)."""
-    if amount is None:
-        return ""
-    sign = "-" if amount < 0 else ""
-    return f"{sign}¥{abs(amount):,.2f}"
 
 
 def _valid_id(value: int) -> bool:
@@ -329,9 +322,9 @@ def maturity_reminders(user: Any, start: dt.date, end: dt.date) -> list[Reminder
 
 def reveal_values(customer: Customer) -> list[str]:
     """The clear amounts, one line per holding and policy: what the registered sensitive field reveals."""
-    lines = [f"{h.get_asset_class_display()} · {h.product} · {yuan(h.amount)}" for h in holdings_of(customer=customer)]
+    lines = [f"{h.get_asset_class_display()} · {h.product} · {format_money(h.amount, empty='')}" for h in holdings_of(customer=customer)]
     for p in policies_of(customer=customer):
         insured = p.insured_member.name if p.insured_member else customer.name
         lines.append(f"{p.get_policy_type_display()} · {p.product or p.insurer} · {insured} · "
-                     f"{_('sum insured')} {yuan(p.sum_insured)} · {_('annual premium')} {yuan(p.premium)}")
+                     f"{_('sum insured')} {format_money(p.sum_insured, empty='')} · {_('annual premium')} {format_money(p.premium, empty='')}")
     return lines

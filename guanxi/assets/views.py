@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from guanxi.accounts.models import User
+from guanxi.accounts.http import request_user
 from guanxi.assets import selectors, services
 from guanxi.assets.forms import (
     HoldingEditForm,
@@ -38,16 +38,12 @@ from guanxi.customers.models import Customer
 from guanxi.customers.selectors import customer_get
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _reveal(request: HttpRequest, customer: Customer) -> tuple[bool, str, int]:
     """(revealed, error, status) for this request: a POST with `reveal` is a logged reveal."""
     if request.method != "POST" or "reveal" not in request.POST:
         return False, "", 200
     try:
-        services.holdings_reveal(actor=_user(request), customer=customer)
+        services.holdings_reveal(actor=request_user(request), customer=customer)
     except NotPermitted as error:
         return False, error.message, 403
     return True, "", 200
@@ -56,7 +52,7 @@ def _reveal(request: HttpRequest, customer: Customer) -> tuple[bool, str, int]:
 def _page(request: HttpRequest, template: str, customer: Customer, section: str, context: dict[str, Any],
           status: int = 200) -> HttpResponse:
     base = {"customer": customer, "section": section, "nav_section": "customers",
-            "may_reveal": _user(request).may_reveal_sensitive, "masked": selectors.MASKED}
+            "may_reveal": request_user(request).may_reveal_sensitive, "masked": selectors.MASKED}
     return render(request, template, {**base, **context}, status=status)
 
 
@@ -78,7 +74,7 @@ def _save(form: forms.Form, save: Callable[[dict[str, Any]], object], data: Call
 @login_required
 @require_http_methods(["GET", "POST"])
 def holdings(request: HttpRequest, customer_id: int) -> HttpResponse:
-    customer = customer_get(user=_user(request), customer_id=customer_id)
+    customer = customer_get(user=request_user(request), customer_id=customer_id)
     revealed, error, status = _reveal(request, customer)
     rows = selectors.holdings_of(customer=customer)
     return _page(request, "assets/holdings.html", customer, "holdings", {
@@ -90,7 +86,7 @@ def holdings(request: HttpRequest, customer_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def holding_add(request: HttpRequest, customer_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     customer = customer_get(user=user, customer_id=customer_id)
     if request.method == "POST":
         form = HoldingForm(request.POST)
@@ -104,7 +100,7 @@ def holding_add(request: HttpRequest, customer_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def holding_edit(request: HttpRequest, customer_id: int, holding_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     holding = selectors.holding_get(user=user, customer_id=customer_id, holding_id=holding_id)
     customer = holding.customer
     if request.method == "POST":
@@ -122,7 +118,7 @@ def holding_edit(request: HttpRequest, customer_id: int, holding_id: int) -> Htt
 @login_required
 @require_POST
 def holding_delete(request: HttpRequest, customer_id: int, holding_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     holding = selectors.holding_get(user=user, customer_id=customer_id, holding_id=holding_id)
     services.holding_delete(actor=user, holding=holding)
     messages.success(request, _("Holding removed."))
@@ -133,7 +129,7 @@ def holding_delete(request: HttpRequest, customer_id: int, holding_id: int) -> H
 @require_http_methods(["GET", "POST"])
 def snapshots(request: HttpRequest, customer_id: int, holding_id: int) -> HttpResponse:
     """A holding's value history (masked until revealed) and the form that appends a value."""
-    user = _user(request)
+    user = request_user(request)
     holding = selectors.holding_get(user=user, customer_id=customer_id, holding_id=holding_id)
     customer = holding.customer
     status = 200
@@ -162,7 +158,7 @@ def _policy_form(customer: Customer, cls: type[PolicyForm], *args: Any, **kwargs
 @login_required
 @require_http_methods(["GET", "POST"])
 def insurance(request: HttpRequest, customer_id: int) -> HttpResponse:
-    customer = customer_get(user=_user(request), customer_id=customer_id)
+    customer = customer_get(user=request_user(request), customer_id=customer_id)
     revealed, error, status = _reveal(request, customer)
     cover = selectors.coverage(customer=customer)
     earner_form = MainEarnerForm(customer_name=customer.name, members=selectors.family_members(customer=customer),
@@ -175,7 +171,7 @@ def insurance(request: HttpRequest, customer_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def policy_add(request: HttpRequest, customer_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     customer = customer_get(user=user, customer_id=customer_id)
     if request.method == "POST":
         form = _policy_form(customer, PolicyForm, request.POST)
@@ -190,7 +186,7 @@ def policy_add(request: HttpRequest, customer_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def policy_edit(request: HttpRequest, customer_id: int, policy_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     policy = selectors.policy_get(user=user, customer_id=customer_id, policy_id=policy_id)
     customer = policy.customer
     if request.method == "POST":
@@ -208,7 +204,7 @@ def policy_edit(request: HttpRequest, customer_id: int, policy_id: int) -> HttpR
 @login_required
 @require_POST
 def policy_delete(request: HttpRequest, customer_id: int, policy_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     policy = selectors.policy_get(user=user, customer_id=customer_id, policy_id=policy_id)
     services.policy_delete(actor=user, policy=policy)
     messages.success(request, _("Policy removed."))
@@ -218,7 +214,7 @@ def policy_delete(request: HttpRequest, customer_id: int, policy_id: int) -> Htt
 @login_required
 @require_POST
 def main_earner(request: HttpRequest, customer_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     customer = customer_get(user=user, customer_id=customer_id)
     raw = request.POST.get("main_earner_id", "")
     try:
@@ -236,7 +232,7 @@ def main_earner(request: HttpRequest, customer_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def reviews(request: HttpRequest, customer_id: int) -> HttpResponse:
     """The customer's asset reviews, and the form that holds a new one."""
-    user = _user(request)
+    user = request_user(request)
     customer = customer_get(user=user, customer_id=customer_id)
     status = 200
     form = ReviewForm(initial={"on": timezone.localdate()})
@@ -255,7 +251,7 @@ def reviews(request: HttpRequest, customer_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def review(request: HttpRequest, customer_id: int, review_id: int) -> HttpResponse:
     """One review: holdings then with their change, the mix and trend charts; printable."""
-    user = _user(request)
+    user = request_user(request)
     item = selectors.review_get(user=user, customer_id=customer_id, review_id=review_id)
     customer = item.customer
     revealed, error, status = _reveal(request, customer)
@@ -270,7 +266,7 @@ def review(request: HttpRequest, customer_id: int, review_id: int) -> HttpRespon
 @login_required
 @require_POST
 def review_notes(request: HttpRequest, customer_id: int, review_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     item = selectors.review_get(user=user, customer_id=customer_id, review_id=review_id)
     form = ReviewNotesForm(request.POST)
     if _save(form, lambda data: services.review_update(actor=user, review=item, data=data)):
@@ -283,7 +279,7 @@ def review_notes(request: HttpRequest, customer_id: int, review_id: int) -> Http
 @login_required
 @require_POST
 def review_delete(request: HttpRequest, customer_id: int, review_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     item = selectors.review_get(user=user, customer_id=customer_id, review_id=review_id)
     services.review_delete(actor=user, review=item)
     messages.success(request, _("Asset review removed."))

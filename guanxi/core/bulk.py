@@ -9,24 +9,9 @@ from typing import Any
 
 from django.db import connections
 
+from guanxi.core.db import copy_value
+
 BATCH_ROWS = 20000
-# COPY text format: backslash, tab, newline and carriage return must be escaped in values.
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def copy_value(value: object) -> str:
-    """One value in PostgreSQL's COPY text format."""
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    return str(value)
 
 
 class TableWriter:

@@ -1,7 +1,7 @@
 """The working-day and lunar calendar (工作日与农历).
 
 The official schedule — statutory holidays and make-up working days (调休) — is data: the
-`Holiday` table, seeded from `chinesecalendar` and extended by administrators each year. The
+`guanxi.holidays` table, seeded from `chinesecalendar` and extended by administrators each year. The
 functions here are pure: each takes a `Schedule` (and office hours) built from that data, so they
 can be tested without a database. The module-level wrappers with the same names load the schedule
 from the database when none is passed; interactions, tasks and SLAs call those.
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import calendar as calendar_module
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -415,15 +415,26 @@ def schedule_changed() -> None:
     shared_cache.set(_VERSION_KEY, _new_token(), timeout=None)
 
 
+ScheduleLoader = Callable[[], Iterable[tuple[dt.date, str, str]]]
+# Where the schedule's rows come from: the holidays app registers its table in its `ready()`, so core
+# imports no app. Without a loader every year is Mon–Fri (and reported missing).
+_schedule_loader: ScheduleLoader | None = None
+
+
+def set_schedule_loader(loader: ScheduleLoader | None) -> None:
+    """Make `loader` (rows of (date, kind, name), kind "holiday" or "workday") the schedule's source."""
+    global _schedule_loader, _loaded
+    _schedule_loader = loader
+    _loaded = None
+
+
 def load_schedule() -> Schedule:
-    """The schedule from the `Holiday` table, kept per process until the table changes."""
+    """The schedule from the registered loader (the holiday table), kept per process until it changes."""
     global _loaded
     version = _current_version()
     if _loaded is not None and _loaded[0] == version:
         return _loaded[1]
-    from guanxi.core.models import Holiday
-
-    schedule = Schedule.from_rows(Holiday.objects.values_list("date", "kind", "name"))
+    schedule = Schedule.from_rows(_schedule_loader() if _schedule_loader is not None else ())
     _loaded = (version, schedule)
     return schedule
 
@@ -483,6 +494,38 @@ def working_time_between(
 ) -> dt.timedelta:
     """Office time on working days between a and b (negative when b < a)."""
     return schedule_working_time_between(schedule or load_schedule(), office or office_hours(), a, b, _office_zone())
+
+
+def due_at(
+    start: dt.datetime, *, hours: float | None = None, days: int | None = None,
+    schedule: Schedule | None = None, office: OfficeHours | None = None,
+) -> dt.datetime:
+    """When a limit given in office time runs out: the one function every app uses for due times.
+
+    - `hours`: that much office time after `start` (`settings.GUANXI_OFFICE_HOURS`, the lunch break,
+      weekends and holidays not counted, make-up working days (调休) counted). A start outside office
+      hours counts from the next session; the result is never outside a session.
+    - `days`: the end of the office day `days` working days after `start`'s day (`start`'s own day
+      never counts): "within 2 working days" from Friday 10:00 before a normal weekend is Tuesday 18:00.
+
+    Exactly one of the two is given, and it is positive. The schedule (days off, make-up working
+    days) comes from the holiday table unless passed. Aware datetimes come back in the project's time
+    zone; naive ones are taken as, and returned in, local time.
+    """
+    if (hours is None) == (days is None):
+        raise ValueError("due_at needs exactly one of hours= and days=")
+    schedule = schedule or load_schedule()
+    office = office or office_hours()
+    if hours is not None:
+        if hours <= 0:
+            raise ValueError("hours must be positive")
+        return schedule_add_working_hours(schedule, office, start, hours, _office_zone())
+    assert days is not None
+    if days <= 0:
+        raise ValueError("days must be positive")
+    local, zone = _local(start, _office_zone())
+    day = schedule_add_working_days(schedule, local.date(), days)
+    return dt.datetime.combine(day, office.sessions[-1][1], tzinfo=zone)
 
 
 def missing_years(years: Iterable[int], *, schedule: Schedule | None = None) -> list[int]:

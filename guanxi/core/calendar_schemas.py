@@ -6,12 +6,7 @@ import datetime as dt
 from typing import Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
-
-from guanxi.core.models import Holiday
-from guanxi.core.schemas import CleanStr
-
-HolidayKindLiteral = Literal["holiday", "workday"]
+from pydantic import Field
 
 
 class WorkdaysQuery(Schema):
@@ -32,37 +27,6 @@ class WorkdaysOut(Schema):
     end: dt.date
     missing_years: list[int] = Field(..., description="years with no official schedule: Mon–Fri is assumed")
     days: list[CalendarDayOut]
-
-
-class HolidayYearQuery(Schema):
-    year: int = Field(..., ge=1900, le=2200)
-
-
-class HolidayIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    date: dt.date
-    kind: HolidayKindLiteral
-    name: CleanStr = Field(..., min_length=1, max_length=100)
-
-
-class HolidayOut(Schema):
-    id: int
-    date: dt.date
-    kind: HolidayKindLiteral
-    name: str
-    source: Literal["seeded", "admin"]
-
-    @classmethod
-    def from_holiday(cls, holiday: Holiday) -> HolidayOut:
-        return cls(id=holiday.pk, date=holiday.date, kind=holiday.kind, name=holiday.name,  # type: ignore[arg-type]
-                   source=holiday.source)  # type: ignore[arg-type]
-
-
-class HolidayYearOut(Schema):
-    year: int
-    missing: bool = Field(..., description="no entries: the year falls back to Mon–Fri")
-    entries: list[HolidayOut]
 
 
 class RemindersQuery(Schema):

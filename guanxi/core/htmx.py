@@ -11,5 +11,6 @@ from django.shortcuts import render
 def render_page_or_partial(
     request: HttpRequest, page: str, partial: str, context: dict[str, Any], status: int = 200
 ) -> HttpResponse:
-    is_htmx = bool(getattr(request, "htmx", False)) and not getattr(request.htmx, "boosted", False)  # type: ignore[attr-defined]
+    htmx = getattr(request, "htmx", None)  # django-htmx's middleware sets it (HtmxDetails; falsy unless htmx)
+    is_htmx = bool(htmx) and not getattr(htmx, "boosted", False)
     return render(request, partial if is_htmx else page, context, status=status)

@@ -24,7 +24,7 @@ class UserLanguageMiddleware:
         elif cookie in SUPPORTED:
             language = cookie
         translation.activate(language)
-        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        request.LANGUAGE_CODE = language
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         translation.deactivate()

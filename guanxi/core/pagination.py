@@ -143,7 +143,7 @@ def keyset_page(
     rows: list[M] = list(counted.order_by(*order)[: limit + 1])
     total = None
     if count_here:
-        total = Count(rows[0].page_total if rows else 0, exact=True)  # type: ignore[attr-defined]
+        total = Count(rows[0].page_total if rows else 0, exact=True)  # type: ignore[attr-defined]  # the Window annotation above
     has_more = len(rows) > limit
     rows = rows[:limit]
     if backwards:

@@ -1,22 +1,79 @@
 """Extension points: later apps plug into the customer archive here, so `customers` imports none of them.
 
 Apps register in their `AppConfig.ready()`. The registries are filled once at start-up and only
-read afterwards, so they are safe to share between requests and threads.
+read afterwards, so they are safe to share between requests and threads; a test that needs other
+entries swaps them for its duration with `registry.override(...)`, never by mutating them.
+
+`core` cannot name the customer or user models (it imports no domain app), and a callback's
+parameter is contravariant: a protocol that asked for `models.Model` would refuse the apps' functions
+that take a `Customer`. So the customer and user parameters below are `Any`, and every other part
+of a callback's signature is typed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import QuerySet
+from django.db.models.expressions import BaseExpression, Combinable
 from django.http import HttpRequest
 from django.utils.functional import Promise
 
 Label = str | Promise
+
+
+class TabContext(Protocol):
+    """Builds a customer tab's template context: (request, customer[, form]) -> context."""
+
+    def __call__(self, request: HttpRequest, customer: Any, /) -> dict[str, Any]: ...
+
+
+class PanelContext(Protocol):
+    def __call__(self, request: HttpRequest, /) -> dict[str, Any]: ...
+
+
+class FilterChoices(Protocol):
+    """The choices of an extra list filter for this user (value, label)."""
+
+    def __call__(self, user: Any, /) -> list[tuple[str, str]]: ...
+
+
+class QuerySetNarrowing(Protocol):
+    """Narrows the customer list's queryset by the submitted value of a filter."""
+
+    def __call__(self, qs: QuerySet[Any], value: str, /) -> QuerySet[Any]: ...
+
+
+class Annotating(Protocol):
+    """Adds annotations to the customer list's queryset (in the same query, never one per row)."""
+
+    def __call__(self, qs: QuerySet[Any], /) -> QuerySet[Any]: ...
+
+
+class CellValue(Protocol):
+    """The text (or safe HTML) of a list cell for one customer row, read from its annotations."""
+
+    def __call__(self, row: Any, /) -> str: ...
+
+
+class SortKey(Protocol):
+    """A never-NULL expression over the customer row, for sorting and keyset paging."""
+
+    def __call__(self) -> BaseExpression | Combinable: ...
+
+
+class MissingAnnotation(ImproperlyConfigured):
+    """A list column reads an annotation that nothing added to the list's queryset."""
+
+
+def _unchanged(qs: QuerySet[Any]) -> QuerySet[Any]:
+    return qs
 
 
 @dataclass(frozen=True)
@@ -26,7 +83,7 @@ class CustomerTab:
     key: str
     label: Label
     template: str
-    context: Callable[[HttpRequest, Any], dict[str, Any]]
+    context: TabContext
     order: int = 100
 
 
@@ -42,8 +99,10 @@ class TimelineEntry:
     actor: str = ""
 
 
-# (customer, user, before, limit) -> newest-first entries older than `before`
-TimelineSource = Callable[[Any, Any, dt.datetime | None, int], list[TimelineEntry]]
+class TimelineSource(Protocol):
+    """(customer, user, before, limit) -> newest-first entries older than `before`."""
+
+    def __call__(self, customer: Any, user: Any, before: dt.datetime | None, limit: int, /) -> list[TimelineEntry]: ...
 
 
 @dataclass(frozen=True)
@@ -52,7 +111,7 @@ class HomePanel:
 
     key: str
     template: str
-    context: Callable[[HttpRequest], dict[str, Any]]
+    context: PanelContext
     order: int = 100
 
 
@@ -62,13 +121,18 @@ class ListFilter:
 
     key: str
     label: Label
-    choices: Callable[[Any], list[tuple[str, str]]]
-    apply: Callable[[QuerySet[Any], str], QuerySet[Any]]
+    choices: FilterChoices
+    apply: QuerySetNarrowing
 
 
 @dataclass(frozen=True)
 class ListColumn:
-    """An extra column on the customer list; `annotate` adds what `value` reads, in the same query.
+    """An extra column on the customer list.
+
+    `reads` names the annotations `value` reads from a row, and `annotate` adds them, in the same
+    query: the list's selector applies every column's `annotate` (a function shared by several
+    columns once) and refuses (`MissingAnnotation`) a column whose `reads` the queryset lacks, so a
+    missing annotation is an error, not a cell silently showing 0.
 
     A column with `sort_key` sorts the list: `sort_key()` returns an expression over the customer
     row that is never NULL (coalesce the missing to a sentinel, so that keyset paging can compare
@@ -77,9 +141,10 @@ class ListColumn:
 
     key: str
     label: Label
-    value: Callable[[Any], str]
-    annotate: Callable[[QuerySet[Any]], QuerySet[Any]] = lambda qs: qs
-    sort_key: Callable[[], Any] | None = None
+    value: CellValue
+    annotate: Annotating = _unchanged
+    reads: tuple[str, ...] = ()
+    sort_key: SortKey | None = None
 
 
 @dataclass(frozen=True)
@@ -93,8 +158,10 @@ class Reminder:
     url: str = ""
 
 
-# (user, start, end) -> reminders in [start, end]
-ReminderSource = Callable[[Any, dt.date, dt.date], list[Reminder]]
+class ReminderSource(Protocol):
+    """(user, start, end) -> the user's reminders in [start, end]."""
+
+    def __call__(self, user: Any, start: dt.date, end: dt.date, /) -> list[Reminder]: ...
 
 
 @dataclass
@@ -195,6 +262,17 @@ class HandoverSource:
     move: HandoverMove
 
 
+class ImportTargetEntry(Protocol):
+    """What the registry needs of an import target; the engine's full protocol is
+    `guanxi.imports.targets.ImportTarget`."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def order(self) -> int: ...
+
+
 class Registry:
     """All extension points in one place."""
 
@@ -210,6 +288,7 @@ class Registry:
         self.home_panels: list[HomePanel] = []
         self.edit_policies: list[EditPolicy] = []
         self.handover_sources: list[HandoverSource] = []
+        self.import_targets: list[ImportTargetEntry] = []
 
     def add_edit_policy(self, policy: EditPolicy) -> None:
         if any(p.key == policy.key for p in self.edit_policies):
@@ -220,6 +299,45 @@ class Registry:
         if any(s.key == source.key for s in self.handover_sources):
             raise ValueError(f"handover source {source.key!r} registered twice")
         self.handover_sources.append(source)
+
+    @contextmanager
+    def override(self, **entries: Any) -> Iterator[Registry]:
+        """For tests: replace some registries (by attribute name) for the duration, then restore them.
+
+            with registry.override(reminder_sources=[*registry.reminder_sources, source]): ...
+            with registry.override(list_columns=[ListColumn(...)]): ...
+        """
+        unknown = sorted(name for name in entries if not isinstance(getattr(self, name, None), (list, dict)))
+        if unknown:
+            raise AttributeError(f"no registry named {', '.join(unknown)}")
+        saved = {name: getattr(self, name) for name in entries}
+        try:
+            for name, value in entries.items():
+                setattr(self, name, type(saved[name])(value))
+            yield self
+        finally:
+            for name, value in saved.items():
+                setattr(self, name, value)
+
+    def add_import_target(self, target: ImportTargetEntry) -> None:
+        if any(t.key == target.key for t in self.import_targets):
+            raise ValueError(f"import target {target.key!r} registered twice")
+        self.import_targets.append(target)
+        self.import_targets.sort(key=lambda t: (t.order, t.key))
+
+    def annotate_list(self, qs: QuerySet[Any], columns: Iterable[ListColumn]) -> QuerySet[Any]:
+        """The customer list's queryset with what `columns` read; `MissingAnnotation` if any is missing."""
+        columns = list(columns)
+        applied: list[Annotating] = []
+        for column in columns:
+            if column.annotate is not _unchanged and column.annotate not in applied:
+                qs = column.annotate(qs)
+                applied.append(column.annotate)
+        missing = [(c.key, name) for c in columns for name in c.reads if name not in qs.query.annotations]
+        if missing:
+            raise MissingAnnotation("list column reads an annotation nobody adds: " + ", ".join(
+                f"{key} reads {name!r}" for key, name in missing))
+        return qs
 
     def add_home_panel(self, panel: HomePanel) -> None:
         if any(p.key == panel.key for p in self.home_panels):

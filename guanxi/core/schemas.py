@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from django.utils.translation import gettext as _
-from pydantic import AfterValidator
+from ninja import Schema
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 
 def _storable(value: str) -> str:
@@ -22,6 +23,20 @@ def _storable(value: str) -> str:
 
 
 CleanStr = Annotated[str, AfterValidator(_storable)]
+
+
+class StrictIn(Schema):
+    """The base of every API input: a field the schema does not name is an error, not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class StrictModel(BaseModel):
+    """`StrictIn` as a plain pydantic model, for inputs validated in bulk (orders): ninja's `Schema`
+    wraps every (nested) validation in a Python hook that reads Django objects, 90 % of the time of
+    validating a 10,000-order bulk call."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 def translated_message(error: dict[str, Any]) -> str:

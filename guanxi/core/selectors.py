@@ -1,4 +1,4 @@
-"""Reads of the official calendar and of the reminder digest."""
+"""Reads of the working-day calendar and of the reminder digest."""
 
 from __future__ import annotations
 
@@ -8,18 +8,11 @@ from dataclasses import dataclass
 from itertools import groupby
 from typing import Any, Literal
 
-from django.db.models import QuerySet
-
 from guanxi.core import calendar
-from guanxi.core.models import Holiday
 from guanxi.core.registry import Reminder, registry
 
 MAX_RANGE_DAYS = 366
 DayKind = Literal["holiday", "workday", "weekday", "weekend"]  # workday: a make-up working day (调休)
-
-
-def holidays_in_year(*, year: int) -> QuerySet[Holiday]:
-    return Holiday.objects.filter(year=year).select_related("created_by").order_by("date")
 
 
 @dataclass(frozen=True)

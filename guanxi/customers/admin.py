@@ -4,13 +4,13 @@ from guanxi.customers.models import AccessLog, Customer, Tag
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(admin.ModelAdmin[Tag]):
     list_display = ["name", "color"]
     search_fields = ["name"]
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(admin.ModelAdmin[Customer]):
     """Read-mostly: edits belong to the app's forms, which keep the search index and versions right."""
 
     list_display = ["code", "name", "kind", "importance", "owner", "department", "archived_at"]
@@ -24,7 +24,7 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(admin.ModelAdmin):
+class AccessLogAdmin(admin.ModelAdmin[AccessLog]):
     list_display = ["at", "user", "customer", "field", "action", "channel"]
     list_filter = ["field", "action", "channel"]
     raw_id_fields = ["user", "customer"]

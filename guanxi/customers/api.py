@@ -7,13 +7,16 @@ from typing import Any, Literal
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
-from ninja import Path, Query, Router, Schema, Status
+from ninja import Query, Router, Schema, Status
+from ninja.params import functions
+from ninja.params.functions import Path
 from pydantic import Field
 
+from guanxi.accounts.http import ApiRequest
 from guanxi.accounts.models import User
 from guanxi.core.pagination import decode_cursor
 from guanxi.core.registry import EditRequest
-from guanxi.core.schemas import CleanStr
+from guanxi.core.schemas import CleanStr, StrictIn
 from guanxi.customers import contact_services, custom_fields, handover, selectors, services
 from guanxi.customers.choices import Channel
 from guanxi.customers.schemas import (
@@ -44,7 +47,6 @@ from guanxi.customers.schemas import (
     ReferralsOut,
     RevealIn,
     RevealOut,
-    StrictIn,
     TopReferrerOut,
     referral_out,
 )
@@ -117,20 +119,20 @@ def _custom_filters(raw: list[str]) -> tuple[tuple[str, str], ...]:
 
 
 @router.get("/customers", response=CustomerListOut, summary="List and search customers")
-def list_customers(request: HttpRequest, query: Query[CustomerQuery]) -> HttpResponse:
+def list_customers(request: ApiRequest, query: Query[CustomerQuery]) -> HttpResponse:
     if query.sort not in selectors.sort_names():
         raise ValidationError({"sort": [_("Sort by one of: %(names)s.") % {"names": ", ".join(selectors.sort_names())}]})
     if query.cursor is not None and decode_cursor(query.cursor) is None:
         raise ValidationError({"cursor": [_("This cursor is not valid; start again without it.")]})
-    filters = _filters(query, request.auth)  # type: ignore[attr-defined]
+    filters = _filters(query, request.auth)
     if query.cursor is not None or query.offset == 0:
         page = selectors.customer_page(
-            user=request.auth, filters=filters, sort=query.sort, cursor=query.cursor, limit=query.limit  # type: ignore[attr-defined]
+            user=request.auth, filters=filters, sort=query.sort, cursor=query.cursor, limit=query.limit
         )
         items, count, next_cursor = page.items, page.count, page.next_cursor
     else:
         items, count = selectors.customer_offset_page(
-            user=request.auth, filters=filters, sort=query.sort, offset=query.offset, limit=query.limit  # type: ignore[attr-defined]
+            user=request.auth, filters=filters, sort=query.sort, offset=query.offset, limit=query.limit
         )
         next_cursor = None
     body = {
@@ -145,48 +147,48 @@ def list_customers(request: HttpRequest, query: Query[CustomerQuery]) -> HttpRes
 
 
 @router.post("/customers", response={201: CustomerOut}, summary="Create a customer")
-def create_customer(request: HttpRequest, payload: CustomerIn) -> Status:
-    customer = services.customer_create(actor=request.auth, data=payload.model_dump(), channel=Channel.API)  # type: ignore[attr-defined]
-    customer = selectors.customer_get(user=request.auth, customer_id=customer.pk)  # type: ignore[attr-defined]
+def create_customer(request: ApiRequest, payload: CustomerIn) -> Status[Any]:
+    customer = services.customer_create(actor=request.auth, data=payload.model_dump(), channel=Channel.API)
+    customer = selectors.customer_get(user=request.auth, customer_id=customer.pk)
     return Status(201, CustomerOut.from_customer(customer))
 
 
 @router.get("/customers/{customer_id}", response=CustomerOut, summary="One customer")
-def get_customer(request: HttpRequest, customer_id: int = CustomerId) -> dict[str, Any]:
-    return CustomerOut.from_customer(selectors.customer_get(user=request.auth, customer_id=customer_id))  # type: ignore[attr-defined]
+def get_customer(request: ApiRequest, customer_id: int = CustomerId) -> dict[str, Any]:
+    return CustomerOut.from_customer(selectors.customer_get(user=request.auth, customer_id=customer_id))
 
 
 @router.patch("/customers/{customer_id}", response=CustomerPatchOut, summary="Change a customer (optimistic locking)",
               description="Fields an edit policy gates for your role are not changed but requested: "
                           "`edit_requests` lists them with the request's id.")
-def patch_customer(request: HttpRequest, payload: CustomerPatch, customer_id: int = CustomerId) -> dict[str, Any]:
-    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)  # type: ignore[attr-defined]
+def patch_customer(request: ApiRequest, payload: CustomerPatch, customer_id: int = CustomerId) -> dict[str, Any]:
+    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)
     changes = payload.model_dump(exclude_unset=True)
     version = changes.pop("version")
     # An explicit null clears a nullable field; for the rest null means "leave unchanged".
     data = {k: v for k, v in changes.items() if v is not None or k in {"birthday", "store_id"}}
     requests: list[EditRequest] = []
-    services.customer_update(actor=request.auth, customer=customer, version=version, data=data, channel=Channel.API,  # type: ignore[attr-defined]
+    services.customer_update(actor=request.auth, customer=customer, version=version, data=data, channel=Channel.API,
                              requests=requests)
-    body = CustomerOut.from_customer(selectors.customer_get(user=request.auth, customer_id=customer_id))  # type: ignore[attr-defined]
+    body = CustomerOut.from_customer(selectors.customer_get(user=request.auth, customer_id=customer_id))
     body["edit_requests"] = [{"policy": r.policy, "fields": list(r.fields), "request_id": r.request_id}
                              for r in requests]
     return body
 
 
 @router.delete("/customers/{customer_id}", response=CustomerOut, summary="Archive a customer (soft delete)")
-def archive_customer(request: HttpRequest, customer_id: int = CustomerId) -> dict[str, Any]:
-    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)  # type: ignore[attr-defined]
-    services.customer_archive(actor=request.auth, customer=customer, channel=Channel.API)  # type: ignore[attr-defined]
-    archived = selectors.customer_get(user=request.auth, customer_id=customer_id, include_archived=True)  # type: ignore[attr-defined]
+def archive_customer(request: ApiRequest, customer_id: int = CustomerId) -> dict[str, Any]:
+    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)
+    services.customer_archive(actor=request.auth, customer=customer, channel=Channel.API)
+    archived = selectors.customer_get(user=request.auth, customer_id=customer_id, include_archived=True)
     return CustomerOut.from_customer(archived)
 
 
 @router.post("/customers/{customer_id}/restore", response=CustomerOut, summary="Restore an archived customer")
-def restore_customer(request: HttpRequest, customer_id: int = CustomerId) -> dict[str, Any]:
-    customer = selectors.customer_get(user=request.auth, customer_id=customer_id, include_archived=True)  # type: ignore[attr-defined]
-    services.customer_restore(actor=request.auth, customer=customer, channel=Channel.API)  # type: ignore[attr-defined]
-    return CustomerOut.from_customer(selectors.customer_get(user=request.auth, customer_id=customer_id))  # type: ignore[attr-defined]
+def restore_customer(request: ApiRequest, customer_id: int = CustomerId) -> dict[str, Any]:
+    customer = selectors.customer_get(user=request.auth, customer_id=customer_id, include_archived=True)
+    services.customer_restore(actor=request.auth, customer=customer, channel=Channel.API)
+    return CustomerOut.from_customer(selectors.customer_get(user=request.auth, customer_id=customer_id))
 
 
 class HistoryQuery(Schema):
@@ -197,11 +199,11 @@ class HistoryQuery(Schema):
 
 @router.get("/customers/{customer_id}/history", response=HistoryOut, summary="The change ledger (修改台帐)")
 def customer_history(
-    request: HttpRequest, query: Query[HistoryQuery], customer_id: int = CustomerId
+    request: ApiRequest, query: Query[HistoryQuery], customer_id: int = CustomerId
 ) -> dict[str, Any]:
-    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)  # type: ignore[attr-defined]
+    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)
     rows, total = selectors.customer_history(
-        user=request.auth, customer=customer, field=query.field, limit=query.limit, offset=query.offset  # type: ignore[attr-defined]
+        user=request.auth, customer=customer, field=query.field, limit=query.limit, offset=query.offset
     )
     items = [{"at": r.at, "field": r.field, "old_value": r.old_value, "new_value": r.new_value,
               "actor": r.actor, "channel": r.channel} for r in rows]
@@ -212,66 +214,66 @@ MemberId = Path(..., ge=1, le=2**63 - 1)
 
 
 @router.get("/customers/{customer_id}/family", response=list[FamilyMemberOut], summary="Family members (家庭成员)")
-def list_family(request: HttpRequest, customer_id: int = CustomerId) -> list[dict[str, Any]]:
-    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)  # type: ignore[attr-defined]
-    return [FamilyMemberOut.from_member(m) for m in selectors.family_of(user=request.auth, customer=customer)]  # type: ignore[attr-defined]
+def list_family(request: ApiRequest, customer_id: int = CustomerId) -> list[dict[str, Any]]:
+    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)
+    return [FamilyMemberOut.from_member(m) for m in selectors.family_of(user=request.auth, customer=customer)]
 
 
 @router.post("/customers/{customer_id}/family", response={201: FamilyMemberOut}, summary="Add a family member")
-def add_family_member(request: HttpRequest, payload: FamilyMemberIn, customer_id: int = CustomerId) -> Status:
-    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)  # type: ignore[attr-defined]
+def add_family_member(request: ApiRequest, payload: FamilyMemberIn, customer_id: int = CustomerId) -> Status[Any]:
+    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)
     member = services.family_member_create(
-        actor=request.auth, customer=customer, data=payload.model_dump(), channel=Channel.API  # type: ignore[attr-defined]
+        actor=request.auth, customer=customer, data=payload.model_dump(), channel=Channel.API
     )
     return Status(201, FamilyMemberOut.from_member(member))
 
 
 @router.patch("/customers/{customer_id}/family/{member_id}", response=FamilyMemberOut, summary="Change a family member")
 def patch_family_member(
-    request: HttpRequest, payload: FamilyMemberPatch, customer_id: int = CustomerId, member_id: int = MemberId
+    request: ApiRequest, payload: FamilyMemberPatch, customer_id: int = CustomerId, member_id: int = MemberId
 ) -> dict[str, Any]:
-    member = selectors.family_member_get(user=request.auth, customer_id=customer_id, member_id=member_id)  # type: ignore[attr-defined]
+    member = selectors.family_member_get(user=request.auth, customer_id=customer_id, member_id=member_id)
     changes = payload.model_dump(exclude_unset=True)
     data = {k: v for k, v in changes.items() if v is not None or k in {"birthday", "linked_customer_id"}}
-    member = services.family_member_update(actor=request.auth, member=member, data=data, channel=Channel.API)  # type: ignore[attr-defined]
+    member = services.family_member_update(actor=request.auth, member=member, data=data, channel=Channel.API)
     return FamilyMemberOut.from_member(member)
 
 
 @router.delete("/customers/{customer_id}/family/{member_id}", response={204: None}, summary="Remove a family member")
-def delete_family_member(request: HttpRequest, customer_id: int = CustomerId, member_id: int = MemberId) -> Status:
-    member = selectors.family_member_get(user=request.auth, customer_id=customer_id, member_id=member_id)  # type: ignore[attr-defined]
-    services.family_member_delete(actor=request.auth, member=member, channel=Channel.API)  # type: ignore[attr-defined]
+def delete_family_member(request: ApiRequest, customer_id: int = CustomerId, member_id: int = MemberId) -> Status[None]:
+    member = selectors.family_member_get(user=request.auth, customer_id=customer_id, member_id=member_id)
+    services.family_member_delete(actor=request.auth, member=member, channel=Channel.API)
     return Status(204, None)
 
 
 @router.get("/customers/{customer_id}/referrals", response=ReferralsOut, summary="Referrals (转介绍), both ways")
-def list_referrals(request: HttpRequest, customer_id: int = CustomerId) -> dict[str, Any]:
-    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)  # type: ignore[attr-defined]
-    made, received = selectors.referrals_of(user=request.auth, customer=customer)  # type: ignore[attr-defined]
+def list_referrals(request: ApiRequest, customer_id: int = CustomerId) -> dict[str, Any]:
+    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)
+    made, received = selectors.referrals_of(user=request.auth, customer=customer)
     return {"made": [referral_out(r) for r in made], "received": [referral_out(r) for r in received]}
 
 
 @router.post("/customers/{customer_id}/referrals", response={201: ReferralOut}, summary="Record a referral")
-def add_referral(request: HttpRequest, payload: ReferralIn, customer_id: int = CustomerId) -> Status:
-    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)  # type: ignore[attr-defined]
+def add_referral(request: ApiRequest, payload: ReferralIn, customer_id: int = CustomerId) -> Status[Any]:
+    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)
     referral = services.referral_create(
-        actor=request.auth, referrer=customer, data=payload.model_dump(), channel=Channel.API  # type: ignore[attr-defined]
+        actor=request.auth, referrer=customer, data=payload.model_dump(), channel=Channel.API
     )
     return Status(201, referral_out(referral))
 
 
 @router.delete("/customers/{customer_id}/referrals/{referral_id}", response={204: None}, summary="Remove a referral")
-def delete_referral(request: HttpRequest, customer_id: int = CustomerId, referral_id: int = MemberId) -> Status:
-    referral = selectors.referral_get(user=request.auth, customer_id=customer_id, referral_id=referral_id)  # type: ignore[attr-defined]
-    services.referral_delete(actor=request.auth, referral=referral, channel=Channel.API)  # type: ignore[attr-defined]
+def delete_referral(request: ApiRequest, customer_id: int = CustomerId, referral_id: int = MemberId) -> Status[None]:
+    referral = selectors.referral_get(user=request.auth, customer_id=customer_id, referral_id=referral_id)
+    services.referral_delete(actor=request.auth, referral=referral, channel=Channel.API)
     return Status(204, None)
 
 
 @router.get("/referrers/top", response=list[TopReferrerOut], summary="Customers who referred the most")
-def top_referrers(request: HttpRequest, limit: int = Query(20, ge=1, le=200)) -> list[dict[str, Any]]:
+def top_referrers(request: ApiRequest, limit: int = functions.Query(20, ge=1, le=200)) -> list[dict[str, Any]]:
     return [
         {"customer": {"id": r.customer.pk, "name": r.customer.name}, "referrals": r.referrals, "bought": r.bought}
-        for r in selectors.top_referrers(user=request.auth, limit=limit)  # type: ignore[attr-defined]
+        for r in selectors.top_referrers(user=request.auth, limit=limit)
     ]
 
 
@@ -285,21 +287,21 @@ def _consents(customer: Any) -> list[dict[str, Any]]:
 
 
 @router.get("/customers/{customer_id}/consents", response=list[ConsentOut], summary="Marketing consent per channel")
-def list_consents(request: HttpRequest, customer_id: int = CustomerId) -> list[dict[str, Any]]:
-    return _consents(selectors.customer_get(user=request.auth, customer_id=customer_id))  # type: ignore[attr-defined]
+def list_consents(request: ApiRequest, customer_id: int = CustomerId) -> list[dict[str, Any]]:
+    return _consents(selectors.customer_get(user=request.auth, customer_id=customer_id))
 
 
 @router.post("/customers/{customer_id}/consents", response={201: list[ConsentOut]}, summary="Record consent given or withdrawn")
-def add_consent(request: HttpRequest, payload: ConsentIn, customer_id: int = CustomerId) -> Status:
-    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)  # type: ignore[attr-defined]
-    services.consent_record(actor=request.auth, customer=customer, data=payload.model_dump(), channel=Channel.API)  # type: ignore[attr-defined]
+def add_consent(request: ApiRequest, payload: ConsentIn, customer_id: int = CustomerId) -> Status[Any]:
+    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)
+    services.consent_record(actor=request.auth, customer=customer, data=payload.model_dump(), channel=Channel.API)
     return Status(201, _consents(customer))
 
 
 @router.post("/customers/{customer_id}/reveal", response=RevealOut, summary="Reveal a sensitive field (logged)")
-def reveal_customer_field(request: HttpRequest, payload: RevealIn, customer_id: int = CustomerId) -> RevealOut:
-    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)  # type: ignore[attr-defined]
-    value = services.customer_reveal(actor=request.auth, customer=customer, field_name=payload.field, channel=Channel.API)  # type: ignore[attr-defined]
+def reveal_customer_field(request: ApiRequest, payload: RevealIn, customer_id: int = CustomerId) -> RevealOut:
+    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)
+    value = services.customer_reveal(actor=request.auth, customer=customer, field_name=payload.field, channel=Channel.API)
     return RevealOut(field=payload.field, value=value)
 
 
@@ -309,11 +311,11 @@ class ReviewIn(StrictIn):
 
 @router.post("/customers/{customer_id}/review", response=CustomerOut,
              summary="Mark a class of information reviewed with the customer (信息复核)")
-def review_customer(request: HttpRequest, payload: ReviewIn, customer_id: int = CustomerId) -> dict[str, Any]:
-    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)  # type: ignore[attr-defined]
-    customer = services.customer_review(actor=request.auth, customer=customer, info_class=payload.info_class,  # type: ignore[attr-defined]
+def review_customer(request: ApiRequest, payload: ReviewIn, customer_id: int = CustomerId) -> dict[str, Any]:
+    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)
+    customer = services.customer_review(actor=request.auth, customer=customer, info_class=payload.info_class,
                                         channel=Channel.API)
-    return CustomerOut.from_customer(selectors.customer_get(user=request.auth, customer_id=customer_id))  # type: ignore[attr-defined]
+    return CustomerOut.from_customer(selectors.customer_get(user=request.auth, customer_id=customer_id))
 
 
 FieldId = Path(..., ge=1, le=2**31 - 1)
@@ -325,15 +327,15 @@ def list_custom_fields(request: HttpRequest, include_inactive: bool = False) -> 
 
 
 @router.post("/custom-fields", response={201: CustomFieldOut}, summary="Define a custom field (administrators)")
-def create_custom_field(request: HttpRequest, payload: CustomFieldIn) -> Status:
-    field = custom_fields.custom_field_create(actor=request.auth, data=payload.model_dump())  # type: ignore[attr-defined]
+def create_custom_field(request: ApiRequest, payload: CustomFieldIn) -> Status[Any]:
+    field = custom_fields.custom_field_create(actor=request.auth, data=payload.model_dump())
     return Status(201, field)
 
 
 @router.patch("/custom-fields/{field_id}", response=CustomFieldOut, summary="Change a custom field (administrators)")
-def patch_custom_field(request: HttpRequest, payload: CustomFieldPatch, field_id: int = FieldId) -> Any:
+def patch_custom_field(request: ApiRequest, payload: CustomFieldPatch, field_id: int = FieldId) -> Any:
     field = selectors.custom_field_get(field_id=field_id)
-    return custom_fields.custom_field_update(actor=request.auth, field=field,  # type: ignore[attr-defined]
+    return custom_fields.custom_field_update(actor=request.auth, field=field,
                                              data=payload.model_dump(exclude_unset=True))
 
 
@@ -341,45 +343,45 @@ ContactId = Path(..., ge=1, le=2**63 - 1)
 
 
 @router.get("/customers/{customer_id}/contacts", response=list[ContactOut], summary="Contact people (联系人)")
-def list_contacts(request: HttpRequest, customer_id: int = CustomerId) -> list[dict[str, Any]]:
-    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)  # type: ignore[attr-defined]
-    return [ContactOut.from_contact(c) for c in selectors.contacts_of(user=request.auth, customer=customer)]  # type: ignore[attr-defined]
+def list_contacts(request: ApiRequest, customer_id: int = CustomerId) -> list[dict[str, Any]]:
+    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)
+    return [ContactOut.from_contact(c) for c in selectors.contacts_of(user=request.auth, customer=customer)]
 
 
 @router.post("/customers/{customer_id}/contacts", response={201: ContactOut},
              summary="Add a contact person (organization customers only)")
-def add_contact(request: HttpRequest, payload: ContactIn, customer_id: int = CustomerId) -> Status:
-    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)  # type: ignore[attr-defined]
+def add_contact(request: ApiRequest, payload: ContactIn, customer_id: int = CustomerId) -> Status[Any]:
+    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)
     contact = contact_services.contact_create(
-        actor=request.auth, customer=customer, data=payload.model_dump(), channel=Channel.API  # type: ignore[attr-defined]
+        actor=request.auth, customer=customer, data=payload.model_dump(), channel=Channel.API
     )
     return Status(201, ContactOut.from_contact(contact))
 
 
 @router.get("/customers/{customer_id}/contacts/{contact_id}", response=ContactOut, summary="One contact person")
-def get_contact(request: HttpRequest, customer_id: int = CustomerId, contact_id: int = ContactId) -> dict[str, Any]:
-    contact = selectors.contact_get(user=request.auth, customer_id=customer_id, contact_id=contact_id)  # type: ignore[attr-defined]
+def get_contact(request: ApiRequest, customer_id: int = CustomerId, contact_id: int = ContactId) -> dict[str, Any]:
+    contact = selectors.contact_get(user=request.auth, customer_id=customer_id, contact_id=contact_id)
     return ContactOut.from_contact(contact)
 
 
 @router.patch("/customers/{customer_id}/contacts/{contact_id}", response=ContactOut,
               summary="Change a contact person (optimistic locking)")
 def patch_contact(
-    request: HttpRequest, payload: ContactPatch, customer_id: int = CustomerId, contact_id: int = ContactId
+    request: ApiRequest, payload: ContactPatch, customer_id: int = CustomerId, contact_id: int = ContactId
 ) -> dict[str, Any]:
-    contact = selectors.contact_get(user=request.auth, customer_id=customer_id, contact_id=contact_id)  # type: ignore[attr-defined]
+    contact = selectors.contact_get(user=request.auth, customer_id=customer_id, contact_id=contact_id)
     changes = payload.model_dump(exclude_unset=True)
     version = changes.pop("version")
     data = {k: v for k, v in changes.items() if v is not None or k == "birthday"}
-    contact = contact_services.contact_update(actor=request.auth, contact=contact, version=version, data=data,  # type: ignore[attr-defined]
+    contact = contact_services.contact_update(actor=request.auth, contact=contact, version=version, data=data,
                                               channel=Channel.API)
     return ContactOut.from_contact(contact)
 
 
 @router.delete("/customers/{customer_id}/contacts/{contact_id}", response={204: None}, summary="Remove a contact person")
-def delete_contact(request: HttpRequest, customer_id: int = CustomerId, contact_id: int = ContactId) -> Status:
-    contact = selectors.contact_get(user=request.auth, customer_id=customer_id, contact_id=contact_id)  # type: ignore[attr-defined]
-    contact_services.contact_delete(actor=request.auth, contact=contact, channel=Channel.API)  # type: ignore[attr-defined]
+def delete_contact(request: ApiRequest, customer_id: int = CustomerId, contact_id: int = ContactId) -> Status[Any]:
+    contact = selectors.contact_get(user=request.auth, customer_id=customer_id, contact_id=contact_id)
+    contact_services.contact_delete(actor=request.auth, contact=contact, channel=Channel.API)
     return Status(204, None)
 
 
@@ -389,8 +391,8 @@ class ContactQuery(Schema):
 
 
 @router.get("/contacts", response=ContactListOut, summary="Find contact people and their organizations")
-def search_contacts(request: HttpRequest, query: Query[ContactQuery]) -> dict[str, Any]:
-    found = selectors.contact_search(user=request.auth, q=query.q, limit=query.limit)  # type: ignore[attr-defined]
+def search_contacts(request: ApiRequest, query: Query[ContactQuery]) -> dict[str, Any]:
+    found = selectors.contact_search(user=request.auth, q=query.q, limit=query.limit)
     return {"items": [ContactOut.from_contact(c) for c in found[: query.limit]], "count": len(found)}
 
 
@@ -398,11 +400,11 @@ def search_contacts(request: HttpRequest, query: Query[ContactQuery]) -> dict[st
              summary="Hand customers over to another account manager (managers)",
              description="The owner changes (in each customer's ledger) and every registered handover source "
                          "moves what belonged to the previous manager: open tasks and upcoming appointments.")
-def handover_customers(request: HttpRequest, payload: HandoverIn) -> dict[str, Any]:
+def handover_customers(request: ApiRequest, payload: HandoverIn) -> dict[str, Any]:
     # The service decides whether the caller may hand over and may name this manager.
     to_owner = User.objects.filter(pk=payload.to_owner_id).first()
     if to_owner is None:
         raise ValidationError({"to_owner_id": [_("Unknown account manager.")]})
-    result = handover.customer_handover(actor=request.auth, customer_ids=payload.customer_ids, to_owner=to_owner,  # type: ignore[attr-defined]
+    result = handover.customer_handover(actor=request.auth, customer_ids=payload.customer_ids, to_owner=to_owner,
                                         channel=Channel.API)
     return {"customers": result.customers, "moved": result.moved}

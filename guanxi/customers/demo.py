@@ -21,6 +21,8 @@ from itertools import accumulate
 from typing import Any
 
 from django.db import transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 from lunar_python import LunarYear, Solar
 
@@ -344,13 +346,13 @@ def _id_number(rng: random.Random, c: DemoCustomer) -> str:
     return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, _ID_WEIGHTS, strict=True)) % 11]
 
 
-def _secondary_objects(cursor: object, tables: list[str]) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
+def _secondary_objects(cursor: CursorWrapper, tables: list[str]) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
     """The plain indexes (not backing a primary key or unique constraint) and the foreign keys of `tables`.
 
     Returned as their exact definitions (`pg_get_indexdef`, `pg_get_constraintdef`), so they can be
     dropped and recreated identically.
     """
-    cursor.execute(  # type: ignore[attr-defined]
+    cursor.execute(
         """
         SELECT ci.relname, pg_get_indexdef(i.indexrelid)
         FROM pg_index i
@@ -362,8 +364,8 @@ def _secondary_objects(cursor: object, tables: list[str]) -> tuple[list[tuple[st
         """,
         [tables],
     )
-    indexes = [(name, definition) for name, definition in cursor.fetchall()]  # type: ignore[attr-defined]
-    cursor.execute(  # type: ignore[attr-defined]
+    indexes = [(name, definition) for name, definition in cursor.fetchall()]
+    cursor.execute(
         """
         SELECT t.relname, k.conname, pg_get_constraintdef(k.oid)
         FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid
@@ -372,12 +374,12 @@ def _secondary_objects(cursor: object, tables: list[str]) -> tuple[list[tuple[st
         """,
         [tables],
     )
-    foreign_keys = [(table, name, definition) for table, name, definition in cursor.fetchall()]  # type: ignore[attr-defined]
+    foreign_keys = [(table, name, definition) for table, name, definition in cursor.fetchall()]
     return indexes, foreign_keys
 
 
 @contextmanager
-def _bulk_load(connection: object, tables: list[str]) -> Iterator[None]:
+def _bulk_load(connection: BaseDatabaseWrapper, tables: list[str]) -> Iterator[None]:
     """PostgreSQL: load without secondary indexes and foreign keys, then rebuild them.
 
     Building a (trigram GIN) index once over a million rows is far cheaper than maintaining it row
@@ -386,7 +388,7 @@ def _bulk_load(connection: object, tables: list[str]) -> Iterator[None]:
     definitions are read from the catalogue, so exactly what the migrations created comes back
     (checked at the end).
     """
-    with connection.cursor() as cursor:  # type: ignore[attr-defined]
+    with connection.cursor() as cursor:
         indexes, foreign_keys = _secondary_objects(cursor, tables)
         cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         for table, name, _ in foreign_keys:
@@ -394,7 +396,7 @@ def _bulk_load(connection: object, tables: list[str]) -> Iterator[None]:
         for name, _ in indexes:
             cursor.execute(f'DROP INDEX "{name}"')
     yield
-    with connection.cursor() as cursor:  # type: ignore[attr-defined]
+    with connection.cursor() as cursor:
         for _, definition in indexes:
             cursor.execute(definition)
         for table, name, definition in foreign_keys:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.accounts.models import User
 from guanxi.accounts.selectors import users_visible_to
+from guanxi.core import events
 from guanxi.core.errors import FieldErrors, NotPermitted
 from guanxi.core.registry import registry
 from guanxi.customers import ledger
@@ -64,6 +65,10 @@ def customer_handover(
             ((cid, {"owner": before[cid]["owner"]}, {"owner": to_owner.username}) for cid in previous),
             actor=actor, channel=channel,
         )
+        if previous:
+            ids = events.Ids.of(previous)
+            events.publish(events.CustomersChanged(customer_ids=ids, fields=("owner",), channel=channel))
+            events.publish(events.OwnersMoved(customer_ids=ids, owner_id=to_owner.pk))
         for source in registry.handover_sources:
             moved[source.key] = source.move(previous, to_owner.pk)
     return HandoverResult(customers=len(previous), moved=moved)

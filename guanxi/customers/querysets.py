@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import models
 
@@ -10,9 +10,10 @@ from guanxi.accounts.choices import DataScope
 
 if TYPE_CHECKING:
     from guanxi.accounts.models import User
+    from guanxi.customers.models import Customer  # noqa: F401  (named in the base class, a string)
 
 
-class CustomerQuerySet(models.QuerySet[Any]):
+class CustomerQuerySet(models.QuerySet["Customer"]):
     def active(self) -> CustomerQuerySet:
         return self.filter(archived_at__isnull=True)
 

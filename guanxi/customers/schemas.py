@@ -6,9 +6,9 @@ import datetime as dt
 from typing import Any, Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
-from guanxi.core.schemas import CleanStr
+from guanxi.core.schemas import CleanStr, StrictIn
 from guanxi.core.text import mask_digits
 from guanxi.customers.models import Contact, Customer, FamilyMember, Referral
 from guanxi.customers.profile import PROFILE_FIELDS
@@ -35,10 +35,6 @@ CUSTOM_DESCRIPTION = (
     "text and date (YYYY-MM-DD) as strings, number as a number, yes/no as a boolean, multiple choice as a "
     "list of strings; null or \"\" clears a value"
 )
-
-
-class StrictIn(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 class ProfileIn(StrictIn):

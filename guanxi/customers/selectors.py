@@ -161,9 +161,7 @@ def custom_list_columns() -> list[ListColumn]:
 
 def _with_relations(qs: QuerySet[Customer]) -> QuerySet[Customer]:
     qs = qs.select_related("owner", "department", "store", "importance_set_by").prefetch_related("tags")
-    for column in registry.list_columns:
-        qs = column.annotate(qs)
-    return qs
+    return registry.annotate_list(qs, registry.list_columns)
 
 
 # What a list row shows of its account manager, department and store: loading whole user rows

@@ -19,6 +19,7 @@ from lunar_python import Solar
 
 from guanxi.accounts.models import Department, Store, User
 from guanxi.accounts.selectors import departments_visible_to, stores_visible_to, users_visible_to
+from guanxi.core import events
 from guanxi.core.errors import ConflictError, FieldErrors, NotPermitted
 from guanxi.core.registry import EditRequest, registry
 from guanxi.core.text import (
@@ -416,6 +417,7 @@ def customer_create(*, actor: User, data: dict[str, Any], channel: str = Channel
             _set_tags(customer, tag_names)
         _index(customer)
         ledger.record(customer=customer, before=None, after=ledger.snapshot(customer), actor=actor, channel=channel)
+        events.publish(events.CustomersCreated(customer_ids=events.Ids.of([customer.pk]), channel=channel))
     return customer
 
 
@@ -460,8 +462,26 @@ def customer_update(
         if tag_names is not None:
             _set_tags(customer, tag_names)
         _index(customer)
-        ledger.record(customer=customer, before=before, after=ledger.snapshot(customer), actor=actor, channel=channel)
+        after = ledger.snapshot(customer)
+        ledger.record(customer=customer, before=before, after=after, actor=actor, channel=channel)
+        publish_changes(customer, before, after, channel=channel)
     return customer
+
+
+def publish_changes(customer: Customer, before: ledger.Snapshot, after: ledger.Snapshot, *, channel: str) -> None:
+    """The domain events of one customer's edit: CustomersChanged, and TagsChanged / OwnersMoved."""
+    fields = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    if not fields:
+        return
+    ids = events.Ids.of([customer.pk])
+    events.publish(events.CustomersChanged(customer_ids=ids, fields=tuple(fields), channel=channel))
+    if "tags" in fields:
+        old, new = (set(filter(None, str(s.get("tags", "")).split(", "))) for s in (before, after))
+        events.publish(events.TagsChanged(customer_ids=ids, added=tuple(sorted(new - old)),
+                                          removed=tuple(sorted(old - new))))
+    if "owner" in fields or "department" in fields:
+        events.publish(events.OwnersMoved(customer_ids=ids, owner_id=customer.owner_id,
+                                          department_id=customer.department_id))
 
 
 def customer_review(*, actor: User, customer: Customer, info_class: str, channel: str = Channel.UI) -> Customer:
@@ -657,6 +677,7 @@ def referral_create(
             ChangeEntry(customer=referred, field="referral", new_value=f"← {referrer.name} ({referrer.code})",
                         actor=actor, channel=channel, batch=batch),
         ])
+        events.publish(events.ReferralCreated(referral_id=referral.pk, referrer_id=referrer.pk, referred_id=referred.pk))
     return referral
 
 
@@ -696,6 +717,8 @@ def consent_record(
             old_value=f"{label}: {_consent_word(previous.given)}" if previous else "",
             new_value=f"{label}: {_consent_word(consent.given)}",
         )
+        events.publish(events.ConsentChanged(consent_id=consent.pk, customer_id=customer.pk,
+                                             channel=consent.channel, given=consent.given))
     return consent
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from guanxi.accounts.http import request_user
 from guanxi.core.registry import TimelineEntry, registry
 from guanxi.customers.models import Customer
 from guanxi.customers.selectors import (
@@ -28,27 +29,27 @@ def profile_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
 
 
 def timeline_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
-    return {"customer": customer, "entries": registry.timeline(customer, request.user, None, 50)}
+    return {"customer": customer, "entries": registry.timeline(customer, request_user(request), None, 50)}
 
 
 def family_context(request: HttpRequest, customer: Customer, form: Any = None) -> dict[str, Any]:
     from guanxi.customers.forms import FamilyMemberForm
 
-    return {"customer": customer, "members": family_of(user=request.user, customer=customer),  # type: ignore[arg-type]
+    return {"customer": customer, "members": family_of(user=request_user(request), customer=customer),
             "form": form or FamilyMemberForm()}
 
 
 def contacts_context(request: HttpRequest, customer: Customer, form: Any = None) -> dict[str, Any]:
     from guanxi.customers.forms import ContactForm
 
-    return {"customer": customer, "contacts": contacts_of(user=request.user, customer=customer),  # type: ignore[arg-type]
-            "masked": True, "form": form or ContactForm()}
+    return {"customer": customer, "contacts": contacts_of(user=request_user(request), customer=customer),
+            "form": form or ContactForm()}
 
 
 def referrals_context(request: HttpRequest, customer: Customer, form: Any = None) -> dict[str, Any]:
     from guanxi.customers.forms import ReferralForm
 
-    made, received = referrals_of(user=request.user, customer=customer)  # type: ignore[arg-type]
+    made, received = referrals_of(user=request_user(request), customer=customer)
     return {"customer": customer, "made": made, "received": received, "form": form or ReferralForm()}
 
 
@@ -63,13 +64,13 @@ def history_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
 
     field = request.GET.get("field", "")
     field = field if field in LEDGER_FIELDS else ""
-    rows, total = customer_history(user=request.user, customer=customer, field=field, limit=100)  # type: ignore[arg-type]
+    rows, total = customer_history(user=request_user(request), customer=customer, field=field, limit=100)
     return {"customer": customer, "rows": rows, "total": total, "field": field,
             "fields": [(key, str(label)) for key, label in LEDGER_FIELDS.items()]}
 
 
 def access_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
-    return {"customer": customer, "entries": access_log_for(user=request.user, customer=customer)}  # type: ignore[arg-type]
+    return {"customer": customer, "entries": access_log_for(user=request_user(request), customer=customer)}
 
 
 def archive_events(customer: Customer, user: Any, before: dt.datetime | None, limit: int) -> list[TimelineEntry]:

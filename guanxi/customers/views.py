@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from guanxi.accounts.http import request_user
 from guanxi.accounts.models import User
 from guanxi.core.errors import ConflictError, NotPermitted
 from guanxi.core.htmx import render_page_or_partial
@@ -42,14 +43,10 @@ from guanxi.customers.models import Customer, CustomField
 PAGE_SIZE = 50
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     figures = selectors.home_figures(user=user)
     recent = selectors.recently_created(user=user, since=timezone.now() - dt.timedelta(days=30))
     panels = [(panel, panel.context(request)) for panel in registry.home_panels]
@@ -59,7 +56,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def customer_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     form = CustomerFilterForm(request.GET, user=user)
     context: dict[str, Any] = {
         "form": form, "page": None, "columns": [*registry.list_columns, *selectors.custom_list_columns()],
@@ -93,7 +90,7 @@ def _form_context(form: CustomerForm, customer: Customer | None) -> dict[str, An
 @login_required
 @require_http_methods(["GET", "POST"])
 def customer_create(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     if request.method == "POST":
         form = CustomerForm(request.POST, user=user)
         if form.is_valid():
@@ -112,7 +109,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     customer = selectors.customer_get(user=user, customer_id=customer_id)
     if request.method == "POST":
         form = CustomerForm(request.POST, user=user)
@@ -143,7 +140,7 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
 @require_POST
 def customer_validate(request: HttpRequest) -> HttpResponse:
     """htmx: check one field as the user leaves it, without saving anything."""
-    user = _user(request)
+    user = request_user(request)
     field = request.GET.get("field", "")
     customer = None
     if request.GET.get("customer", "").isdigit():
@@ -172,7 +169,7 @@ def customer_validate(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     customer = selectors.customer_get(user=user, customer_id=customer_id, include_archived=user.may_restore_archived)
     all_tabs = registry.customer_tabs
     active = registry.tab(request.GET.get("tab", "")) or all_tabs[0]
@@ -193,7 +190,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def customer_tab(request: HttpRequest, customer_id: int, key: str) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     customer = selectors.customer_get(user=user, customer_id=customer_id, include_archived=user.may_restore_archived)
     tab = registry.tab(key)
     if tab is None:
@@ -204,7 +201,7 @@ def customer_tab(request: HttpRequest, customer_id: int, key: str) -> HttpRespon
 @login_required
 @require_POST
 def customer_reveal(request: HttpRequest, customer_id: int, field: str) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     customer = selectors.customer_get(user=user, customer_id=customer_id)
     try:
         value = services.customer_reveal(actor=user, customer=customer, field_name=field)
@@ -249,7 +246,7 @@ def _tab_form_post(
 @require_POST
 def family_add(request: HttpRequest, customer_id: int) -> HttpResponse:
     """htmx: add a relative from the Family tab."""
-    user = _user(request)
+    user = request_user(request)
     customer = selectors.customer_get(user=user, customer_id=customer_id)
     return _tab_form_post(
         request, FamilyMemberForm(request.POST),
@@ -261,7 +258,7 @@ def family_add(request: HttpRequest, customer_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def family_edit(request: HttpRequest, customer_id: int, member_id: int) -> HttpResponse:
     """htmx: the Family tab with one relative's values in the form; saving changes that relative."""
-    user = _user(request)
+    user = request_user(request)
     member = selectors.family_member_get(user=user, customer_id=customer_id, member_id=member_id)
     customer = member.customer
     if request.method == "GET":
@@ -277,7 +274,7 @@ def family_edit(request: HttpRequest, customer_id: int, member_id: int) -> HttpR
 @login_required
 @require_POST
 def family_delete(request: HttpRequest, customer_id: int, member_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     member = selectors.family_member_get(user=user, customer_id=customer_id, member_id=member_id)
     services.family_member_delete(actor=user, member=member)
     return render(request, "customers/tabs/family.html", tabs.family_context(request, member.customer))
@@ -287,7 +284,7 @@ def family_delete(request: HttpRequest, customer_id: int, member_id: int) -> Htt
 @require_POST
 def referral_add(request: HttpRequest, customer_id: int) -> HttpResponse:
     """htmx: record whom this customer referred, from the Referrals tab."""
-    user = _user(request)
+    user = request_user(request)
     customer = selectors.customer_get(user=user, customer_id=customer_id)
     return _tab_form_post(
         request, ReferralForm(request.POST),
@@ -299,7 +296,7 @@ def referral_add(request: HttpRequest, customer_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def referral_delete(request: HttpRequest, customer_id: int, referral_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     customer = selectors.customer_get(user=user, customer_id=customer_id)
     referral = selectors.referral_get(user=user, customer_id=customer_id, referral_id=referral_id)
     services.referral_delete(actor=user, referral=referral)
@@ -310,7 +307,7 @@ def referral_delete(request: HttpRequest, customer_id: int, referral_id: int) ->
 @require_POST
 def consent_add(request: HttpRequest, customer_id: int) -> HttpResponse:
     """htmx: record a consent decision from the Consent tab."""
-    user = _user(request)
+    user = request_user(request)
     customer = selectors.customer_get(user=user, customer_id=customer_id)
     return _tab_form_post(
         request, ConsentForm(request.POST),
@@ -322,7 +319,7 @@ def consent_add(request: HttpRequest, customer_id: int) -> HttpResponse:
 @require_POST
 def customer_review(request: HttpRequest, customer_id: int, info_class: str) -> HttpResponse:
     """htmx: mark a class of information reviewed, then show the profile tab again."""
-    user = _user(request)
+    user = request_user(request)
     customer = selectors.customer_get(user=user, customer_id=customer_id)
     try:
         customer = services.customer_review(actor=user, customer=customer, info_class=info_class)
@@ -334,7 +331,7 @@ def customer_review(request: HttpRequest, customer_id: int, info_class: str) -> 
 
 
 def _custom_fields_page(request: HttpRequest, field: CustomField | None) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     if not user.is_administrator:
         raise PermissionDenied
     status = 200
@@ -369,7 +366,7 @@ def custom_field_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def custom_field_edit(request: HttpRequest, field_id: int) -> HttpResponse:
-    if not _user(request).is_administrator:
+    if not request_user(request).is_administrator:
         raise PermissionDenied
     return _custom_fields_page(request, selectors.custom_field_get(field_id=field_id))
 
@@ -378,7 +375,7 @@ def custom_field_edit(request: HttpRequest, field_id: int) -> HttpResponse:
 @require_GET
 def history_export(request: HttpRequest, customer_id: int) -> HttpResponseBase:
     """The customer's change ledger as CSV or xlsx, masked as the user sees it; the export is logged."""
-    user = _user(request)
+    user = request_user(request)
     customer = selectors.customer_get(user=user, customer_id=customer_id, include_archived=user.may_restore_archived)
     file_format = request.GET.get("format", "csv")
     field = request.GET.get("field", "")
@@ -401,13 +398,13 @@ def history_export(request: HttpRequest, customer_id: int) -> HttpResponseBase:
 @login_required
 @require_GET
 def top_referrers(request: HttpRequest) -> HttpResponse:
-    return render(request, "customers/referrers.html", {"rows": selectors.top_referrers(user=_user(request), limit=50)})
+    return render(request, "customers/referrers.html", {"rows": selectors.top_referrers(user=request_user(request), limit=50)})
 
 
 @login_required
 @require_POST
 def customer_archive(request: HttpRequest, customer_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     customer = selectors.customer_get(user=user, customer_id=customer_id)
     services.customer_archive(actor=user, customer=customer)
     messages.success(request, _("Customer %(name)s archived.") % {"name": customer.name})
@@ -417,7 +414,7 @@ def customer_archive(request: HttpRequest, customer_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def customer_restore(request: HttpRequest, customer_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     customer = selectors.customer_get(user=user, customer_id=customer_id, include_archived=True)
     try:
         services.customer_restore(actor=user, customer=customer)
@@ -432,7 +429,7 @@ def customer_restore(request: HttpRequest, customer_id: int) -> HttpResponse:
 @require_POST
 def contact_add(request: HttpRequest, customer_id: int) -> HttpResponse:
     """htmx: add a contact person from the Contacts tab."""
-    user = _user(request)
+    user = request_user(request)
     customer = selectors.customer_get(user=user, customer_id=customer_id)
     form = ContactForm(request.POST)
     return _contact_form_post(
@@ -464,7 +461,7 @@ def _contact_form_post(
 @require_http_methods(["GET", "POST"])
 def contact_edit(request: HttpRequest, customer_id: int, contact_id: int) -> HttpResponse:
     """htmx: the Contacts tab with one contact's values in the form; saving changes that contact."""
-    user = _user(request)
+    user = request_user(request)
     contact = selectors.contact_get(user=user, customer_id=customer_id, contact_id=contact_id)
     customer = contact.customer
     if request.method == "GET":
@@ -480,7 +477,7 @@ def contact_edit(request: HttpRequest, customer_id: int, contact_id: int) -> Htt
 @login_required
 @require_POST
 def contact_delete(request: HttpRequest, customer_id: int, contact_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     contact = selectors.contact_get(user=user, customer_id=customer_id, contact_id=contact_id)
     customer = contact.customer
     contact_services.contact_delete(actor=user, contact=contact)
@@ -491,7 +488,7 @@ def contact_delete(request: HttpRequest, customer_id: int, contact_id: int) -> H
 @require_GET
 def contact_search(request: HttpRequest) -> HttpResponse:
     """Find contact people by name, pinyin or phone piece, each with its organization."""
-    user = _user(request)
+    user = request_user(request)
     q = request.GET.get("q", "")[:100].replace("\x00", "")
     found = selectors.contact_search(user=user, q=q) if q.strip() else []
     more = len(found) > selectors.CONTACT_SEARCH_LIMIT
@@ -505,7 +502,7 @@ def contact_search(request: HttpRequest) -> HttpResponse:
 @require_POST
 def customer_handover(request: HttpRequest) -> HttpResponse:
     """Managers hand customers (one from its page, or the ones ticked on the list) to another manager."""
-    user = _user(request)
+    user = request_user(request)
     if not handover.may_hand_over(user):
         raise PermissionDenied
     form = HandoverForm(request.POST, user=user)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
-from ninja import Path, Query, Router, Status
+from ninja import Query, Router, Status
+from ninja.params.functions import Path
 
+from guanxi.accounts.http import ApiRequest
 from guanxi.core.registry import registry
 from guanxi.core.text import mask_digits
 from guanxi.customers.choices import Channel
@@ -27,14 +28,14 @@ CustomerId = Path(..., ge=1, le=2**63 - 1)
 
 
 @router.get("/duplicates", response=DuplicatesOut, summary="Likely duplicates (客户查重), one rule, one page")
-def list_duplicates(request: HttpRequest, query: Query[DuplicatesQuery]) -> dict[str, Any]:
+def list_duplicates(request: ApiRequest, query: Query[DuplicatesQuery]) -> dict[str, Any]:
     from django.core.exceptions import ValidationError
     from django.utils.translation import gettext as _
 
     rule = selectors.rule_by_key(query.rule)
     if rule is None:
         raise ValidationError({"rule": [_("This rule is not available.")]})
-    page = selectors.duplicate_groups(user=request.auth, rule=rule, page=query.page, per_page=query.per_page)  # type: ignore[attr-defined]
+    page = selectors.duplicate_groups(user=request.auth, rule=rule, page=query.page, per_page=query.per_page)
     return {
         "rule": rule.key, "page": page.page, "has_next": page.has_next,
         "groups": [{"key": g.key_text, "customers": [
@@ -63,8 +64,8 @@ def merge_out(record: MergeRecord, *, may_reveal: bool) -> dict[str, Any]:
 
 @router.post("/customers/{customer_id}/merge", response={201: list[MergeOut]},
              summary="Merge duplicates into this customer (managers and administrators)")
-def merge_customers(request: HttpRequest, payload: MergeIn, customer_id: int = CustomerId) -> Status:
-    user = request.auth  # type: ignore[attr-defined]
+def merge_customers(request: ApiRequest, payload: MergeIn, customer_id: int = CustomerId) -> Status[Any]:
+    user = request.auth
     survivor = customer_get(user=user, customer_id=customer_id)
     merged = [customer_get(user=user, customer_id=m.id) for m in payload.merged]
     versions = {m.id: m.version for m in payload.merged} | {customer_id: payload.version}
@@ -74,14 +75,14 @@ def merge_customers(request: HttpRequest, payload: MergeIn, customer_id: int = C
 
 
 @router.get("/merges", response=MergeListOut, summary="Merge history, newest first")
-def list_merges(request: HttpRequest, query: Query[MergeListQuery]) -> dict[str, Any]:
-    user = request.auth  # type: ignore[attr-defined]
+def list_merges(request: ApiRequest, query: Query[MergeListQuery]) -> dict[str, Any]:
+    user = request.auth
     records, has_next = selectors.merge_page(user=user, page=query.page)
     return {"items": [merge_out(r, may_reveal=user.may_reveal_sensitive) for r in records],
             "page": query.page, "has_next": has_next}
 
 
 @router.get("/merges/{merge_id}", response=MergeOut, summary="One merge: who, when, chosen values, what moved")
-def get_merge(request: HttpRequest, merge_id: int = Path(..., ge=1, le=2**63 - 1)) -> dict[str, Any]:
-    user = request.auth  # type: ignore[attr-defined]
+def get_merge(request: ApiRequest, merge_id: int = Path(..., ge=1, le=2**63 - 1)) -> dict[str, Any]:
+    user = request.auth
     return merge_out(selectors.merge_get(user=user, merge_id=merge_id), may_reveal=user.may_reveal_sensitive)

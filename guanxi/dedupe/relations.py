@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
+from django.db.models import ManyToManyRel
 
 from guanxi.core.registry import CustomerReference, registry
 from guanxi.customers.models import Customer
@@ -74,15 +75,17 @@ def customer_links() -> list[Link]:
     """Every foreign key to Customer (including many-to-many through tables), with its references."""
     found: list[tuple[type[models.Model], str, str, bool]] = []
     for rel in Customer._meta.related_objects:
-        if rel.many_to_many:
-            through = rel.through  # type: ignore[attr-defined]
-            fk = through._meta.get_field(rel.field.m2m_reverse_field_name())  # type: ignore[attr-defined]
+        if isinstance(rel, ManyToManyRel):
+            through = rel.through
+            assert through is not None  # resolved (auto-created or named) once the apps are loaded
+            fk = through._meta.get_field(rel.field.m2m_reverse_field_name())
             found.append((through, fk.name, "CASCADE", False))
         else:
-            found.append((rel.related_model, rel.field.name, rel.on_delete.__name__, rel.field.null))  # type: ignore[union-attr]
+            assert rel.on_delete is not None  # every foreign key has one
+            found.append((rel.related_model, rel.field.name, rel.on_delete.__name__, rel.field.null))
     for m2m in Customer._meta.many_to_many:
         own: Any = m2m.remote_field.through
-        found.append((own, own._meta.get_field(m2m.m2m_field_name()).name, "CASCADE", False))  # type: ignore[attr-defined]
+        found.append((own, own._meta.get_field(m2m.m2m_field_name()).name, "CASCADE", False))
     links = []
     seen: set[tuple[type[models.Model], str]] = set()
     for model, name, on_delete, nullable in found:
@@ -124,7 +127,7 @@ def move_rows(link: Link, *, merged_id: int, survivor_id: int) -> Outcome:
     """
     outcome = Outcome()
     manager = link.model._base_manager
-    pk = link.model._meta.pk.name  # type: ignore[union-attr]
+    pk = link.model._meta.pk.name
     for other in link.model._meta.concrete_fields:
         if other.name == link.field or not _is_customer_fk(other):
             continue
@@ -165,7 +168,7 @@ def erase_rows(link: Link, *, customer_id: int) -> Outcome:
     CASCADE deletes them, SET_NULL / SET_DEFAULT unlinks them, PROTECT and the rest keep them."""
     outcome = Outcome()
     rows = link.rows(customer_id)
-    pk = link.model._meta.pk.name  # type: ignore[union-attr]
+    pk = link.model._meta.pk.name
     ids = list(rows.values_list(pk, flat=True))
     if not ids:
         return outcome
@@ -178,24 +181,3 @@ def erase_rows(link: Link, *, customer_id: int) -> Outcome:
     else:
         outcome.kept.extend(ids)
     return outcome
-
-
-def row_dict(row: models.Model) -> dict[str, Any]:
-    """Every concrete field of a row, as JSON-friendly values (dates as ISO text, decimals as text)."""
-    out: dict[str, Any] = {}
-    for f in row._meta.concrete_fields:
-        value = getattr(row, f.attname)
-        out[f.attname] = json_value(value)
-    return out
-
-
-def json_value(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    if isinstance(value, list | tuple):
-        return [json_value(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): json_value(v) for k, v in value.items()}
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return str(value)

@@ -12,20 +12,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.accounts.models import User
+from guanxi.core import events
+from guanxi.core.db import plain_value, row_dict
 from guanxi.core.errors import ConflictError, NotPermitted
 from guanxi.customers import ledger
 from guanxi.customers.choices import Channel
 from guanxi.customers.models import ChangeEntry, Customer, CustomerSearch
 from guanxi.customers.services import customer_update
 from guanxi.dedupe.models import MergeRecord
-from guanxi.dedupe.relations import (
-    Outcome,
-    customer_links,
-    json_value,
-    move_rows,
-    row_dict,
-    unknown_references,
-)
+from guanxi.dedupe.relations import Outcome, customer_links, move_rows, unknown_references
 from guanxi.dedupe.selectors import choosable_fields, may_merge
 
 UNION = "union"
@@ -38,7 +33,7 @@ def _reload(pk: int) -> Customer:
 def _value_text(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
-    return "" if value is None else str(json_value(value))
+    return "" if value is None else str(plain_value(value))
 
 
 def _chosen_values(
@@ -184,6 +179,7 @@ def customers_merge(
                 merged_snapshot=merged_before[m.pk][0], moved=moved[m.pk],
             ))
         ChangeEntry.objects.bulk_create(entries)
+        events.publish(events.CustomersMerged(survivor_id=survivor.pk, merged_ids=tuple(m.pk for m in merged)))
     return records
 
 

@@ -12,16 +12,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from guanxi.accounts.models import User
+from guanxi.accounts.http import request_user
 from guanxi.core.errors import ConflictError, NotPermitted
 from guanxi.core.htmx import render_page_or_partial
 from guanxi.customers.choices import Channel
 from guanxi.customers.models import Customer
 from guanxi.dedupe import selectors, services
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _page_number(raw: str) -> int:
@@ -31,7 +27,7 @@ def _page_number(raw: str) -> int:
 @login_required
 @require_GET
 def duplicate_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     rules = selectors.available_rules()
     rule = selectors.rule_by_key(request.GET.get("rule", "")) or rules[0]
     page = selectors.duplicate_groups(user=user, rule=rule, page=_page_number(request.GET.get("page", "")))
@@ -64,7 +60,7 @@ def _choices_from(post: QueryDict, customers: list[Customer]) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def compare(request: HttpRequest) -> HttpResponse:
     """Side by side (all fields), and the merge form: the survivor and, per field, the value kept."""
-    user = _user(request)
+    user = request_user(request)
     customers = selectors.customers_to_compare(user=user, ids=_ids(request.GET.get("ids", "")))
     errors: list[str] = []
     status = 200
@@ -108,7 +104,7 @@ def compare(request: HttpRequest) -> HttpResponse:
 @require_GET
 def merge_list(request: HttpRequest) -> HttpResponse:
     page = _page_number(request.GET.get("page", ""))
-    records, has_next = selectors.merge_page(user=_user(request), page=page)
+    records, has_next = selectors.merge_page(user=request_user(request), page=page)
     return render(request, "dedupe/merges.html", {"records": records, "page": page, "has_next": has_next,
                                                   "nav_section": "customers"})
 
@@ -116,7 +112,7 @@ def merge_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def merge_detail(request: HttpRequest, merge_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     record = selectors.merge_get(user=user, merge_id=merge_id)
     context = {
         "record": record,

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
-from ninja import File, Form, Path, Query, Router, Status
+from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
+from ninja.params.functions import Path
 
+from guanxi.accounts.http import ApiRequest
 from guanxi.customers.choices import Channel
 from guanxi.customers.selectors import CustomerFilters
 from guanxi.imports import selectors, services
@@ -29,8 +30,8 @@ def _out(job: ImportJob) -> dict[str, Any]:
 
 
 @router.post("/imports", response={201: ImportOut}, summary="Upload a file to import (multipart)")
-def create_import(request: HttpRequest, file: File[UploadedFile], payload: Form[ImportUploadIn]) -> Status:
-    user = request.auth  # type: ignore[attr-defined]
+def create_import(request: ApiRequest, file: File[UploadedFile], payload: Form[ImportUploadIn]) -> Status[Any]:
+    user = request.auth
     job = services.job_create(actor=user, upload=file, target=payload.target, source=Source.API)
     if payload.mapping:
         services.mapping_apply(job=job, name=payload.mapping)
@@ -40,13 +41,13 @@ def create_import(request: HttpRequest, file: File[UploadedFile], payload: Form[
 
 
 @router.get("/imports/{job_id}", response=ImportOut, summary="An import's state, counts and errors")
-def get_import(request: HttpRequest, job_id: int = JobId) -> dict[str, Any]:
-    return _out(selectors.job_get(user=request.auth, job_id=job_id))  # type: ignore[attr-defined]
+def get_import(request: ApiRequest, job_id: int = JobId) -> dict[str, Any]:
+    return _out(selectors.job_get(user=request.auth, job_id=job_id))
 
 
 @router.post("/imports/{job_id}/apply", response={202: ImportOut}, summary="Start an import, or apply its valid rows")
-def apply_import(request: HttpRequest, payload: ImportApplyIn, job_id: int = JobId) -> Status:
-    user = request.auth  # type: ignore[attr-defined]
+def apply_import(request: ApiRequest, payload: ImportApplyIn, job_id: int = JobId) -> Status[Any]:
+    user = request.auth
     job = selectors.job_get(user=user, job_id=job_id)
     if job.state == JobState.REVIEW:
         if not payload.apply_valid_only:
@@ -67,12 +68,12 @@ def apply_import(request: HttpRequest, payload: ImportApplyIn, job_id: int = Job
 
 @router.get("/customers/export", summary="Export the caller's (filtered) customers as CSV or xlsx",
             response={200: None})
-def export_customers(request: HttpRequest, query: Query[ExportQuery]) -> HttpResponseBase:
+def export_customers(request: ApiRequest, query: Query[ExportQuery]) -> HttpResponseBase:
     from guanxi.imports.views import export_response
 
     filters = CustomerFilters(
         q=query.q, kind=query.kind or "", importance=query.importance or "", owner_id=query.owner_id,
         department_id=query.department_id, store_id=query.store_id, tag_id=query.tag_id, archived=query.archived,
     )
-    return export_response(user=request.auth, filters=filters, file_format=query.format,  # type: ignore[attr-defined]
+    return export_response(user=request.auth, filters=filters, file_format=query.format,
                            query=request.GET.urlencode(), channel=Channel.API)

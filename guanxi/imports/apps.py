@@ -8,7 +8,8 @@ class ImportsConfig(AppConfig):
     verbose_name = _("Import and export")
 
     def ready(self) -> None:
-        # Each app's import_target module registers its target (customers, order lines) at start-up.
-        from django.utils.module_loading import autodiscover_modules
+        from guanxi.core.registry import registry
+        from guanxi.imports import contacts, import_target
 
-        autodiscover_modules("import_target")
+        registry.add_import_target(import_target.TARGET)
+        registry.add_import_target(contacts.TARGET)

@@ -1,6 +1,6 @@
 """The contact-person target of the import engine: one row per contact, keyed by the customer code.
 
-Registered by `guanxi/imports/import_target.py` (the customers app imports no import engine).
+Registered by `ImportsConfig.ready()` (the customers app imports no import engine).
 
 Contact lists are short (a few people per organization), so a row is applied through the contact
 services one at a time, in one transaction: the same validation, masking and ledger entries as the
@@ -25,7 +25,7 @@ from guanxi.customers.models import Contact, Customer
 from guanxi.imports.columns import Column, choice_lookup, label_keys, parse_date, split_list
 from guanxi.imports.models import ImportJob, ImportRow, RowError
 from guanxi.imports.readers import header_key
-from guanxi.imports.targets import Applied, Count, OptionErrors, Progress, register
+from guanxi.imports.targets import Applied, Count, OptionErrors, Progress
 
 LABELS: dict[str, Any] = {
     "customer_code": gettext_lazy("Customer code"),
@@ -203,4 +203,4 @@ def _mark(job: ImportJob, errors: list[tuple[int, str, str]]) -> None:
     ImportRow.objects.filter(job=job, line__in=sorted({line for line, _f, _m in errors})).update(valid=False)
 
 
-register(ContactTarget())
+TARGET = ContactTarget()  # registered by ImportsConfig.ready()

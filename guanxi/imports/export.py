@@ -8,10 +8,11 @@ from collections.abc import Iterator
 from django.db.models import Prefetch, QuerySet
 
 from guanxi.accounts.models import User
-from guanxi.core.spreadsheet import csv_lines, xlsx_workbook  # noqa: F401  (the views use them from here)
+from guanxi.core.spreadsheet import csv_lines as csv_lines  # the views use it from here
+from guanxi.core.spreadsheet import xlsx_workbook as xlsx_workbook  # the views use it from here
 from guanxi.customers.models import Customer, Tag
 from guanxi.customers.selectors import CustomerFilters, customer_queryset
-from guanxi.imports import customers as customer_target
+from guanxi.imports.customer_import import catalogue, export
 from guanxi.imports.models import ExportLog
 
 EXPORT_CHUNK = 2000
@@ -30,8 +31,8 @@ def export_rows(*, user: User, filters: CustomerFilters, file_format: str, query
     qs = export_queryset(user=user, filters=filters)
     count = qs.count()
     may_reveal = user.may_reveal_sensitive
-    columns = customer_target.catalogue()
+    columns = catalogue.catalogue()
     ExportLog.objects.create(user=user, target="customers", file_format=file_format, query=query[:2000],
                              row_count=count, masked=not may_reveal, channel=channel)
-    rows = customer_target.export_values(columns, qs.iterator(chunk_size=EXPORT_CHUNK), may_reveal=may_reveal)
+    rows = export.export_values(columns, qs.iterator(chunk_size=EXPORT_CHUNK), may_reveal=may_reveal)
     return [c.label for c in columns], rows, count

@@ -1,6 +1,7 @@
-"""The customer target of the import engine, registered for the wizard, the API and the shell.
+"""The customer target of the import engine, registered (in `ImportsConfig.ready()`) for the wizard, the API and
+the shell.
 
-The work is in `guanxi.imports.customers` (columns from `Customer._meta`, the row cleaner, the
+The work is in `guanxi.imports.customer_import` (columns from `Customer._meta`, the row cleaner, the
 set-based check and apply); this adapter gives it the shape every target has.
 """
 
@@ -13,11 +14,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanxi.accounts.models import User
-from guanxi.imports import customers
 from guanxi.imports.choices import Mode
 from guanxi.imports.columns import Column
+from guanxi.imports.customer_import import apply, catalogue, check, clean
 from guanxi.imports.models import ImportJob
-from guanxi.imports.targets import Applied, Count, OptionErrors, Progress, RowCleaner, register
+from guanxi.imports.targets import Applied, Count, OptionErrors, Progress, RowCleaner
 
 
 class CustomerTarget:
@@ -30,16 +31,16 @@ class CustomerTarget:
               Count("unchanged", gettext_lazy("Unchanged")))
 
     def catalogue(self) -> list[Column]:
-        return customers.catalogue()
+        return catalogue.catalogue()
 
     def alias_map(self, columns: list[Column]) -> dict[str, str]:
-        return customers.alias_map(columns)
+        return catalogue.alias_map(columns)
 
     def required(self) -> tuple[str, ...]:
         return ()  # a row needs a name to create or a code/phone to match: checked per row
 
     def row_cleaner(self, actor: User) -> RowCleaner:
-        return customers.RowCleaner(actor)
+        return clean.RowCleaner(actor)
 
     def option_fields(self) -> dict[str, forms.Field]:
         return {"mode": forms.ChoiceField(label=gettext_lazy("What to do"), choices=Mode.choices)}
@@ -55,13 +56,11 @@ class CustomerTarget:
         job.mode = mode
 
     def check(self, job: ImportJob) -> None:
-        customers.check(job)
+        check.check_import(job)
 
     def apply(self, job: ImportJob, *, progress: Progress) -> Applied:
-        outcome = customers.apply(job, progress=progress)
+        outcome = apply.apply_import(job, progress=progress)
         return Applied(created=outcome.created, updated=outcome.updated, unchanged=outcome.unchanged)
 
 
-register(CustomerTarget())
-
-from guanxi.imports import contacts  # noqa: E402, F401  (registers the contact-person target)
+TARGET = CustomerTarget()  # registered by ImportsConfig.ready()

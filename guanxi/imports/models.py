@@ -54,6 +54,10 @@ class ImportJob(models.Model):
         verbose_name = _("import")
         verbose_name_plural = _("imports")
 
+    # What the import list shows for the target: set by `selectors.jobs_for` from the target registry
+    # (the model does not import the registry, which imports the model).
+    target_label = ""
+
     def __str__(self) -> str:
         return f"{self.source_name} ({self.state})"
 
@@ -69,11 +73,6 @@ class ImportJob(models.Model):
     def is_active(self) -> bool:
         return self.state in (JobState.QUEUED, JobState.RUNNING)
 
-    @property
-    def target_label(self) -> str:
-        from guanxi.imports import targets
-
-        return next((str(t.label) for t in targets.all_targets() if t.key == self.target), self.target)
 
 
 

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 
-from guanxi.core.spreadsheet import escape_formula, unescape_formula  # noqa: F401  (re-exported)
+from guanxi.core.spreadsheet import escape_formula as escape_formula  # re-exported
+from guanxi.core.spreadsheet import unescape_formula as unescape_formula  # re-exported
 from guanxi.imports.choices import FileFormat
 
 SAMPLE_BYTES = 256 * 1024

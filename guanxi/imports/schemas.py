@@ -6,16 +6,12 @@ import datetime as dt
 from typing import Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
-from guanxi.core.schemas import CleanStr
+from guanxi.core.schemas import CleanStr, StrictIn
 from guanxi.imports.models import ImportJob
 
 ModeLiteral = Literal["create", "update", "both"]
-
-
-class StrictIn(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 class ImportUploadIn(StrictIn):

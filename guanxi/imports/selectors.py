@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from guanxi.accounts.models import User
+from guanxi.imports import targets
 from guanxi.imports.models import ImportJob, ImportRow, RowError
 from guanxi.imports.readers import escape_formula
 
@@ -21,8 +22,13 @@ ERROR_CHUNK = 2000
 
 
 def jobs_for(*, user: User, limit: int = 100) -> list[ImportJob]:
-    """The user's own imports, newest first: nobody sees another user's files."""
-    return list(ImportJob.objects.filter(user=user).order_by("-created_at", "-id")[:limit])
+    """The user's own imports, newest first: nobody sees another user's files. Each job carries
+    `target_label`, its target's label in the registry (the key when the target is gone)."""
+    labels = {t.key: str(t.label) for t in targets.all_targets()}
+    jobs = list(ImportJob.objects.filter(user=user).order_by("-created_at", "-id")[:limit])
+    for job in jobs:
+        job.target_label = labels.get(job.target, job.target)
+    return jobs
 
 
 def job_get(*, user: User, job_id: int) -> ImportJob:

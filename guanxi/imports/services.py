@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from guanxi.accounts.models import User
+from guanxi.core.db import BackgroundCopy, analyze
 from guanxi.imports import targets
 from guanxi.imports.choices import FileFormat, JobState, Mode, Source
 from guanxi.imports.models import ImportChunk, ImportJob, ImportRow, RowError, SavedMapping
@@ -33,7 +34,6 @@ from guanxi.imports.readers import (
     iter_rows,
     sheet_names,
 )
-from guanxi.imports.staging import BackgroundCopy, analyze
 
 logger = logging.getLogger("guanxi.imports")
 

@@ -2,20 +2,22 @@
 
 The engine (`services.py`, the wizard, the API) knows files, staging and jobs; a target knows its
 columns, how one row is cleaned, which options the user chooses, the set-based check and the apply.
-Each app that offers a target has an `import_target.py` module that calls `register(...)`; the
-modules are found with Django's `autodiscover_modules` the first time a target is asked for, so the
-engine imports no later app (orders imports the engine, never the other way round).
+Each app that offers a target defines it in its `import_target.py` module and registers it in its
+`AppConfig.ready()` with `registry.add_import_target(...)` (the registry of `guanxi.core.registry`,
+with the other extension points), so the engine imports no later app (orders imports the engine,
+never the other way round).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from django.core.exceptions import ValidationError
-from django.utils.module_loading import autodiscover_modules
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils.translation import gettext as _
+
+from guanxi.core.registry import ImportTargetEntry, registry
 
 if TYPE_CHECKING:
     from django import forms
@@ -68,6 +70,7 @@ class OptionErrors:
         self.by_field.setdefault(name, []).append(message)
 
 
+@runtime_checkable
 class ImportTarget(Protocol):
     """A kind of record the wizard, the API and the shell import."""
 
@@ -124,25 +127,16 @@ class ImportTarget(Protocol):
         ...
 
 
-_TARGETS: dict[str, ImportTarget] = {}
-_discovered = False
-
-
-def register(target: ImportTarget) -> None:
-    """Offer a target to the engine (called by an app's `import_target` module)."""
-    _TARGETS[target.key] = target
-
-
-def _discover() -> None:
-    global _discovered
-    if not _discovered:
-        autodiscover_modules("import_target")
-        _discovered = True
+def _engine_target(entry: ImportTargetEntry) -> ImportTarget:
+    """A registered target, checked to offer everything the engine calls."""
+    if not isinstance(entry, ImportTarget):
+        raise ImproperlyConfigured(f"import target {entry.key!r} lacks part of ImportTarget")
+    return entry
 
 
 def all_targets() -> list[ImportTarget]:
-    _discover()
-    return sorted(_TARGETS.values(), key=lambda t: (t.order, t.key))
+    """The registered targets, in the wizard's order (customers first)."""
+    return [_engine_target(t) for t in registry.import_targets]
 
 
 def choices() -> list[tuple[str, StrOrPromise]]:
@@ -151,8 +145,7 @@ def choices() -> list[tuple[str, StrOrPromise]]:
 
 def get(key: str) -> ImportTarget:
     """The target of that key; a ValidationError on `target` for an unknown one."""
-    _discover()
-    target = _TARGETS.get(key)
+    target = next((t for t in registry.import_targets if t.key == key), None)
     if target is None:
         raise ValidationError({"target": [_("Select a valid choice.")]})
-    return target
+    return _engine_target(target)

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from guanxi.accounts.http import request_user
 from guanxi.accounts.models import User
 from guanxi.core.htmx import render_page_or_partial
 from guanxi.customers.choices import Channel
@@ -23,21 +24,17 @@ from guanxi.imports.forms import ConfigureForm, UploadForm
 from guanxi.imports.models import ImportJob
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 @login_required
 @require_GET
 def job_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "imports/list.html", {"jobs": selectors.jobs_for(user=_user(request)), "form": UploadForm(),
+    return render(request, "imports/list.html", {"jobs": selectors.jobs_for(user=request_user(request)), "form": UploadForm(),
                                                  "nav_section": "imports"})
 
 
 @login_required
 @require_POST
 def job_upload(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     form = UploadForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -69,7 +66,7 @@ def _detail_context(job: ImportJob, form: ConfigureForm | None) -> dict[str, Any
 @login_required
 @require_GET
 def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
-    job = selectors.job_get(user=_user(request), job_id=job_id)
+    job = selectors.job_get(user=request_user(request), job_id=job_id)
     form = None
     if job.state == JobState.UPLOADED:
         form = ConfigureForm(job=job, initial=ConfigureForm.initial_for(job))
@@ -80,7 +77,7 @@ def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
 @require_POST
 def job_configure(request: HttpRequest, job_id: int) -> HttpResponse:
     """Save the settings; "preview" re-renders with the new preview, "start" queues the import."""
-    user = _user(request)
+    user = request_user(request)
     job = selectors.job_get(user=user, job_id=job_id)
     form = ConfigureForm(request.POST, job=job)
     if form.is_valid():
@@ -106,14 +103,14 @@ def job_configure(request: HttpRequest, job_id: int) -> HttpResponse:
 @require_GET
 def job_progress(request: HttpRequest, job_id: int) -> HttpResponse:
     """htmx polls this while the job runs; once it ends the whole status block is swapped in."""
-    job = selectors.job_get(user=_user(request), job_id=job_id)
+    job = selectors.job_get(user=request_user(request), job_id=job_id)
     return render(request, "imports/partials/status.html", _detail_context(job, None))
 
 
 @login_required
 @require_POST
 def job_apply_valid(request: HttpRequest, job_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     job = selectors.job_get(user=user, job_id=job_id)
     try:
         services.job_apply_valid(actor=user, job=job)
@@ -126,7 +123,7 @@ def job_apply_valid(request: HttpRequest, job_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def job_error_file(request: HttpRequest, job_id: int) -> HttpResponseBase:
-    job = selectors.job_get(user=_user(request), job_id=job_id)
+    job = selectors.job_get(user=request_user(request), job_id=job_id)
     stem = job.source_name.rsplit(".", 1)[0]
     if request.GET.get("format") == "xlsx":
         return FileResponse(selectors.error_file_xlsx(job=job), as_attachment=True, filename=f"{stem}-errors.xlsx")
@@ -145,7 +142,7 @@ def _quote(text: str) -> str:
 @require_http_methods(["GET"])
 def export_customers(request: HttpRequest) -> HttpResponseBase:
     """The customer list as filtered on the list page (same query parameters), as CSV or xlsx."""
-    user = _user(request)
+    user = request_user(request)
     file_format = request.GET.get("format", "xlsx")
     form = CustomerFilterForm(request.GET, user=user)
     if file_format not in export.FORMATS or not form.is_valid():

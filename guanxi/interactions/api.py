@@ -10,12 +10,13 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Path, Query, Router, Schema, Status
+from ninja import Query, Router, Schema, Status
+from ninja.params.functions import Path
 from pydantic import Field
 
+from guanxi.accounts.http import ApiRequest
 from guanxi.core.pagination import decode_cursor
 from guanxi.core.registry import registry
 from guanxi.core.schemas import CleanStr
@@ -56,29 +57,29 @@ class InteractionQuery(Schema):
 
 
 @router.get("/interactions", response=InteractionListOut, summary="Contacts, newest first")
-def list_interactions(request: HttpRequest, query: Query[InteractionQuery]) -> dict[str, Any]:
-    page = selectors.interaction_page(user=request.auth, customer_id=query.customer_id,  # type: ignore[attr-defined]
+def list_interactions(request: ApiRequest, query: Query[InteractionQuery]) -> dict[str, Any]:
+    page = selectors.interaction_page(user=request.auth, customer_id=query.customer_id,
                                       cursor=_cursor(query.cursor), limit=query.limit)
     return {"items": [InteractionOut.of(i) for i in page.items], "next_cursor": page.next_cursor}
 
 
 @router.post("/interactions", response={201: InteractionOut}, summary="Log a contact")
-def create_interaction(request: HttpRequest, payload: InteractionIn) -> Status:
-    customer = customer_selectors.customer_get(user=request.auth, customer_id=payload.customer_id)  # type: ignore[attr-defined]
+def create_interaction(request: ApiRequest, payload: InteractionIn) -> Status[Any]:
+    customer = customer_selectors.customer_get(user=request.auth, customer_id=payload.customer_id)
     data = payload.model_dump(exclude={"customer_id"}, exclude_none=True)
-    interaction = services.interaction_log(actor=request.auth, customer=customer, data=data)  # type: ignore[attr-defined]
+    interaction = services.interaction_log(actor=request.auth, customer=customer, data=data)
     return Status(201, InteractionOut.of(interaction))
 
 
 @router.get("/interactions/{interaction_id}", response=InteractionOut, summary="One contact")
-def get_interaction(request: HttpRequest, interaction_id: int = ObjectId) -> dict[str, Any]:
-    return InteractionOut.of(selectors.interaction_get(user=request.auth, interaction_id=interaction_id))  # type: ignore[attr-defined]
+def get_interaction(request: ApiRequest, interaction_id: int = ObjectId) -> dict[str, Any]:
+    return InteractionOut.of(selectors.interaction_get(user=request.auth, interaction_id=interaction_id))
 
 
 @router.delete("/interactions/{interaction_id}", response={204: None}, summary="Remove a contact")
-def delete_interaction(request: HttpRequest, interaction_id: int = ObjectId) -> Status:
-    interaction = selectors.interaction_get(user=request.auth, interaction_id=interaction_id)  # type: ignore[attr-defined]
-    services.interaction_delete(actor=request.auth, interaction=interaction)  # type: ignore[attr-defined]
+def delete_interaction(request: ApiRequest, interaction_id: int = ObjectId) -> Status[None]:
+    interaction = selectors.interaction_get(user=request.auth, interaction_id=interaction_id)
+    services.interaction_delete(actor=request.auth, interaction=interaction)
     return Status(204, None)
 
 
@@ -89,43 +90,43 @@ class TaskQuery(Schema):
 
 
 @router.get("/tasks", response=list[TaskOut], summary="Tasks (yours, or a colleague's in your scope)")
-def list_tasks(request: HttpRequest, query: Query[TaskQuery]) -> list[dict[str, Any]]:
-    owner = selectors.rep_for(user=request.auth, rep_id=query.owner_id)  # type: ignore[attr-defined]
-    tasks = selectors.task_list(user=request.auth, owner=owner, due=query.due, customer_id=query.customer_id)  # type: ignore[attr-defined]
+def list_tasks(request: ApiRequest, query: Query[TaskQuery]) -> list[dict[str, Any]]:
+    owner = selectors.rep_for(user=request.auth, rep_id=query.owner_id)
+    tasks = selectors.task_list(user=request.auth, owner=owner, due=query.due, customer_id=query.customer_id)
     return [TaskOut.of(t) for t in tasks]
 
 
 @router.post("/tasks", response={201: TaskOut}, summary="Add a task")
-def create_task(request: HttpRequest, payload: TaskIn) -> Status:
-    return Status(201, TaskOut.of(services.task_create(actor=request.auth, data=payload.model_dump())))  # type: ignore[attr-defined]
+def create_task(request: ApiRequest, payload: TaskIn) -> Status[Any]:
+    return Status(201, TaskOut.of(services.task_create(actor=request.auth, data=payload.model_dump())))
 
 
 @router.get("/tasks/{task_id}", response=TaskOut, summary="One task")
-def get_task(request: HttpRequest, task_id: int = ObjectId) -> dict[str, Any]:
-    return TaskOut.of(selectors.task_get(user=request.auth, task_id=task_id))  # type: ignore[attr-defined]
+def get_task(request: ApiRequest, task_id: int = ObjectId) -> dict[str, Any]:
+    return TaskOut.of(selectors.task_get(user=request.auth, task_id=task_id))
 
 
 @router.patch("/tasks/{task_id}", response=TaskOut, summary="Change a task, or mark it done / not done")
-def patch_task(request: HttpRequest, payload: TaskPatch, task_id: int = ObjectId) -> dict[str, Any]:
-    task = selectors.task_get(user=request.auth, task_id=task_id)  # type: ignore[attr-defined]
+def patch_task(request: ApiRequest, payload: TaskPatch, task_id: int = ObjectId) -> dict[str, Any]:
+    task = selectors.task_get(user=request.auth, task_id=task_id)
     changes = payload.model_dump(exclude_unset=True)
     done = changes.pop("done", None)
     if changes:
-        task = services.task_update(actor=request.auth, task=task, data=changes)  # type: ignore[attr-defined]
+        task = services.task_update(actor=request.auth, task=task, data=changes)
     if done is not None:
-        task = services.task_set_done(actor=request.auth, task=task, done=done)  # type: ignore[attr-defined]
+        task = services.task_set_done(actor=request.auth, task=task, done=done)
     return TaskOut.of(task)
 
 
 @router.post("/tasks/{task_id}/move", response=TaskOut, summary="Move a card on the weekly board")
-def move_task(request: HttpRequest, payload: TaskMoveIn, task_id: int = ObjectId) -> dict[str, Any]:
-    task = selectors.task_get(user=request.auth, task_id=task_id)  # type: ignore[attr-defined]
-    return TaskOut.of(services.task_move(actor=request.auth, task=task, column=payload.column, order=payload.order))  # type: ignore[attr-defined]
+def move_task(request: ApiRequest, payload: TaskMoveIn, task_id: int = ObjectId) -> dict[str, Any]:
+    task = selectors.task_get(user=request.auth, task_id=task_id)
+    return TaskOut.of(services.task_move(actor=request.auth, task=task, column=payload.column, order=payload.order))
 
 
 @router.delete("/tasks/{task_id}", response={204: None}, summary="Remove a task")
-def delete_task(request: HttpRequest, task_id: int = ObjectId) -> Status:
-    services.task_delete(actor=request.auth, task=selectors.task_get(user=request.auth, task_id=task_id))  # type: ignore[attr-defined]
+def delete_task(request: ApiRequest, task_id: int = ObjectId) -> Status[None]:
+    services.task_delete(actor=request.auth, task=selectors.task_get(user=request.auth, task_id=task_id))
     return Status(204, None)
 
 
@@ -136,32 +137,32 @@ class AppointmentQuery(Schema):
 
 
 @router.get("/appointments", response=list[AppointmentOut], summary="Appointments in a period")
-def list_appointments(request: HttpRequest, query: Query[AppointmentQuery]) -> list[dict[str, Any]]:
-    owner = selectors.rep_for(user=request.auth, rep_id=query.owner_id)  # type: ignore[attr-defined]
+def list_appointments(request: ApiRequest, query: Query[AppointmentQuery]) -> list[dict[str, Any]]:
+    owner = selectors.rep_for(user=request.auth, rep_id=query.owner_id)
     start = query.start or timezone.localdate() - dt.timedelta(days=30)
     end = query.end or start + dt.timedelta(days=60)
-    rows = selectors.appointment_list(user=request.auth, owner=owner, start=start, end=end)[:1000]  # type: ignore[attr-defined]
+    rows = selectors.appointment_list(user=request.auth, owner=owner, start=start, end=end)[:1000]
     return [AppointmentOut.of(a) for a in rows]
 
 
 @router.post("/appointments", response={201: AppointmentOut}, summary="Plan a visit (约访)")
-def create_appointment(request: HttpRequest, payload: AppointmentIn) -> Status:
-    customer = customer_selectors.customer_get(user=request.auth, customer_id=payload.customer_id)  # type: ignore[attr-defined]
-    appointment = services.appointment_plan(actor=request.auth, customer=customer,  # type: ignore[attr-defined]
+def create_appointment(request: ApiRequest, payload: AppointmentIn) -> Status[Any]:
+    customer = customer_selectors.customer_get(user=request.auth, customer_id=payload.customer_id)
+    appointment = services.appointment_plan(actor=request.auth, customer=customer,
                                             data=payload.model_dump(exclude={"customer_id"}))
     return Status(201, AppointmentOut.of(appointment))
 
 
 @router.get("/appointments/{appointment_id}", response=AppointmentOut, summary="One appointment")
-def get_appointment(request: HttpRequest, appointment_id: int = ObjectId) -> dict[str, Any]:
-    return AppointmentOut.of(selectors.appointment_get(user=request.auth, appointment_id=appointment_id))  # type: ignore[attr-defined]
+def get_appointment(request: ApiRequest, appointment_id: int = ObjectId) -> dict[str, Any]:
+    return AppointmentOut.of(selectors.appointment_get(user=request.auth, appointment_id=appointment_id))
 
 
 @router.post("/appointments/{appointment_id}/events", response=AppointmentOut,
              summary="Confirm, reschedule, cancel, record a no-show or the visit")
-def act_on_appointment(request: HttpRequest, payload: AppointmentActIn, appointment_id: int = ObjectId) -> dict[str, Any]:
-    appointment = selectors.appointment_get(user=request.auth, appointment_id=appointment_id)  # type: ignore[attr-defined]
-    appointment = services.appointment_act(actor=request.auth, appointment=appointment, action=payload.action,  # type: ignore[attr-defined]
+def act_on_appointment(request: ApiRequest, payload: AppointmentActIn, appointment_id: int = ObjectId) -> dict[str, Any]:
+    appointment = selectors.appointment_get(user=request.auth, appointment_id=appointment_id)
+    appointment = services.appointment_act(actor=request.auth, appointment=appointment, action=payload.action,
                                            new_on=payload.new_on, note=payload.note)
     return AppointmentOut.of(appointment)
 
@@ -172,18 +173,18 @@ class ReminderQuery(Schema):
 
 
 @router.get("/reminders", response=list[ReminderOut], summary="Your reminders (birthdays, holidays …)")
-def list_reminders(request: HttpRequest, query: Query[ReminderQuery]) -> list[dict[str, Any]]:
+def list_reminders(request: ApiRequest, query: Query[ReminderQuery]) -> list[dict[str, Any]]:
     start = query.start or timezone.localdate()
-    found = registry.reminders(request.auth, start, start + dt.timedelta(days=query.days - 1))  # type: ignore[attr-defined]
+    found = registry.reminders(request.auth, start, start + dt.timedelta(days=query.days - 1))
     keys = [services.reminder_key(r) for r in found]
-    done = selectors.tasks_from_reminders(user=request.auth, keys=keys)  # type: ignore[attr-defined]
+    done = selectors.tasks_from_reminders(user=request.auth, keys=keys)
     return [{"on": r.on, "kind": r.kind, "title": r.title, "customer_id": r.customer_id, "url": r.url, "key": k,
              "task_id": done.get(k)} for r, k in zip(found, keys, strict=True)]
 
 
 @router.post("/reminders/task", response={201: TaskOut}, summary="Turn a reminder into a task (idempotent)")
-def reminder_to_task(request: HttpRequest, payload: ReminderTaskIn) -> Status:
-    return Status(201, TaskOut.of(services.reminder_to_task(actor=request.auth, on=payload.on, key=payload.key)))  # type: ignore[attr-defined]
+def reminder_to_task(request: ApiRequest, payload: ReminderTaskIn) -> Status[Any]:
+    return Status(201, TaskOut.of(services.reminder_to_task(actor=request.auth, on=payload.on, key=payload.key)))
 
 
 class GridQuery(Schema):
@@ -195,9 +196,9 @@ class GridQuery(Schema):
 
 
 @router.get("/contact-calendar", response=GridOut, summary="The contact calendar: customers × days")
-def contact_calendar(request: HttpRequest, query: Query[GridQuery]) -> dict[str, Any]:
-    rep = selectors.rep_for(user=request.auth, rep_id=query.rep_id)  # type: ignore[attr-defined]
-    grid = selectors.contact_grid(user=request.auth, rep=rep, start=query.start or timezone.localdate(),  # type: ignore[attr-defined]
+def contact_calendar(request: ApiRequest, query: Query[GridQuery]) -> dict[str, Any]:
+    rep = selectors.rep_for(user=request.auth, rep_id=query.rep_id)
+    grid = selectors.contact_grid(user=request.auth, rep=rep, start=query.start or timezone.localdate(),
                                   span=query.span, cursor=_cursor(query.cursor), limit=query.limit)
     return {
         "rep_id": rep.pk, "start": grid.days[0], "end": grid.days[-1], "next_cursor": grid.next_cursor,
@@ -217,9 +218,9 @@ class DueQuery(Schema):
 
 
 @router.get("/due-visits", response=list[DueOut], summary="Customers due or overdue a visit, A first, longest overdue first")
-def due_visits(request: HttpRequest, query: Query[DueQuery]) -> list[dict[str, Any]]:
-    rep = selectors.rep_for(user=request.auth, rep_id=query.rep_id)  # type: ignore[attr-defined]
-    rows = selectors.due_rows(user=request.auth, rep=rep, horizon_days=query.horizon_days, limit=query.limit)  # type: ignore[attr-defined]
+def due_visits(request: ApiRequest, query: Query[DueQuery]) -> list[dict[str, Any]]:
+    rep = selectors.rep_for(user=request.auth, rep_id=query.rep_id)
+    rows = selectors.due_rows(user=request.auth, rep=rep, horizon_days=query.horizon_days, limit=query.limit)
     return [{"customer_id": r.customer_id, "name": r.name, "importance": r.importance, "cycle_days": r.cycle,
              "last_contact_at": r.last_at, "due_on": r.due_on, "days_overdue": r.days_overdue,
              "planned_on": r.planned_on} for r in rows]
@@ -233,11 +234,11 @@ class StatsQuery(Schema):
 
 
 @router.get("/visit-stats", response=list[StatsRowOut], summary="Contacts and visits per rep per week or month")
-def visit_stats(request: HttpRequest, query: Query[StatsQuery]) -> list[dict[str, Any]]:
+def visit_stats(request: ApiRequest, query: Query[StatsQuery]) -> list[dict[str, Any]]:
     if query.end < query.start or (query.end - query.start).days > 731:
         raise ValidationError({"end": [_("Choose an end after the start, at most two years later.")]})
-    rep_id = selectors.rep_for(user=request.auth, rep_id=query.rep_id).pk if query.rep_id else None  # type: ignore[attr-defined]
-    stats = selectors.visit_stats(user=request.auth, start=query.start, end=query.end, bucket=query.bucket,  # type: ignore[attr-defined]
+    rep_id = selectors.rep_for(user=request.auth, rep_id=query.rep_id).pk if query.rep_id else None
+    stats = selectors.visit_stats(user=request.auth, start=query.start, end=query.end, bucket=query.bucket,
                                   rep_id=rep_id)
     return [{"rep_id": r.rep_id, "rep": r.rep, "period": r.period, "by_channel": r.by_channel,
              "contacts": r.contacts, "visits": r.visits, "target": r.target, "appointments": r.appointments,

@@ -28,7 +28,7 @@ class InteractionsConfig(AppConfig):
         registry.add_timeline_source(selectors.task_events)
         registry.add_list_column(
             ListColumn(key="last_contact", label=_("Last contact"), value=tabs.quick_add_cell,
-                       annotate=tabs.with_last_contact)
+                       annotate=tabs.with_last_contact, reads=("last_contact_at",))
         )
         registry.add_home_panel(
             HomePanel(key="followup", template="interactions/panels/home.html", context=views.home_panel_context,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import models
 
@@ -10,9 +10,10 @@ from guanxi.accounts.choices import DataScope
 
 if TYPE_CHECKING:
     from guanxi.accounts.models import User
+    from guanxi.interactions.models import Interaction, Task  # noqa: F401  (named in the base classes, strings)
 
 
-class InteractionQuerySet(models.QuerySet[Any]):
+class InteractionQuerySet(models.QuerySet["Interaction"]):
     def visible_to(self, user: User) -> InteractionQuerySet:
         """Contacts with customers the user may see; an id outside the scope is a 404."""
         from guanxi.customers.models import Customer
@@ -26,7 +27,7 @@ class InteractionQuerySet(models.QuerySet[Any]):
         return self.filter(customer__in=Customer.objects.visible_to(user).values("pk"))
 
 
-class TaskQuerySet(models.QuerySet[Any]):
+class TaskQuerySet(models.QuerySet["Task"]):
     def open(self) -> TaskQuerySet:
         return self.filter(done_at__isnull=True)
 

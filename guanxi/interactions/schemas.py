@@ -6,9 +6,9 @@ import datetime as dt
 from typing import Any, Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
-from guanxi.core.schemas import CleanStr
+from guanxi.core.schemas import CleanStr, StrictIn
 from guanxi.interactions.models import Appointment, Interaction, Task
 
 ChannelLiteral = Literal["T", "E", "M", "V", "S", "W", "O"]
@@ -18,10 +18,6 @@ TaskKindLiteral = Literal["todo", "call", "visit", "greeting"]
 ColumnLiteral = Literal["today", "tomorrow", "week"]
 ActionLiteral = Literal["confirm", "reschedule", "cancel", "no_show", "visited"]
 Id = Field(..., ge=1, le=2**63 - 1)
-
-
-class StrictIn(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 class InteractionIn(StrictIn):

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from guanxi.accounts.choices import DataScope
 from guanxi.accounts.models import User
 from guanxi.accounts.selectors import users_visible_to
+from guanxi.core import events
 from guanxi.core.errors import FieldErrors, NotPermitted
 from guanxi.core.registry import Reminder, registry
 from guanxi.customers.choices import Importance
@@ -270,6 +271,9 @@ def interaction_log(*, actor: User, customer: Customer, data: dict[str, Any]) ->
             contact=clean.contact,
         )
         _summary_add(customer.pk, clean.at, clean.channel)
+        events.publish(events.InteractionLogged(
+            interaction_id=interaction.pk, customer_id=customer.pk, user_id=clean.user.pk, channel=clean.channel,
+            next_task_id=next_task.pk if next_task is not None else None))
     return interaction
 
 
@@ -348,8 +352,12 @@ def task_update(*, actor: User, task: Task, data: dict[str, Any]) -> Task:
 
 
 def task_set_done(*, actor: User, task: Task, done: bool) -> Task:
-    task.done_at = timezone.now() if done else None
-    task.save(update_fields=["done_at", "updated_at"])
+    was_done = task.done_at is not None
+    with transaction.atomic():
+        task.done_at = timezone.now() if done else None
+        task.save(update_fields=["done_at", "updated_at"])
+        if done and not was_done:
+            events.publish(events.TaskDone(task_id=task.pk, owner_id=task.owner_id, customer_id=task.customer_id))
     return task
 
 
@@ -452,8 +460,11 @@ def appointment_act(*, actor: User, appointment: Appointment, action: str, new_o
             task.due_on = target
             task.save(update_fields=["due_on", "updated_at"])
         else:
+            was_done = task.done_at is not None
             task.done_at = timezone.now()
             task.save(update_fields=["done_at", "updated_at"])
+            if not was_done:
+                events.publish(events.TaskDone(task_id=task.pk, owner_id=task.owner_id, customer_id=task.customer_id))
         appointment.save()
         AppointmentEvent.objects.create(appointment=appointment, action=action, actor=actor, old_on=old_on,
                                         new_on=appointment.planned_on, note=note)

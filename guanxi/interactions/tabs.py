@@ -13,6 +13,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from guanxi.accounts.http import request_user
 from guanxi.core.registry import registry
 from guanxi.customers.models import Customer
 from guanxi.interactions import selectors
@@ -32,26 +33,27 @@ def timeline_page(customer: Customer, user: Any, before: dt.datetime | None) -> 
 
 
 def followup_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
-    user = request.user
+    user = request_user(request)
     summary = ContactSummary.objects.filter(customer=customer).first()
     return {
         "customer": customer, "summary": summary, "channels": ContactChannel.choices,
-        "form": InteractionForm(user=user, customer=customer),  # type: ignore[arg-type]
+        "form": InteractionForm(user=user, customer=customer),
         "plan_form": AppointmentForm(initial={"due_on": timezone.localdate() + dt.timedelta(days=1)}),
-        "tasks": selectors.task_list(user=user, owner=user, customer_id=customer.pk, due="open"),  # type: ignore[arg-type]
+        "tasks": selectors.task_list(user=user, owner=user, customer_id=customer.pk, due="open"),
         **timeline_page(customer, user, None),
     }
 
 
 def with_last_contact(qs: QuerySet[Any]) -> QuerySet[Any]:
     # A subquery per shown row (50), not a join the list's keyset plan would have to carry.
-    return qs.annotate(last_contact_at=Subquery(
+    annotated: QuerySet[Any] = qs.annotate(last_contact_at=Subquery(
         ContactSummary.objects.filter(customer_id=OuterRef("pk")).values("last_at")[:1]))
+    return annotated
 
 
 def quick_add_cell(customer: Any) -> str:
     """The list cell: the last contact's date and a button that opens the log form in place."""
-    last = getattr(customer, "last_contact_at", None)
+    last = customer.last_contact_at
     shown = date_format(timezone.localtime(last), "SHORT_DATE_FORMAT") if last else "—"
     return format_html(
         '<span class="text-secondary me-1" data-last-contact>{}</span>'

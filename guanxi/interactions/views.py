@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from guanxi.accounts.choices import DataScope
-from guanxi.accounts.models import User
+from guanxi.accounts.http import request_user
 from guanxi.core.errors import NotPermitted
 from guanxi.core.htmx import render_page_or_partial
 from guanxi.core.pagination import decode_cursor
@@ -38,10 +38,6 @@ NAV = {"nav_section": "followup"}
 DUE_PAGE = 100
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _period(request: HttpRequest) -> dict[str, Any]:
     """The window and rep asked for; anything malformed falls back to the default (this week, me)."""
     form = PeriodForm(request.GET)
@@ -59,7 +55,7 @@ def _period(request: HttpRequest) -> dict[str, Any]:
 @login_required
 @require_GET
 def today(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     due = selectors.due_page(user=user, rep=user, limit=10)
     return render(request, "interactions/today.html", {
         **NAV, "tasks": selectors.tasks_today(user=user), "due": due.rows, "due_count": due.total,
@@ -74,7 +70,7 @@ def today(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def log(request: HttpRequest, customer_id: int) -> HttpResponse:
     """htmx: the quick-add form (GET) and logging the contact (POST), inline where it was opened."""
-    user = _user(request)
+    user = request_user(request)
     customer = customer_selectors.customer_get(user=user, customer_id=customer_id)
     compact = request.GET.get("compact") == "1"
     context: dict[str, Any] = {"customer": customer, "compact": compact, "channels": ContactChannel.choices}
@@ -105,7 +101,7 @@ def log(request: HttpRequest, customer_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def interaction_delete(request: HttpRequest, interaction_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     interaction = selectors.interaction_get(user=user, interaction_id=interaction_id)
     customer = interaction.customer
     try:
@@ -119,7 +115,7 @@ def interaction_delete(request: HttpRequest, interaction_id: int) -> HttpRespons
 @require_GET
 def timeline(request: HttpRequest, customer_id: int) -> HttpResponse:
     """htmx: the next (older) page of the customer's timeline."""
-    user = _user(request)
+    user = request_user(request)
     customer = customer_selectors.customer_get(user=user, customer_id=customer_id,
                                                include_archived=user.may_restore_archived)
     before = None
@@ -139,7 +135,7 @@ def timeline(request: HttpRequest, customer_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def calendar(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     period = _period(request)
     rep = selectors.rep_for(user=user, rep_id=period["rep"])
     start = period["start"] or timezone.localdate()
@@ -157,7 +153,7 @@ def calendar(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def due(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     period = _period(request)
     rep = selectors.rep_for(user=user, rep_id=period["rep"])
     offset = request.GET.get("offset", "0")
@@ -176,7 +172,7 @@ def due(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def round_plan(request: HttpRequest) -> HttpResponse:
     """The routine round (巡回访问): preview the spread of due visits, then create the visit tasks."""
-    user = _user(request)
+    user = request_user(request)
     period = _period(request)
     rep = selectors.rep_for(user=user, rep_id=period["rep"])
     today = timezone.localdate()
@@ -205,7 +201,7 @@ def round_plan(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def task_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     status = 200
     form = TaskForm(user=user)
     if request.method == "POST":
@@ -231,7 +227,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
     """htmx: tick a task done (or undone); answers with the card or the row again."""
-    user = _user(request)
+    user = request_user(request)
     task = selectors.task_get(user=user, task_id=task_id)
     task = services.task_set_done(actor=user, task=task, done=request.POST.get("done", "1") == "1")
     template = "interactions/partials/card.html" if request.GET.get("view") == "card" else "interactions/partials/task_row.html"
@@ -242,7 +238,7 @@ def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
 @require_POST
 def task_move(request: HttpRequest, task_id: int) -> HttpResponse:
     """htmx + SortableJS: a card dropped in a column takes that column's date and its place."""
-    user = _user(request)
+    user = request_user(request)
     task = selectors.task_get(user=user, task_id=task_id)
     order = [int(v) for v in request.POST.getlist("order") if v.isdigit() and len(v) < 19]
     try:
@@ -256,7 +252,7 @@ def task_move(request: HttpRequest, task_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def board_week(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     rep = selectors.rep_for(user=user, rep_id=_period(request)["rep"])
     board = selectors.weekly_board(user=user, owner=rep)
     return render(request, "interactions/board_week.html",
@@ -266,7 +262,7 @@ def board_week(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def board_month(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     period = _period(request)
     rep = selectors.rep_for(user=user, rep_id=period["rep"])
     month = (period["start"] or timezone.localdate()).replace(day=1)
@@ -284,7 +280,7 @@ def board_month(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def appointments(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     period = _period(request)
     rep = selectors.rep_for(user=user, rep_id=period["rep"])
     start = period["start"] or timezone.localdate() - dt.timedelta(days=7)
@@ -300,7 +296,7 @@ def appointments(request: HttpRequest) -> HttpResponse:
 @require_POST
 def appointment_plan(request: HttpRequest, customer_id: int) -> HttpResponse:
     """htmx: plan a visit from the customer's Follow-up tab."""
-    user = _user(request)
+    user = request_user(request)
     customer = customer_selectors.customer_get(user=user, customer_id=customer_id)
     form = AppointmentForm(request.POST)
     status = 422
@@ -321,7 +317,7 @@ def appointment_plan(request: HttpRequest, customer_id: int) -> HttpResponse:
 @require_POST
 def appointment_act(request: HttpRequest, appointment_id: int) -> HttpResponse:
     """htmx: confirm, reschedule, cancel or record a no-show; answers with the row again."""
-    user = _user(request)
+    user = request_user(request)
     appointment = selectors.appointment_get(user=user, appointment_id=appointment_id)
     form = AppointmentActionForm(request.POST)
     error_text = ""
@@ -343,7 +339,7 @@ def appointment_act(request: HttpRequest, appointment_id: int) -> HttpResponse:
 
 
 def _stats(request: HttpRequest) -> selectors.Stats:
-    user = _user(request)
+    user = request_user(request)
     period = _period(request)
     today = timezone.localdate()
     end = period["end"] or today
@@ -360,7 +356,7 @@ def _stats(request: HttpRequest) -> selectors.Stats:
 @login_required
 @require_GET
 def stats(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     result = _stats(request)
     header, rows = selectors.stats_table(result)
     chart = exports.chart_data(result)
@@ -386,7 +382,7 @@ def stats_export(request: HttpRequest) -> StreamingHttpResponse:
 @require_POST
 def reminder_task(request: HttpRequest) -> HttpResponse:
     """htmx: one click turns a reminder into a task; the button becomes a link to the task list."""
-    user = _user(request)
+    user = request_user(request)
     try:
         on = dt.date.fromisoformat(request.POST.get("on", ""))
     except ValueError:
@@ -402,7 +398,7 @@ def reminder_task(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def follow_up_settings(request: HttpRequest) -> HttpResponse:
     """Administrators set the visit cycle per importance; managers the visit target per rep."""
-    user = _user(request)
+    user = request_user(request)
     if user.data_scope == DataScope.OWN:
         raise PermissionDenied
     cycle_form = VisitCycleForm()
@@ -440,7 +436,7 @@ def _cycle_rows() -> list[tuple[str, str, int]]:
 
 def home_panel_context(request: HttpRequest) -> dict[str, Any]:
     """The home page panel: my tasks today and my reminder digest."""
-    user = _user(request)
+    user = request_user(request)
     digest = selectors.digest_for(user=user)
     items = digest.items if digest else []
     done = selectors.tasks_from_reminders(user=user, keys=[i["key"] for i in items])

@@ -8,10 +8,11 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Path, Query, Router, Status
+from ninja import Query, Router, Status
 from ninja.decorators import decorate_view
+from ninja.params.functions import Path
 
-from guanxi.accounts.models import User
+from guanxi.accounts.http import request_user
 from guanxi.customers.models import Customer
 from guanxi.orders import selectors, services
 from guanxi.orders.batch import LineData, OrderData
@@ -46,15 +47,11 @@ def larger_body(max_bytes: int) -> Callable[[Any], Any]:
         @wraps(run)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
-            if not hasattr(request, "_body") and not request._read_started and 0 < length <= max_bytes:  # type: ignore[attr-defined]
-                request._body = request.read()  # type: ignore[attr-defined]
+            if not hasattr(request, "_body") and not request._read_started and 0 < length <= max_bytes:  # type: ignore[attr-defined]  # Django's private read flag
+                request._body = request.read()
             return run(request, *args, **kwargs)
         return wrapper
     return decorator
-
-
-def _user(request: HttpRequest) -> User:
-    return request.auth  # type: ignore[attr-defined,no-any-return]
 
 
 def _order_data(o: Any) -> OrderData:
@@ -73,7 +70,7 @@ def _order_data(o: Any) -> OrderData:
              "orders that were not applied and why. Malformed requests (wrong types) are refused whole (422).")
 @decorate_view(larger_body(BULK_MAX_BYTES))
 def orders_bulk(request: HttpRequest, payload: OrdersBulkIn) -> dict[str, Any]:
-    outcome = services.orders_upsert(actor=_user(request), orders=[_order_data(o) for o in payload.orders],
+    outcome = services.orders_upsert(actor=request_user(request), orders=[_order_data(o) for o in payload.orders],
                                      unknown_customers=payload.unknown_customers)
     return {"created": outcome.created, "updated": outcome.updated, "unchanged": outcome.unchanged,
             "lines": outcome.lines,
@@ -91,13 +88,13 @@ def _line_out(line: Any) -> dict[str, Any]:
 
 @router.get("/orders", response=OrderListOut, summary="Orders of the customers you may see, newest first")
 def list_orders(request: HttpRequest, query: Query[OrderQuery]) -> dict[str, Any]:
-    items = selectors.order_list(user=_user(request), customer_id=query.customer_id, store_id=query.store_id,
+    items = selectors.order_list(user=request_user(request), customer_id=query.customer_id, store_id=query.store_id,
                                  status=query.status or "", before_id=query.before, limit=query.limit)
     return {"items": items, "next_before": items[-1].pk if len(items) == query.limit else None}
 
 
 def _visible_order(request: HttpRequest, order_id: int) -> Order:
-    order = selectors.order_detail(user=_user(request), order_id=order_id)
+    order = selectors.order_detail(user=request_user(request), order_id=order_id)
     if order is None:
         raise Http404
     return order
@@ -112,16 +109,16 @@ def get_order(request: HttpRequest, order_id: int = Id) -> dict[str, Any]:
 
 @router.post("/orders/{order_id}/status-link", response={201: StatusLinkOut},
              summary="A link for the customer to check an undelivered order's status")
-def create_status_link(request: HttpRequest, order_id: int = Id) -> Status:
+def create_status_link(request: HttpRequest, order_id: int = Id) -> Status[Any]:
     order = _visible_order(request, order_id)
-    path = services.status_link(actor=_user(request), order=order)
+    path = services.status_link(actor=request_user(request), order=order)
     return Status(201, {"url": request.build_absolute_uri(path), "expires_in_days": services.STATUS_LINK_DAYS})
 
 
 @router.get("/customers/{customer_id}/purchase-summary", response=SummaryOut,
             summary="The customer's system-derived purchase figures (购买汇总)")
 def get_purchase_summary(request: HttpRequest, customer_id: int = Id) -> dict[str, Any]:
-    customer = get_object_or_404(Customer.objects.visible_to(_user(request)), pk=customer_id)
+    customer = get_object_or_404(Customer.objects.visible_to(request_user(request)), pk=customer_id)
     s = PurchaseSummary.objects.filter(customer=customer).first() or PurchaseSummary(customer=customer)
     return {
         **{f.attname: getattr(s, f.attname) for f in PurchaseSummary._meta.concrete_fields},
@@ -133,7 +130,7 @@ def get_purchase_summary(request: HttpRequest, customer_id: int = Id) -> dict[st
             summary="A store's sales over the last 12 months, for the customers you may see")
 def get_store_sales(request: HttpRequest, store_id: int = Id) -> dict[str, Any]:
     store = get_object_or_404(selectors.stores_visible(), pk=store_id)
-    sales = selectors.store_sales(user=_user(request), store=store)
+    sales = selectors.store_sales(user=request_user(request), store=store)
     totals = sales["totals"]
     return {"store_id": store.pk, "sales": totals["sales"] or 0, "returns": totals["returns"] or 0,
             "orders": totals["orders"], "customers": totals["customers"], "months": sales["months"],
@@ -146,8 +143,8 @@ def list_products(request: HttpRequest, query: Query[ProductQuery]) -> list[Prod
 
 
 @router.post("/products", response={201: ProductOut}, summary="Add a product (administrators)")
-def create_product(request: HttpRequest, payload: ProductIn) -> Status:
-    return Status(201, services.product_create(actor=_user(request), data=payload.model_dump()))
+def create_product(request: HttpRequest, payload: ProductIn) -> Status[Any]:
+    return Status(201, services.product_create(actor=request_user(request), data=payload.model_dump()))
 
 
 @router.patch("/products/{product_id}", response=ProductOut, summary="Change a product (administrators)")
@@ -155,7 +152,7 @@ def update_product(request: HttpRequest, payload: ProductPatch, product_id: int 
     product = get_object_or_404(Product, pk=product_id)
     changes = payload.model_dump(exclude_unset=True)
     version = changes.pop("version")
-    return services.product_update(actor=_user(request), product=product, version=version, data=changes)
+    return services.product_update(actor=request_user(request), product=product, version=version, data=changes)
 
 
 @router.get("/categories", response=list[CategoryOut], summary="Product categories (a tree, by parent_id)")
@@ -164,5 +161,5 @@ def list_categories(request: HttpRequest) -> list[Category]:
 
 
 @router.post("/categories", response={201: CategoryOut}, summary="Add a category (administrators)")
-def create_category(request: HttpRequest, payload: CategoryIn) -> Status:
-    return Status(201, services.category_create(actor=_user(request), data=payload.model_dump()))
+def create_category(request: HttpRequest, payload: CategoryIn) -> Status[Any]:
+    return Status(201, services.category_create(actor=request_user(request), data=payload.model_dump()))

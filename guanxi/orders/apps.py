@@ -16,7 +16,7 @@ class OrdersConfig(AppConfig):
             ListFilter,
             registry,
         )
-        from guanxi.orders import demo, selectors, services, tabs
+        from guanxi.orders import demo, import_target, selectors, services, tabs
         from guanxi.orders.models import Order, PurchaseSummary
 
         registry.add_customer_tab(CustomerTab(
@@ -28,15 +28,16 @@ class OrdersConfig(AppConfig):
             key="purchases", label=_("Purchases"), choices=tabs.purchase_choices, apply=tabs.apply_purchase_filter,
         ))
         registry.add_list_column(ListColumn(
-            key="net_spend", label=_("Net spend"), value=tabs.net_spend_cell, annotate=tabs.with_net_spend,
-            sort_key=tabs.net_spend_sort,
+            key="net_spend", label=_("Net spend"), value=tabs.net_spend_cell, annotate=tabs.with_purchase_summary,
+            reads=("purchase_amount",), sort_key=tabs.net_spend_sort,
         ))
         registry.add_list_column(ListColumn(
-            key="orders_count", label=_("Orders"), value=tabs.orders_count_cell, sort_key=tabs.orders_count_sort,
+            key="orders_count", label=_("Orders"), value=tabs.orders_count_cell, annotate=tabs.with_purchase_summary,
+            reads=("purchase_orders",), sort_key=tabs.orders_count_sort,
         ))
         registry.add_list_column(ListColumn(
             key="last_purchase", label=_("Last purchase"), value=tabs.last_purchase_cell,
-            sort_key=tabs.last_purchase_sort,
+            annotate=tabs.with_purchase_summary, reads=("purchase_last",), sort_key=tabs.last_purchase_sort,
         ))
         # Orders move to the survivor of a merge, and the survivor's summary is recomputed from them;
         # erasure keeps them (business records without personal text). See ADR 0012.
@@ -48,3 +49,4 @@ class OrdersConfig(AppConfig):
             model=PurchaseSummary, field="customer", on_merge="delete", erase=services.keep_business_records,
         ))
         registry.add_demo_generator(DemoGenerator(name="orders", order=50, run=demo.generate))
+        registry.add_import_target(import_target.TARGET)

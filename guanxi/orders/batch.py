@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -22,9 +22,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.accounts.choices import DataScope
-from guanxi.imports.staging import analyze, copy_lines, copy_text, write_rows
+from guanxi.accounts.models import Store
+from guanxi.core import events
+from guanxi.core.db import ANALYZE_FROM, analyze, copy_lines, copy_value, db_value, execute, write_rows
 from guanxi.orders.choices import OrderKind, OrderStatus, SalesChannel
-from guanxi.orders.models import DirtyCustomer, StagedLine
+from guanxi.orders.models import DirtyCustomer, Order, OrderLine, Product, StagedLine
+from guanxi.orders.summary import refresh_dirty
 
 # Purchase days are calendar days in China, whatever the server's time zone.
 PURCHASE_DAY_TZ = ZoneInfo("Asia/Shanghai")
@@ -146,13 +149,6 @@ def order_error(order: OrderData) -> tuple[str, str] | None:
     return None
 
 
-def _db_value(value: Any) -> Any:
-    """SQLite stores datetimes as naive UTC text: adapt as the ORM does (PostgreSQL's COPY takes them as is)."""
-    if connection.vendor != "postgresql" and isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
-    return value
-
-
 def _known_codes(orders: Sequence[OrderData], actor: Any) -> tuple[
         dict[str, int], dict[str, tuple[int, Decimal]], dict[str, int]]:
     """The ids of the batch's customer (visible to the actor), product and store codes, three queries
@@ -166,9 +162,9 @@ def _known_codes(orders: Sequence[OrderData], actor: Any) -> tuple[
         cursor.execute(f"SELECT c.code, c.id FROM ({customers_sql}) c WHERE c.code = ANY(%s)",
                        [*params, customer_codes])
         customers = {code: int(pk) for code, pk in cursor.fetchall()}
-        cursor.execute("SELECT code, id, cost FROM orders_product WHERE code = ANY(%s)", [product_codes])
+        cursor.execute(f"SELECT code, id, cost FROM {PRODUCTS} WHERE code = ANY(%s)", [product_codes])
         products = {code: (int(pk), cost) for code, pk, cost in cursor.fetchall()}
-        cursor.execute("SELECT code, id FROM accounts_store WHERE code = ANY(%s)", [store_codes])
+        cursor.execute(f"SELECT code, id FROM {STORES} WHERE code = ANY(%s)", [store_codes])
         stores = {code: int(pk) for code, pk in cursor.fetchall()}
     return customers, products, stores
 
@@ -200,9 +196,9 @@ def stage_orders(batch: str, orders: Sequence[OrderData], *, actor: Any = None) 
 
     def add(head: tuple[Any, ...], head_text: str, tail: tuple[Any, ...]) -> None:
         if postgres:
-            texts.append(head_text + "\t".join(map(copy_text, tail)) + "\n")
+            texts.append(head_text + "\t".join(map(copy_value, tail)) + "\n")
         else:
-            rows.append(_db_row(head + tail))
+            rows.append(db_row(head + tail))
 
     for index, order in enumerate(orders):
         problem = order_error(order)
@@ -210,7 +206,7 @@ def stage_orders(batch: str, orders: Sequence[OrderData], *, actor: Any = None) 
         head = (batch, index, order.source, order.external_id, order.customer_code, order.customer_name,
                 customers.get(order.customer_code), order.store_code, stores.get(order.store_code), order.channel,
                 order.kind, order.status, at, purchase_day(at), order.original_external_id)
-        head_text = "\t".join(map(copy_text, head)) + "\t" if postgres else ""
+        head_text = "\t".join(map(copy_value, head)) + "\t" if postgres else ""
         for number, line in enumerate(order.lines):
             amount = line_amount(line)
             error = problem or line_error(order, line, amount)
@@ -231,34 +227,34 @@ def stage_orders(batch: str, orders: Sequence[OrderData], *, actor: Any = None) 
 def _write_staged(columns: list[str], texts: list[str], rows: list[tuple[Any, ...]]) -> int:
     count = len(texts) + len(rows)
     if texts:
-        copy_lines(S, columns, texts)
+        copy_lines(STAGED, columns, texts)
     if rows:
-        write_rows(S, columns, rows)
+        write_rows(STAGED, columns, rows)
     texts.clear()
     rows.clear()
     return count
 
 
-def _db_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    return tuple(_db_value(v) for v in row)
+def db_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(db_value(v) for v in row)
 
 
 # --- set-based checks ------------------------------------------------------------------------
 
-S = StagedLine._meta.db_table
-
-
-def _execute(sql: str, params: Iterable[Any] = ()) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, list(params))
-        return int(cursor.rowcount)
+STAGED = StagedLine._meta.db_table
+ORDERS = Order._meta.db_table
+LINES = OrderLine._meta.db_table
+PRODUCTS = Product._meta.db_table
+STORES = Store._meta.db_table
+# One row per order of the batch being applied (a temporary table: per connection, gone at the end).
+GROUPS = "order_batch_groups"
 
 
 def _mark(batch: str, condition: str, error_field: str, message: str, params: Sequence[Any] = ()) -> int:
     """Give every still-valid line of the batch matching `condition` (SQL on alias s) this error."""
-    return _execute(
-        f"UPDATE {S} SET error_field = %s, error = %s WHERE id IN ("
-        f"SELECT s.id FROM {S} s WHERE s.batch = %s AND s.error = '' AND ({condition}))",
+    return execute(
+        f"UPDATE {STAGED} SET error_field = %s, error = %s WHERE id IN ("
+        f"SELECT s.id FROM {STAGED} s WHERE s.batch = %s AND s.error = '' AND ({condition}))",
         [error_field, message, batch, *params],
     )
 
@@ -268,8 +264,8 @@ def _mark_first(batch: str, checks: Sequence[tuple[str, str, str]]) -> int:
     line getting the error of the first condition it matches."""
     field_case = " ".join(f"WHEN {c} THEN %s" for c, _f, _m in checks)
     matches = " OR ".join(f"({c})" for c, _f, _m in checks)
-    return _execute(
-        f"UPDATE {S} AS s SET error_field = CASE {field_case} END, error = CASE {field_case} END "
+    return execute(
+        f"UPDATE {STAGED} AS s SET error_field = CASE {field_case} END, error = CASE {field_case} END "
         f"WHERE s.batch = %s AND s.error = '' AND ({matches})",
         [*(f for _c, f, _m in checks), *(m for _c, _f, m in checks), batch],
     )
@@ -293,32 +289,32 @@ def check(batch: str, *, actor: Any, rows: int, several_orders_per_key: bool = T
     """
     small = rows < ANALYZE_FROM and connection.vendor == "postgresql"
     if small:
-        _execute("SET LOCAL enable_nestloop = off")
+        execute("SET LOCAL enable_nestloop = off")
     try:
         _check(batch, actor=actor, several_orders_per_key=several_orders_per_key)
     finally:
         if small:
-            _execute("SET LOCAL enable_nestloop TO DEFAULT")
+            execute("SET LOCAL enable_nestloop TO DEFAULT")
 
 
 def _check(batch: str, *, actor: Any, several_orders_per_key: bool) -> None:
     customers_sql, customer_params = visible_customers_sql(actor)
     # One pass resolves every code by index lookups (three UPDATE … FROM passes rewrote the rows thrice).
-    _execute(
-        f"UPDATE {S} SET "
+    execute(
+        f"UPDATE {STAGED} SET "
         f"customer_id = coalesce(customer_id, (SELECT c.id FROM ({customers_sql}) c "
-        f"WHERE c.code = {S}.customer_code)), "
-        f"product_id = coalesce(product_id, (SELECT p.id FROM orders_product p WHERE p.code = {S}.product_code)), "
-        f"unit_cost = CASE WHEN product_id IS NULL THEN coalesce((SELECT p.cost FROM orders_product p "
-        f"WHERE p.code = {S}.product_code), 0) ELSE unit_cost END, "
-        f"store_id = coalesce(store_id, (SELECT st.id FROM accounts_store st "
-        f"WHERE st.code = {S}.store_code AND {S}.store_code <> '')) "
-        f"WHERE {S}.batch = %s AND ({S}.customer_id IS NULL OR {S}.product_id IS NULL "
-        f"OR ({S}.store_id IS NULL AND {S}.store_code <> ''))",
+        f"WHERE c.code = {STAGED}.customer_code)), "
+        f"product_id = coalesce(product_id, (SELECT p.id FROM {PRODUCTS} p WHERE p.code = {STAGED}.product_code)), "
+        f"unit_cost = CASE WHEN product_id IS NULL THEN coalesce((SELECT p.cost FROM {PRODUCTS} p "
+        f"WHERE p.code = {STAGED}.product_code), 0) ELSE unit_cost END, "
+        f"store_id = coalesce(store_id, (SELECT st.id FROM {STORES} st "
+        f"WHERE st.code = {STAGED}.store_code AND {STAGED}.store_code <> '')) "
+        f"WHERE {STAGED}.batch = %s AND ({STAGED}.customer_id IS NULL OR {STAGED}.product_id IS NULL "
+        f"OR ({STAGED}.store_id IS NULL AND {STAGED}.store_code <> ''))",
         [*customer_params, batch],
     )
     if several_orders_per_key:
-        _mark(batch, f"EXISTS (SELECT 1 FROM {S} d WHERE d.batch = s.batch AND d.source = s.source "
+        _mark(batch, f"EXISTS (SELECT 1 FROM {STAGED} d WHERE d.batch = s.batch AND d.source = s.source "
                      "AND d.external_id = s.external_id AND d.group_no <> s.group_no)",
               "external_id", _("This order appears twice in the batch."))
     # The unknown codes in one pass, the first of each line's problems winning.
@@ -330,7 +326,7 @@ def _check(batch: str, *, actor: Any, several_orders_per_key: bool) -> None:
     if getattr(actor, "data_scope", None) != DataScope.ALL:
         # A re-sent order must be one the actor may see: (source, external id) is unique across every
         # team, so a rep sending another team's key would otherwise move that order to their customer.
-        _mark(batch, "EXISTS (SELECT 1 FROM orders_order o WHERE o.source = s.source AND o.external_id = s.external_id "
+        _mark(batch, f"EXISTS (SELECT 1 FROM {ORDERS} o WHERE o.source = s.source AND o.external_id = s.external_id "
                      f"AND NOT EXISTS (SELECT 1 FROM ({customers_sql}) c WHERE c.id = o.customer_id))",
               "external_id", _("An order with this source and external id belongs to a customer you may not see."),
               customer_params)
@@ -339,11 +335,11 @@ def _check(batch: str, *, actor: Any, several_orders_per_key: bool) -> None:
         "customer_code", "store_code", "channel", "kind", "status", "ordered_at", "original_external_id"))
     too_large = (f"abs(SUM(amount)) > {MAX_MONEY} OR abs(SUM(discount)) > {MAX_MONEY} "
                  f"OR abs(SUM(quantity)) > {MAX_QUANTITY} OR abs(SUM(quantity * unit_cost)) > {MAX_MONEY}")
-    _execute(
-        f"UPDATE {S} SET error_field = 'lines', error = bad.message FROM ("
-        f"SELECT source, external_id, CASE WHEN {differ} THEN %s ELSE %s END AS message FROM {S} "
+    execute(
+        f"UPDATE {STAGED} SET error_field = 'lines', error = bad.message FROM ("
+        f"SELECT source, external_id, CASE WHEN {differ} THEN %s ELSE %s END AS message FROM {STAGED} "
         f"WHERE batch = %s GROUP BY source, external_id HAVING {differ} OR {too_large}) bad "
-        f"WHERE {S}.batch = %s AND {S}.error = '' AND {S}.source = bad.source AND {S}.external_id = bad.external_id",
+        f"WHERE {STAGED}.batch = %s AND {STAGED}.error = '' AND {STAGED}.source = bad.source AND {STAGED}.external_id = bad.external_id",
         [_("The lines of this order disagree on its customer, store, channel, kind, status, time or original order."),
          _("The order's totals are too large (at most 999,999,999,999 in amount, 99,999,999,999 in quantity)."),
          batch, batch])
@@ -356,19 +352,19 @@ def _check(batch: str, *, actor: Any, several_orders_per_key: bool) -> None:
 
 def _has_errors(batch: str) -> bool:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {S} WHERE batch = %s AND error <> '')", [batch])
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {STAGED} WHERE batch = %s AND error <> '')", [batch])
         return bool(cursor.fetchone()[0])
 
 
 def _check_originals(batch: str) -> int:
     # The original is a sale of the same customer (so one the actor may see), stored or in the batch.
-    ok_in_db = ("EXISTS (SELECT 1 FROM orders_order o WHERE o.source = s.source "
+    ok_in_db = (f"EXISTS (SELECT 1 FROM {ORDERS} o WHERE o.source = s.source "
                 "AND o.external_id = s.original_external_id AND o.kind = 'sale' AND o.customer_id = s.customer_id)")
-    ok_in_batch = (f"EXISTS (SELECT 1 FROM {S} b WHERE b.batch = s.batch AND b.source = s.source "
+    ok_in_batch = (f"EXISTS (SELECT 1 FROM {STAGED} b WHERE b.batch = s.batch AND b.source = s.source "
                    "AND b.external_id = s.original_external_id AND b.kind = 'sale' AND b.error = '' "
                    "AND b.customer_id = s.customer_id)")
     # A stored sale that has returns stays a sale: as a return it would leave them referring to a return.
-    has_returns = ("EXISTS (SELECT 1 FROM orders_order o JOIN orders_order r ON r.original_id = o.id "
+    has_returns = (f"EXISTS (SELECT 1 FROM {ORDERS} o JOIN {ORDERS} r ON r.original_id = o.id "
                    "WHERE o.source = s.source AND o.external_id = s.external_id AND o.kind = 'sale')")
     marked = _mark(batch, f"s.kind = 'return' AND {has_returns}", "kind",
                    _("This sale has returns, so it cannot become a return."))
@@ -378,7 +374,7 @@ def _check_originals(batch: str) -> int:
 
 
 def _propagate(batch: str) -> None:
-    _mark(batch, f"(s.source, s.external_id) IN (SELECT source, external_id FROM {S} "
+    _mark(batch, f"(s.source, s.external_id) IN (SELECT source, external_id FROM {STAGED} "
                  "WHERE batch = %s AND error <> '' AND error_field <> 'lines')",
           "lines", _("Another line of this order is invalid."), [batch])
 
@@ -388,7 +384,7 @@ def failures(batch: str) -> list[Failure]:
     found: dict[tuple[str, str, int], Failure] = {}
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT source, external_id, group_no, error_field, error FROM {S} "
+            f"SELECT source, external_id, group_no, error_field, error FROM {STAGED} "
             "WHERE batch = %s AND error <> '' ORDER BY group_no, line", [batch])
         for source, external_id, group_no, error_field, error in cursor.fetchall():
             failure = found.setdefault((source, external_id, group_no), Failure(source, external_id, int(group_no)))
@@ -405,13 +401,13 @@ def failures(batch: str) -> list[Failure]:
 # --- apply -------------------------------------------------------------------------------------
 
 def _now_param() -> Any:
-    return _db_value(timezone.now())
+    return db_value(timezone.now())
 
 
-def apply(batch: str) -> Outcome:
+def apply_valid_orders(batch: str) -> Outcome:
     """Apply every order of the batch without an error, then refresh the touched summaries."""
     outcome = Outcome()
-    valid = f"(SELECT * FROM {S} WHERE batch = %s AND error = '')"
+    valid = f"(SELECT * FROM {STAGED} WHERE batch = %s AND error = '')"
     now = _now_param()
     # One row per order, computed once (a temporary table: per connection, gone at the end), with the
     # order it re-sends if any, and the id a new order will have: taken from the id sequence here, so
@@ -422,11 +418,11 @@ def apply(batch: str) -> Outcome:
             "AND o.line_count = g.line_count AND o.total_quantity = g.total_quantity "
             "AND o.total_discount = g.total_discount AND o.total_amount = g.total_amount "
             "AND o.total_cost = g.total_cost AND CASE WHEN o.original_id IS NULL THEN '' ELSE "
-            "(SELECT orig.external_id FROM orders_order orig WHERE orig.id = o.original_id) END "
+            f"(SELECT orig.external_id FROM {ORDERS} orig WHERE orig.id = o.original_id) END "
             "= g.original_external_id, false)")
-    _execute("DROP TABLE IF EXISTS order_batch_groups")
-    _execute(
-        "CREATE TEMP TABLE order_batch_groups AS "
+    execute(f"DROP TABLE IF EXISTS {GROUPS}")
+    execute(
+        f"CREATE TEMP TABLE {GROUPS} AS "
         f"SELECT g.*, o.id IS NULL AS is_new, coalesce(o.id, {_next_order_id()}) AS order_id, "
         f"o.customer_id AS previous_customer_id, {same} AS same FROM ("
         "SELECT source, external_id, MIN(customer_id) AS customer_id, MIN(store_id) AS store_id, "
@@ -435,81 +431,95 @@ def apply(batch: str) -> Outcome:
         "COUNT(*) AS line_count, ROUND(SUM(quantity), 3) AS total_quantity, "
         "ROUND(SUM(discount), 2) AS total_discount, ROUND(SUM(amount), 2) AS total_amount, "
         f"ROUND(SUM(quantity * unit_cost), 2) AS total_cost FROM {valid} v GROUP BY source, external_id) g "
-        "LEFT JOIN orders_order o ON o.source = g.source AND o.external_id = g.external_id "
+        f"LEFT JOIN {ORDERS} o ON o.source = g.source AND o.external_id = g.external_id "
         "ORDER BY g.source, g.external_id",
         [batch])
-    g = "order_batch_groups"
-    _analyze(g)
+    analyze(GROUPS)
     outcome.unchanged, unchanged_lines = _unchanged(batch)
     # The customers whose figures change: the batch's, and the previous customer of a re-sent order.
-    _execute(f"INSERT INTO {DirtyCustomer._meta.db_table} (batch, customer_id) "
-             f"SELECT DISTINCT %s, customer_id FROM {g} WHERE NOT same UNION "
-             f"SELECT DISTINCT %s, previous_customer_id FROM {g} WHERE previous_customer_id IS NOT NULL AND NOT same",
+    execute(f"INSERT INTO {DirtyCustomer._meta.db_table} (batch, customer_id) "
+             f"SELECT DISTINCT %s, customer_id FROM {GROUPS} WHERE NOT same UNION "
+             f"SELECT DISTINCT %s, previous_customer_id FROM {GROUPS} WHERE previous_customer_id IS NOT NULL AND NOT same",
              [batch, batch])
-    outcome.updated = _execute(
-        "UPDATE orders_order SET customer_id = g.customer_id, store_id = g.store_id, channel = g.channel, "
+    outcome.updated = execute(
+        f"UPDATE {ORDERS} SET customer_id = g.customer_id, store_id = g.store_id, channel = g.channel, "
         "kind = g.kind, status = g.status, ordered_at = g.ordered_at, ordered_on = g.ordered_on, "
         "original_id = NULL, line_count = g.line_count, total_quantity = g.total_quantity, "
         "total_discount = g.total_discount, total_amount = g.total_amount, total_cost = g.total_cost, "
-        f"updated_at = %s FROM {g} g WHERE NOT g.is_new AND NOT g.same AND orders_order.id = g.order_id",
+        f"updated_at = %s FROM {GROUPS} g WHERE NOT g.is_new AND NOT g.same AND {ORDERS}.id = g.order_id",
         [now])
     if outcome.updated:
         # Corrected lines replace the old ones: delete the re-sent orders' lines first.
-        _execute(f"DELETE FROM orders_orderline WHERE order_id IN (SELECT order_id FROM {g} "
+        execute(f"DELETE FROM {LINES} WHERE order_id IN (SELECT order_id FROM {GROUPS} "
                  "WHERE NOT is_new AND NOT same)")
-    outcome.created = _execute(
-        "INSERT INTO orders_order (id, customer_id, store_id, channel, source, external_id, kind, ordered_at, "
+    outcome.created = execute(
+        f"INSERT INTO {ORDERS} (id, customer_id, store_id, channel, source, external_id, kind, ordered_at, "
         "ordered_on, status, line_count, total_quantity, total_discount, total_amount, total_cost, "
         "created_at, updated_at) "
         "SELECT g.order_id, g.customer_id, g.store_id, g.channel, g.source, g.external_id, g.kind, g.ordered_at, "
         "g.ordered_on, g.status, g.line_count, g.total_quantity, g.total_discount, g.total_amount, g.total_cost, "
-        f"%s, %s FROM {g} g WHERE g.is_new ORDER BY g.order_id",
+        f"%s, %s FROM {GROUPS} g WHERE g.is_new ORDER BY g.order_id",
         [now, now])
     if outcome.created >= 50_000:
-        _analyze("orders_order")
-    outcome.lines = _execute(
-        "INSERT INTO orders_orderline (order_id, line_no, product_id, quantity, unit_price, discount, amount, "
+        analyze(ORDERS)
+    outcome.lines = execute(
+        f"INSERT INTO {LINES} (order_id, line_no, product_id, quantity, unit_price, discount, amount, "
         "unit_cost) SELECT g.order_id, ROW_NUMBER() OVER (PARTITION BY s.source, s.external_id ORDER BY s.line), "
         "s.product_id, s.quantity, s.unit_price, s.discount, s.amount, s.unit_cost "
-        f"FROM {S} s JOIN {g} g ON g.source = s.source AND g.external_id = s.external_id "
+        f"FROM {STAGED} s JOIN {GROUPS} g ON g.source = s.source AND g.external_id = s.external_id "
         "WHERE s.batch = %s AND s.error = '' AND NOT g.same",
         [batch]) + unchanged_lines
-    _execute(
-        "UPDATE orders_order SET original_id = orig.id "
-        f"FROM {g} g JOIN orders_order orig "
+    execute(
+        f"UPDATE {ORDERS} SET original_id = orig.id "
+        f"FROM {GROUPS} g JOIN {ORDERS} orig "
         "ON orig.source = g.source AND orig.external_id = g.original_external_id "
-        "WHERE g.kind = 'return' AND NOT g.same AND orders_order.id = g.order_id")
-    _execute("DROP TABLE order_batch_groups")
-    from guanxi.orders.summary import refresh_dirty
-
+        f"WHERE g.kind = 'return' AND NOT g.same AND {ORDERS}.id = g.order_id")
+    _publish_applied(batch)
+    execute(f"DROP TABLE {GROUPS}")
     outcome.customers = refresh_dirty(batch)
     return outcome
+
+
+def _publish_applied(batch: str) -> None:
+    """One OrderBatchApplied per batch, its ids as ranges (a handler finds every order and line it wrote)."""
+    if not events.current_subscribers().for_type(events.OrderBatchApplied):
+        return
+    g = GROUPS
+    written = f"SELECT order_id FROM {g} WHERE NOT same"
+    events.publish(events.OrderBatchApplied(
+        batch_id=batch,
+        customer_ids=events.Ids.from_query(
+            f"SELECT customer_id FROM {g} WHERE NOT same UNION "
+            f"SELECT previous_customer_id FROM {g} WHERE NOT same"),
+        created_order_ids=events.Ids.from_query(f"{written} AND is_new"),
+        changed_order_ids=events.Ids.from_query(f"{written} AND NOT is_new"),
+        return_order_ids=events.Ids.from_query(f"{written} AND kind = 'return'"),
+    ))
 
 
 def _unchanged(batch: str) -> tuple[int, int]:
     """Settle which re-sent orders are unchanged: fields and totals as stored (`same`), and every line
     as stored, in the same place. Those are not written again, and their customers' summaries not
     recomputed. Return how many orders are unchanged, and their lines."""
-    g = "order_batch_groups"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) FROM {g} WHERE same")
+        cursor.execute(f"SELECT COUNT(*) FROM {GROUPS} WHERE same")
         if not cursor.fetchone()[0]:
             return 0, 0
     # The stored lines of an order are numbered 1..line_count, and the counts are equal: each new
     # line finding its stored twin means the lines are the same.
-    _execute(
-        f"UPDATE {g} SET same = false WHERE same AND order_id IN ("
+    execute(
+        f"UPDATE {GROUPS} SET same = false WHERE same AND order_id IN ("
         "SELECT n.order_id FROM (SELECT g.order_id, ROW_NUMBER() OVER (PARTITION BY s.source, s.external_id "
         "ORDER BY s.line) AS line_no, s.product_id, s.quantity, s.unit_price, s.discount, s.amount, s.unit_cost "
-        f"FROM {S} s JOIN {g} g ON g.source = s.source AND g.external_id = s.external_id "
+        f"FROM {STAGED} s JOIN {GROUPS} g ON g.source = s.source AND g.external_id = s.external_id "
         "WHERE s.batch = %s AND s.error = '' AND g.same) n "
-        "LEFT JOIN orders_orderline x ON x.order_id = n.order_id AND x.line_no = n.line_no "
+        f"LEFT JOIN {LINES} x ON x.order_id = n.order_id AND x.line_no = n.line_no "
         "WHERE x.id IS NULL OR x.product_id <> n.product_id OR x.quantity <> n.quantity "
         "OR x.unit_price <> n.unit_price OR x.discount <> n.discount OR x.amount <> n.amount "
         "OR x.unit_cost <> n.unit_cost)",
         [batch])
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*), coalesce(SUM(line_count), 0) FROM {g} WHERE same")
+        cursor.execute(f"SELECT COUNT(*), coalesce(SUM(line_count), 0) FROM {GROUPS} WHERE same")
         orders, lines = cursor.fetchone()
     return int(orders), int(lines)
 
@@ -520,19 +530,12 @@ def _next_order_id() -> str:
     if connection.vendor == "postgresql":
         # The sequence's name looked up once: pg_get_serial_sequence in the statement ran for every row.
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_get_serial_sequence('orders_order', 'id')")
+            cursor.execute(f"SELECT pg_get_serial_sequence('{ORDERS}', 'id')")
             sequence = cursor.fetchone()[0]
         return f"nextval('{sequence}'::regclass)"
-    return ("(SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'orders_order'), 0), "
-            "coalesce((SELECT max(id) FROM orders_order), 0))) "
+    return (f"(SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = '{ORDERS}'), 0), "
+            f"coalesce((SELECT max(id) FROM {ORDERS}), 0))) "
             "+ ROW_NUMBER() OVER (PARTITION BY o.id IS NULL ORDER BY g.source, g.external_id)")
-
-
-def _analyze(table: str) -> None:
-    """Fresh planner statistics after a large write in this transaction (PostgreSQL), or the next
-    statement plans for the empty table it saw before."""
-    if connection.vendor == "postgresql":
-        _execute(f"ANALYZE {table}")
 
 
 def discard(batch: str) -> None:
@@ -554,12 +557,12 @@ def discard_large(batch: str) -> None:
     dirty = DirtyCustomer._meta.db_table
     try:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {S}, {dirty} IN ACCESS EXCLUSIVE MODE NOWAIT")
+            cursor.execute(f"LOCK TABLE {STAGED}, {dirty} IN ACCESS EXCLUSIVE MODE NOWAIT")
             others = " OR ".join(f"EXISTS (SELECT 1 FROM {table} WHERE batch {op} %s)"
-                                 for table in (S, dirty) for op in ("<", ">"))
+                                 for table in (STAGED, dirty) for op in ("<", ">"))
             cursor.execute(f"SELECT {others}", [batch] * 4)
             if not cursor.fetchone()[0]:
-                cursor.execute(f"TRUNCATE {S}, {dirty}")
+                cursor.execute(f"TRUNCATE {STAGED}, {dirty}")
                 return
     except OperationalError:  # another batch holds the tables
         pass
@@ -576,20 +579,14 @@ def vacuum_staging() -> None:
     """
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         with connection.cursor() as cursor:
-            cursor.execute(f"VACUUM (SKIP_LOCKED) {S}, {DirtyCustomer._meta.db_table}")
+            cursor.execute(f"VACUUM (SKIP_LOCKED) {STAGED}, {DirtyCustomer._meta.db_table}")
 
 
 def new_batch() -> str:
     return str(uuid.uuid4())
 
 
-# Fresh statistics on the shared staging tables only for a large batch: ANALYZE inside a transaction
-# keeps its lock until the commit, and another batch's ANALYZE of the same table waits for it, so two
-# API calls would run one after the other. A small batch's checks plan well on the old statistics.
-ANALYZE_FROM = 50_000
-
-
 def analyze_staging(rows: int) -> None:
     """Fresh statistics for the checks of a large batch (a small one's checks hash: see `check`)."""
     if rows >= ANALYZE_FROM:
-        analyze(S)
+        analyze(STAGED)

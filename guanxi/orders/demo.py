@@ -17,6 +17,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from guanxi.core.registry import DemoContext
+from guanxi.orders.models import Order, OrderLine
 
 BATCH_ROWS = 50_000
 CATEGORIES: list[tuple[str, str, list[tuple[str, str]]]] = [
@@ -125,6 +126,8 @@ ORDER_COLUMNS = ["id", "customer_id", "store_id", "channel", "source", "external
                  "ordered_at", "ordered_on", "status", "line_count", "total_quantity", "total_discount",
                  "total_amount", "total_cost", "created_at", "updated_at"]
 LINE_COLUMNS = ["order_id", "line_no", "product_id", "quantity", "unit_price", "discount", "amount", "unit_cost"]
+ORDERS = Order._meta.db_table
+LINES = OrderLine._meta.db_table
 CHANNELS = ["store"] * 6 + ["online"] * 3 + ["phone", "distributor"]
 
 
@@ -132,7 +135,6 @@ def generate(ctx: DemoContext) -> None:
     from guanxi.customers.models import Customer
     from guanxi.orders import summary
     from guanxi.orders.batch import PURCHASE_DAY_TZ
-    from guanxi.orders.models import Order
 
     started = time.monotonic()
     rng = random.Random(ctx.seed * 2_000_003 + 29)
@@ -195,11 +197,11 @@ def generate(ctx: DemoContext) -> None:
         writer.flush()
         if writer.is_pg:
             with writer.connection.cursor() as cursor:
-                for table in ("orders_order", "orders_orderline"):
+                for table in (ORDERS, LINES):
                     cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                    f"COALESCE((SELECT MAX(id) FROM {table}), 1))")
-                cursor.execute("ANALYZE orders_order")
-                cursor.execute("ANALYZE orders_orderline")
+                cursor.execute(f"ANALYZE {ORDERS}")
+                cursor.execute(f"ANALYZE {LINES}")
         ctx.stdout(f"orders: {orders:,} orders, {lines:,} lines ({time.monotonic() - started:.0f} s)")
         summaries = summary.rebuild_all()
     ctx.stdout(f"orders: {summaries:,} purchase summaries, done in {time.monotonic() - started:.1f} s")
@@ -209,9 +211,9 @@ def _add_order(writer: _Writer, order_id: int, customer_id: int, store: int | No
                original: int | None, at: dt.datetime, status: str, lines: list[tuple[Any, ...]],
                totals: list[int], stamp: str, tz: Any) -> None:
     when = at.isoformat() if writer.is_pg else at.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
-    writer.add("orders_order", ORDER_COLUMNS, (
+    writer.add(ORDERS, ORDER_COLUMNS, (
         order_id, customer_id, store, channel, "pos-demo", f"D{order_id:09d}", kind, original, when,
         at.astimezone(tz).date().isoformat(), status, len(lines), totals[0], _money(totals[1]), _money(totals[2]),
         _money(totals[3]), stamp, stamp))
     for line in lines:
-        writer.add("orders_orderline", LINE_COLUMNS, line)
+        writer.add(LINES, LINE_COLUMNS, line)

@@ -15,8 +15,9 @@ class CategoryForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["parent_id"].choices = [("", "—")] + [  # type: ignore[attr-defined]
-            (c.pk, c.name) for c in Category.objects.order_by("code")]
+        parent = self.fields["parent_id"]
+        assert isinstance(parent, forms.TypedChoiceField)
+        parent.choices = [("", "—")] + [(c.pk, c.name) for c in Category.objects.order_by("code")]
 
 
 class ProductForm(forms.Form):
@@ -32,8 +33,9 @@ class ProductForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category_id"].choices = [("", "—")] + [  # type: ignore[attr-defined]
-            (c.pk, c.name) for c in Category.objects.order_by("code")]
+        category = self.fields["category_id"]
+        assert isinstance(category, forms.TypedChoiceField)
+        category.choices = [("", "—")] + [(c.pk, c.name) for c in Category.objects.order_by("code")]
 
 
 class ProductEditForm(ProductForm):

@@ -25,13 +25,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanxi.accounts.models import User
+from guanxi.core.db import json_sql
 from guanxi.customers.choices import Channel
 from guanxi.customers.models import Customer
 from guanxi.imports.columns import Column, label_keys
 from guanxi.imports.models import ImportJob, ImportRow, RowError
 from guanxi.imports.readers import header_key
-from guanxi.imports.staging import json_value
-from guanxi.imports.targets import Applied, Count, OptionErrors, Progress, register
+from guanxi.imports.targets import Applied, Count, OptionErrors, Progress
 from guanxi.orders import batch as batches
 from guanxi.orders import importing
 from guanxi.orders.choices import UnknownCustomers
@@ -163,7 +163,7 @@ class OrderLineTarget:
                 late = _errors(batch)
                 if late and not job.apply_valid_only:
                     raise _Refused
-                outcome = batches.apply(batch)
+                outcome = batches.apply_valid_orders(batch)
                 _mark_invalid(job, batch)
                 batches.discard(batch)
         except _Refused:
@@ -188,7 +188,7 @@ def _stage(job: ImportJob, batch: str, *, valid_only: bool) -> int:
     postgres = connection.vendor == "postgresql"
 
     def value(name: str) -> str:
-        text = json_value("r.data", (name,))
+        text = json_sql("r.data", (name,))
         if not postgres or name in TEXT_FIELDS:
             return text  # SQLite takes text into NUMERIC and datetime columns, as the ORM writes them
         if name == "ordered_at":
@@ -251,4 +251,4 @@ def _mark_lines(job: ImportJob, lines: list[tuple[int, str, str]]) -> None:
         ImportRow.objects.filter(job=job, line__in=numbers[start:start + 2000]).update(valid=False)
 
 
-register(OrderLineTarget())
+TARGET = OrderLineTarget()  # registered by OrdersConfig.ready()

@@ -2,7 +2,7 @@
 orders grouped by (source, external id).
 
 It uses the import engine's public pieces — format, encoding and header detection and the row
-readers (`guanxi.imports.readers`), the staging writer (`guanxi.imports.staging`) — and ends in
+readers (`guanxi.imports.readers`), the staging writer (`guanxi.core.db`) — and ends in
 the same set-based check and apply as the API (`guanxi.orders.batch`). Two ways in:
 
 - any database, any format: rows are read and parsed in Python and written to the staging table
@@ -30,7 +30,8 @@ from django.db import connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from guanxi.accounts.models import User
+from guanxi.accounts.models import Store, User
+from guanxi.core.db import write_rows
 from guanxi.customers.choices import Channel
 from guanxi.imports.choices import FileFormat
 from guanxi.imports.readers import (
@@ -41,11 +42,10 @@ from guanxi.imports.readers import (
     is_blank,
     iter_rows,
 )
-from guanxi.imports.staging import write_rows
 from guanxi.orders import batch as batches
 from guanxi.orders.batch import PURCHASE_DAY_TZ, STAGED_COLUMNS, Outcome
 from guanxi.orders.choices import UnknownCustomers
-from guanxi.orders.models import StagedLine
+from guanxi.orders.models import Product, StagedLine
 
 # Column key → accepted header names (compared after readers.header_key folding).
 COLUMNS: dict[str, list[str]] = {
@@ -244,7 +244,7 @@ def _stage_python(batch: str, path: Path, layout: Layout) -> int:
         values = {key: cells[i] if i < len(cells) else "" for i, key in layout.mapping.items()}
         staged, error = parse_row(values)
         count += 1
-        rows.append(batches._db_row((
+        rows.append(batches.db_row((
             batch, number, 0, staged["source"], staged["external_id"], staged["customer_code"],
             staged["customer_name"], None, staged["store_code"], None, staged["channel"], staged["kind"],
             staged["status"], staged["ordered_at"], staged["ordered_on"], staged["original_external_id"],
@@ -423,8 +423,8 @@ def _fast_insert(batch: str, layout: Layout, actor: User, *, before: int = 0) ->
         ) p
         CROSS JOIN LATERAL (SELECT {first_failing} AS failing OFFSET 0) f
         LEFT JOIN ({customers_sql}) cu ON cu.code = {col['customer_code']}
-        LEFT JOIN orders_product pr ON pr.code = {col['product_code']}
-        LEFT JOIN accounts_store st ON st.code = {col['store_code']} AND {col['store_code']} <> ''
+        LEFT JOIN {Product._meta.db_table} pr ON pr.code = {col['product_code']}
+        LEFT JOIN {Store._meta.db_table} st ON st.code = {col['store_code']} AND {col['store_code']} <> ''
         WHERE NOT ({_all_blank(layout)})
     """
     with connection.cursor() as cursor:
@@ -563,7 +563,7 @@ def _check_and_apply(result: ImportResult, batch: str, layout: Layout, actor: Us
             result.errors, result.error_count = _line_errors(batch, error_limit)
             failures = batches.failures(batch) if result.error_count else []
             if not failures or apply_valid_only:
-                result.outcome = batches.apply(batch)
+                result.outcome = batches.apply_valid_orders(batch)
                 result.applied = True
             result.outcome.failures = failures
         finally:

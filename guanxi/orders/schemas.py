@@ -7,22 +7,16 @@ from decimal import Decimal
 from typing import Literal
 
 from ninja import Schema
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from guanxi.core.schemas import CleanStr
+from guanxi.core.schemas import CleanStr, StrictModel
 
 ChannelLiteral = Literal["store", "online", "phone", "distributor"]
 StatusLiteral = Literal["placed", "paid", "shipped", "delivered", "cancelled"]
 KindLiteral = Literal["sale", "return"]
 
 
-class StrictIn(BaseModel):
-    # A plain pydantic model, not ninja's Schema: Schema wraps every (nested) validation in a Python
-    # hook that reads Django objects, 90 % of the time of validating a 10,000-order bulk call.
-    model_config = ConfigDict(extra="forbid")
-
-
-class LineIn(StrictIn):
+class LineIn(StrictModel):
     product_code: CleanStr = Field(..., min_length=1, max_length=50)
     quantity: Decimal = Field(..., max_digits=14, decimal_places=3, description="negative on a return")
     unit_price: Decimal = Field(..., ge=0, max_digits=14, decimal_places=2)
@@ -31,7 +25,7 @@ class LineIn(StrictIn):
                                    description="defaults to quantity × unit price − discount")
 
 
-class OrderIn(StrictIn):
+class OrderIn(StrictModel):
     source: CleanStr = Field(..., min_length=1, max_length=50, description="the sending system, e.g. pos-shanghai")
     external_id: CleanStr = Field(..., min_length=1, max_length=100, description="the order's id in that system")
     customer_code: CleanStr = Field(..., min_length=1, max_length=50)
@@ -45,7 +39,7 @@ class OrderIn(StrictIn):
     lines: list[LineIn] = Field(..., min_length=1, max_length=1000)
 
 
-class OrdersBulkIn(StrictIn):
+class OrdersBulkIn(StrictModel):
     orders: list[OrderIn] = Field(..., min_length=1, max_length=10_000)
     unknown_customers: Literal["reject", "create"] = "reject"
 
@@ -141,7 +135,7 @@ class SummaryOut(Schema):
     main_store_id: int | None
 
 
-class CategoryIn(StrictIn):
+class CategoryIn(StrictModel):
     code: CleanStr = Field(..., min_length=1, max_length=50, pattern=r"^[-a-zA-Z0-9_]+$")
     name: CleanStr = Field(..., min_length=1, max_length=100)
     parent_id: int | None = Field(None, ge=1, le=2**63 - 1)
@@ -154,7 +148,7 @@ class CategoryOut(Schema):
     parent_id: int | None
 
 
-class ProductIn(StrictIn):
+class ProductIn(StrictModel):
     code: CleanStr = Field(..., min_length=1, max_length=50)
     name: CleanStr = Field(..., min_length=1, max_length=200)
     category_id: int | None = Field(None, ge=1, le=2**63 - 1)
@@ -166,7 +160,7 @@ class ProductIn(StrictIn):
     active: bool = True
 
 
-class ProductPatch(StrictIn):
+class ProductPatch(StrictModel):
     """Changes to a product; send the `version` you read — a stale one gets 409."""
 
     version: int = Field(ge=1, le=2**31 - 1)

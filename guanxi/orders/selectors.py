@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.accounts.models import Store, User
+from guanxi.core.money import format_money
 from guanxi.core.registry import TimelineEntry
 from guanxi.customers.models import Customer
 from guanxi.orders.choices import OrderKind, OrderStatus
@@ -115,7 +116,7 @@ def order_events(customer: Customer, user: Any, before: dt.datetime | None, limi
     for o in qs[:limit]:
         title = (_("Return %(id)s") if o.kind == OrderKind.RETURN else _("Order %(id)s")) % {"id": o.external_id}
         body = _("%(amount)s · %(lines)s lines · %(status)s%(store)s") % {
-            "amount": f"¥{o.total_amount:,.2f}", "lines": o.line_count, "status": o.get_status_display(),
+            "amount": format_money(o.total_amount), "lines": o.line_count, "status": o.get_status_display(),
             "store": f" · {o.store}" if o.store_id else ""}
         entries.append(TimelineEntry(at=o.ordered_at, kind=f"order-{o.kind}", title=title, body=body,
                                      url=reverse("orders:detail", args=[o.pk]), actor=o.source))

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from guanxi.accounts.models import User
+from guanxi.core.db import row_dict
 from guanxi.core.errors import ConflictError, NotPermitted
 from guanxi.customers.choices import Channel
 from guanxi.orders import batch as batches
@@ -62,7 +63,7 @@ def _check_and_apply(
         if failures and not apply_valid_only:
             outcome = Outcome(failures=failures)
         else:
-            outcome = batches.apply(batch)
+            outcome = batches.apply_valid_orders(batch)
             outcome.failures = failures
     finally:
         batches.discard(batch)
@@ -239,7 +240,6 @@ def merge_orders(merged_id: int, survivor_id: int) -> None:
 
 def export_orders(customer_id: int) -> list[dict[str, Any]]:
     """Export hook: the customer's orders, each with its lines."""
-    from guanxi.dedupe.relations import row_dict
 
     orders = list(Order.objects.filter(customer_id=customer_id).order_by("ordered_at", "pk"))
     lines: dict[int, list[dict[str, Any]]] = {}

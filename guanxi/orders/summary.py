@@ -26,9 +26,14 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from guanxi.orders.models import DirtyCustomer, PurchaseSummary
+from guanxi.core.db import ANALYZE_FROM, analyze, db_value
+from guanxi.customers.models import Customer
+from guanxi.orders.models import DirtyCustomer, Order, OrderLine, Product, PurchaseSummary
 
-T = PurchaseSummary._meta.db_table
+SUMMARIES = PurchaseSummary._meta.db_table
+ORDERS = Order._meta.db_table
+LINES = OrderLine._meta.db_table
+PRODUCTS = Product._meta.db_table
 COLUMNS = (
     "customer_id, first_purchase_at, last_purchase_at, orders_count, purchase_days, repeat_day_spend, "
     "sales_amount, returns_count, returns_amount, quantity, amount, margin, average_order_value, "
@@ -60,20 +65,20 @@ def _select(scope: str, *, indexed: bool = False) -> str:
     order_columns = ("o.id, o.customer_id, o.store_id, o.kind, o.ordered_at, o.ordered_on, o.total_quantity, "
                      "o.total_amount, o.total_cost")
     if indexed:
-        orders = (f"({scope}) AS d (customer_id) CROSS JOIN LATERAL (SELECT {order_columns} FROM orders_order o "
+        orders = (f"({scope}) AS d (customer_id) CROSS JOIN LATERAL (SELECT {order_columns} FROM {ORDERS} o "
                   "WHERE o.customer_id = d.customer_id AND o.status <> 'cancelled' OFFSET 0) AS o")
         # Summed per product before the products are joined: inside the loop over orders the planner
         # may hash the order's three lines and probe them with all products, once per order.
         lines = ("(SELECT o.customer_id, l.product_id, SUM(l.amount) AS amount FROM co AS o CROSS JOIN LATERAL "
-                 "(SELECT l.product_id, l.amount FROM orders_orderline l WHERE l.order_id = o.id OFFSET 0) AS l "
-                 "GROUP BY o.customer_id, l.product_id) AS x JOIN orders_product p ON p.id = x.product_id "
+                 f"(SELECT l.product_id, l.amount FROM {LINES} l WHERE l.order_id = o.id OFFSET 0) AS l "
+                 f"GROUP BY o.customer_id, l.product_id) AS x JOIN {PRODUCTS} p ON p.id = x.product_id "
                  "WHERE p.category_id IS NOT NULL")
     else:
         where = f"AND o.customer_id IN ({scope})" if scope else ""
-        orders = f"orders_order o WHERE o.status <> 'cancelled' {where}"
+        orders = f"{ORDERS} o WHERE o.status <> 'cancelled' {where}"
         # The lines join the orders table itself, not `co`: the planner knows its ids are unique.
-        lines = ("(SELECT o.customer_id, l.product_id, l.amount FROM orders_order o JOIN orders_orderline l "
-                 f"ON l.order_id = o.id WHERE o.status <> 'cancelled' {where}) AS x JOIN orders_product p "
+        lines = (f"(SELECT o.customer_id, l.product_id, l.amount FROM {ORDERS} o JOIN {LINES} l "
+                 f"ON l.order_id = o.id WHERE o.status <> 'cancelled' {where}) AS x JOIN {PRODUCTS} p "
                  "ON p.id = x.product_id WHERE p.category_id IS NOT NULL")
     return f"""
 WITH co AS (
@@ -130,9 +135,7 @@ FROM b
 
 
 def _now() -> Any:
-    from guanxi.orders.batch import _db_value
-
-    return _db_value(timezone.now())
+    return db_value(timezone.now())
 
 
 # A refresh walks the indexes (PostgreSQL) while its customers are at most this share of the orders.
@@ -146,7 +149,7 @@ def _indexed(customers: int) -> bool:
         return False
     with connection.cursor() as cursor:
         # The planner's estimate of the orders (-1 for a table never analysed: few orders).
-        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'orders_order'::regclass")
+        cursor.execute(f"SELECT reltuples FROM pg_class WHERE oid = '{ORDERS}'::regclass")
         orders = max(float(cursor.fetchone()[0]), 0.0)
     return customers / INDEXED_UP_TO <= orders
 
@@ -160,16 +163,16 @@ def _refresh(scope: str, params: list[Any], *, customers: int | None = None) -> 
             # summary row (a duplicate key). Each statement after the lock sees what the lock waited
             # for (read committed); the readers of summaries are not held up. SQLite writes one
             # transaction at a time anyway.
-            cursor.execute(f"LOCK TABLE {T} IN SHARE ROW EXCLUSIVE MODE")
+            cursor.execute(f"LOCK TABLE {SUMMARIES} IN SHARE ROW EXCLUSIVE MODE")
         if scope:
-            cursor.execute(f"DELETE FROM {T} WHERE customer_id IN ({scope})", params)
+            cursor.execute(f"DELETE FROM {SUMMARIES} WHERE customer_id IN ({scope})", params)
         else:
-            cursor.execute(f"DELETE FROM {T}")
+            cursor.execute(f"DELETE FROM {SUMMARIES}")
         # The scope appears once in the indexed form, twice in the other (the orders, the lines).
         scope_params = params if indexed or not scope else [*params, *params]
         if connection.vendor == "postgresql" and not indexed and (customers is None or customers >= PARALLEL_FROM):
             return _insert_in_parallel(cursor, _select(scope), [*scope_params, _now()])
-        cursor.execute(f"INSERT INTO {T} ({COLUMNS}) {_select(scope, indexed=indexed)}", [*scope_params, _now()])
+        cursor.execute(f"INSERT INTO {SUMMARIES} ({COLUMNS}) {_select(scope, indexed=indexed)}", [*scope_params, _now()])
         return int(cursor.rowcount)
 
 
@@ -192,7 +195,7 @@ def _insert_in_parallel(cursor: Any, select: str, params: list[Any]) -> int:
     # (A failed statement ends the transaction, and these settings with it.)
     for setting in ("max_parallel_workers_per_gather", "parallel_setup_cost", "parallel_tuple_cost"):
         cursor.execute(f"SET LOCAL {setting} TO DEFAULT")
-    cursor.execute(f"INSERT INTO {T} ({COLUMNS}) SELECT * FROM purchase_summary_rows")
+    cursor.execute(f"INSERT INTO {SUMMARIES} ({COLUMNS}) SELECT * FROM purchase_summary_rows")
     count = int(cursor.rowcount)
     cursor.execute("DROP TABLE purchase_summary_rows")
     return count
@@ -200,13 +203,11 @@ def _insert_in_parallel(cursor: Any, select: str, params: list[Any]) -> int:
 
 def refresh_dirty(batch: str) -> int:
     """Recompute the summaries of the customers a batch marked dirty, then forget the marks."""
-    from guanxi.orders.batch import ANALYZE_FROM, _analyze
-
     scope = f"SELECT customer_id FROM {DirtyCustomer._meta.db_table} WHERE batch = %s"
     dirty = DirtyCustomer.objects.filter(batch=batch)
     customers = dirty.count()
     if customers >= ANALYZE_FROM:  # not for a small batch: see ANALYZE_FROM
-        _analyze(DirtyCustomer._meta.db_table)
+        analyze(DirtyCustomer._meta.db_table)
     count = _refresh(scope, [batch], customers=customers)
     dirty.delete()
     return count
@@ -216,7 +217,7 @@ def refresh_customers(customer_ids: list[int]) -> int:
     """Recompute the summaries of a few customers (a merge): the ids go in as parameters."""
     if not customer_ids:
         return 0
-    scope = "SELECT id FROM customers_customer WHERE id IN (" + ", ".join(["%s"] * len(customer_ids)) + ")"
+    scope = f"SELECT id FROM {Customer._meta.db_table} WHERE id IN (" + ", ".join(["%s"] * len(customer_ids)) + ")"
     return _refresh(scope, list(customer_ids), customers=len(customer_ids))
 
 
@@ -228,8 +229,8 @@ def refresh_buyers_of(product_id: int) -> int:
     order and line was hashed), for a rare change."""
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS product_buyers")
-        cursor.execute("CREATE TEMP TABLE product_buyers AS SELECT DISTINCT o.customer_id FROM orders_order o "
-                       "WHERE EXISTS (SELECT 1 FROM orders_orderline l WHERE l.order_id = o.id AND l.product_id = %s)",
+        cursor.execute(f"CREATE TEMP TABLE product_buyers AS SELECT DISTINCT o.customer_id FROM {ORDERS} o "
+                       f"WHERE EXISTS (SELECT 1 FROM {LINES} l WHERE l.order_id = o.id AND l.product_id = %s)",
                        [product_id])
         cursor.execute("SELECT COUNT(*) FROM product_buyers")
         buyers = int(cursor.fetchone()[0])

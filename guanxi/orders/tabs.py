@@ -12,13 +12,15 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from guanxi.accounts.http import request_user
+from guanxi.core.money import format_money
 from guanxi.customers.models import Customer
 from guanxi.orders import selectors
 
 
 def orders_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
     return {"customer": customer, "summary": selectors.summary_of(customer=customer),
-            "orders": selectors.order_list(user=request.user, customer_id=customer.pk, limit=50)}  # type: ignore[arg-type]
+            "orders": selectors.order_list(user=request_user(request), customer_id=customer.pk, limit=50)}
 
 
 PURCHASE_FILTERS = ("none", "once", "repeat", "active90", "lapsed90")
@@ -45,10 +47,12 @@ def apply_purchase_filter(qs: QuerySet[Any], value: str) -> QuerySet[Any]:
     return qs
 
 
-def with_net_spend(qs: QuerySet[Any]) -> QuerySet[Any]:
-    return qs.annotate(purchase_amount=F("purchase_summary__amount"),
-                       purchase_last=F("purchase_summary__last_purchase_at"),
-                       purchase_orders=F("purchase_summary__orders_count"))
+def with_purchase_summary(qs: QuerySet[Any]) -> QuerySet[Any]:
+    """What the three purchase columns read, from the customer's purchase summary (NULL: never bought)."""
+    annotated: QuerySet[Any] = qs.annotate(purchase_amount=F("purchase_summary__amount"),
+                                          purchase_last=F("purchase_summary__last_purchase_at"),
+                                          purchase_orders=F("purchase_summary__orders_count"))
+    return annotated
 
 
 # Sort keys of the purchase columns: never NULL (customers who never bought sort as zero, or as the
@@ -70,15 +74,15 @@ def orders_count_sort() -> Any:
 
 
 def orders_count_cell(customer: Any) -> str:
-    count = getattr(customer, "purchase_orders", None)
+    count = customer.purchase_orders
     return str(count) if count is not None else "0"
 
 
 def net_spend_cell(customer: Any) -> str:
-    amount = getattr(customer, "purchase_amount", None)
-    return f"¥{amount:,.2f}" if amount is not None else "—"
+    amount = customer.purchase_amount
+    return format_money(amount)
 
 
 def last_purchase_cell(customer: Any) -> str:
-    last = getattr(customer, "purchase_last", None)
+    last = customer.purchase_last
     return timezone.localdate(last).isoformat() if last is not None else "—"

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from guanxi.accounts.models import User
+from guanxi.accounts.http import request_user
 from guanxi.core.errors import ConflictError, NotPermitted
 from guanxi.core.htmx import render_page_or_partial
 from guanxi.core.http import client_address
@@ -27,10 +27,6 @@ STATUS_RATE = 30  # lookups per client address …
 STATUS_WINDOW = 600  # … per ten minutes
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _int(value: str | None) -> int | None:
     try:
         return int(value) if value else None
@@ -42,7 +38,7 @@ def _int(value: str | None) -> int | None:
 def order_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     status = status if status in OrderStatus.values else ""
-    orders = selectors.order_list(user=_user(request), status=status, before_id=_int(request.GET.get("before")))
+    orders = selectors.order_list(user=request_user(request), status=status, before_id=_int(request.GET.get("before")))
     return render_page_or_partial(request, "orders/list.html", "orders/partials/rows.html", {
         "orders": orders, "status": status, "statuses": OrderStatus.choices,
         "next_before": orders[-1].pk if len(orders) == 50 else None})
@@ -50,7 +46,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
-    order = selectors.order_detail(user=_user(request), order_id=order_id)
+    order = selectors.order_detail(user=request_user(request), order_id=order_id)
     if order is None:
         raise Http404
     return render(request, "orders/detail.html", {"order": order, "lines": selectors.order_lines(order=order)})
@@ -59,11 +55,11 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def status_link(request: HttpRequest, order_id: int) -> HttpResponse:
-    order = selectors.order_detail(user=_user(request), order_id=order_id)
+    order = selectors.order_detail(user=request_user(request), order_id=order_id)
     if order is None:
         raise Http404
     try:
-        path = services.status_link(actor=_user(request), order=order)
+        path = services.status_link(actor=request_user(request), order=order)
     except ValidationError as invalid:
         messages.error(request, " ".join(invalid.messages))
         return redirect("orders:detail", order_id=order.pk)
@@ -74,7 +70,7 @@ def status_link(request: HttpRequest, order_id: int) -> HttpResponse:
 
 @login_required
 def product_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     form: Any = None
     if request.method == "POST":
         form = ProductForm(request.POST)
@@ -97,7 +93,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def product_edit(request: HttpRequest, product_id: int) -> HttpResponse:
     """An administrator changes a product; a change someone else saved meanwhile is not overwritten."""
-    user = _user(request)
+    user = request_user(request)
     if not user.is_administrator:
         return HttpResponse(_("Only administrators may change products and categories."), status=403)
     product = get_object_or_404(Product, pk=product_id)
@@ -122,7 +118,7 @@ def product_edit(request: HttpRequest, product_id: int) -> HttpResponse:
 
 @login_required
 def category_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     form = CategoryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -145,7 +141,7 @@ def store_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def store_detail(request: HttpRequest, store_id: int) -> HttpResponse:
     store = get_object_or_404(selectors.stores_visible(), pk=store_id)
-    sales = selectors.store_sales(user=_user(request), store=store)
+    sales = selectors.store_sales(user=request_user(request), store=store)
     return render(request, "orders/store.html", {"store": store, **sales,
                                                  "chart": {"months": sales["months"], "amounts": sales["amounts"]}})
 

@@ -6,9 +6,9 @@ import datetime as dt
 from typing import Any
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
-from guanxi.core.schemas import CleanStr
+from guanxi.core.schemas import CleanStr, StrictIn
 
 
 class ExportQuery(Schema):
@@ -34,9 +34,7 @@ class PersonalDataOut(Schema):
     related: dict[str, list[dict[str, Any]]] = Field(description='"app.Model.field" → rows')
 
 
-class EraseIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class EraseIn(StrictIn):
     confirm_name: CleanStr = Field(max_length=200, description="the customer's name, typed to confirm")
     reason: CleanStr = Field(max_length=300)
     requested_by: CleanStr = Field("", max_length=100)

@@ -12,11 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.accounts.models import User
+from guanxi.core import events
+from guanxi.core.db import row_dict
 from guanxi.core.errors import ConflictError, NotPermitted
 from guanxi.core.text import name_keys, search_document, short_tokens
 from guanxi.customers.choices import Channel, Kind
 from guanxi.customers.models import AccessLog, ChangeEntry, Customer, CustomerSearch, Referral, SearchToken
-from guanxi.dedupe.relations import Outcome, customer_links, erase_rows, row_dict, unknown_references
+from guanxi.dedupe.relations import Outcome, customer_links, erase_rows, unknown_references
 from guanxi.privacy.models import PrivacyRequest, RequestKind
 
 # What an erasure keeps of the customer row: the record's identity and bookkeeping, and how the
@@ -176,6 +178,7 @@ def customer_erase(
         ChangeEntry.objects.create(customer=customer, field="erased", old_value="", new_value="", actor=actor,
                                    channel=Channel.ERASE, batch=uuid.uuid4())
         AccessLog.objects.create(user=actor, customer=customer, field="all", action="erase", channel=channel)
+        events.publish(events.CustomerErased(customer_id=customer.pk))
         summary = {"cleared": cleared, "kept": kept,
                    "rows": {label: {k: len(v) for k, v in o.items()} for label, o in outcomes.items()}}
         return PrivacyRequest.objects.create(

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from guanxi.accounts.http import request_user
 from guanxi.customers.models import Customer
 from guanxi.privacy.selectors import requests_for
 from guanxi.privacy.services import KEPT_FIELDS, may_handle
@@ -17,7 +18,7 @@ def privacy_context(request: HttpRequest, customer: Customer, errors: dict[str, 
             if name not in ("id", "name_sort", "version", "updated_at") and _exists(name)]
     errors = dict(errors or {})
     general = errors.pop("__all__", [])
-    return {"customer": customer, "general_errors": general, "requests": requests_for(customer=customer), "may_handle": may_handle(request.user),  # type: ignore[arg-type]
+    return {"customer": customer, "general_errors": general, "requests": requests_for(customer=customer), "may_handle": may_handle(request_user(request)),
             "errors": errors or {}, "data": data or {}, "kept_fields": kept}
 
 

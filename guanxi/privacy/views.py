@@ -13,14 +13,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from guanxi.accounts.models import User
+from guanxi.accounts.http import request_user
 from guanxi.core.errors import ConflictError, NotPermitted
 from guanxi.customers.selectors import customer_get
 from guanxi.privacy import services, tabs
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _fields(request: HttpRequest) -> dict[str, str]:
@@ -31,7 +27,7 @@ def _fields(request: HttpRequest) -> dict[str, str]:
 @require_POST
 def export(request: HttpRequest, customer_id: int) -> HttpResponse:
     """The access right: one JSON file, or the same as a readable page (format=html)."""
-    user = _user(request)
+    user = request_user(request)
     customer = customer_get(user=user, customer_id=customer_id, include_archived=user.may_restore_archived)
     data = _fields(request)
     try:
@@ -59,7 +55,7 @@ def export(request: HttpRequest, customer_id: int) -> HttpResponse:
 @require_POST
 def erase(request: HttpRequest, customer_id: int) -> HttpResponse:
     """The deletion right, behind the customer's name typed to confirm."""
-    user = _user(request)
+    user = request_user(request)
     customer = customer_get(user=user, customer_id=customer_id, include_archived=user.may_restore_archived)
     data = _fields(request)
     status = 422

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from guanxi.accounts.models import ApiToken
 from guanxi.accounts.services import api_token_create, api_token_user
-from guanxi.core.testing import PASSWORD, login
+from guanxi.testing.base import PASSWORD, login
 
 pytestmark = pytest.mark.django_db
 

@@ -185,11 +185,12 @@ def probability_alive(fit: BgNbdFit, frequency: ArrayLike, recency: ArrayLike, T
 
 def _log_death_odds(fit: BgNbdFit, x: FloatArray, t_x: FloatArray, age: FloatArray) -> FloatArray:
     """log of a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x), computed without forming the power."""
-    return (
+    odds: FloatArray = (
         np.log(fit.a)
         - np.log(fit.b + np.maximum(x, 1.0) - 1.0)
         + (fit.r + x) * (np.log(fit.alpha + age) - np.log(fit.alpha + t_x))
     )
+    return odds
 
 
 def expected_purchases(
@@ -263,4 +264,5 @@ def _alive_expectation_at(
         rx, bx, cc, zz, lz = (np.broadcast_to(v, term.shape)[bad] for v in (r + x, b + x, c, z, log_one_minus_z))
         with np.errstate(invalid="ignore", over="ignore"):
             term[bad] = np.exp(rx * lz) * hyp2f1(rx, bx, cc, zz)
-    return c / (a - 1.0) * (1.0 - term)
+    expected: FloatArray = c / (a - 1.0) * (1.0 - term)
+    return expected

@@ -64,7 +64,8 @@ def standardize(features: FloatArray) -> tuple[FloatArray, FloatArray, FloatArra
 def _sq_distances(points: FloatArray, centers: FloatArray) -> FloatArray:
     """Squared Euclidean distances (n, k) via |x|^2 - 2 x.c + |c|^2, clipped at 0 against rounding."""
     d = (points**2).sum(axis=1)[:, None] - 2.0 * points @ centers.T + (centers**2).sum(axis=1)[None, :]
-    return np.clip(d, 0.0, None)
+    clipped: FloatArray = np.clip(d, 0.0, None)
+    return clipped
 
 
 def kmeans_plus_plus(points: FloatArray, k: int, rng: np.random.Generator) -> FloatArray:

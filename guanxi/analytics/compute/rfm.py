@@ -112,4 +112,5 @@ def rfm_scores(days_since_last: ArrayLike, frequency: ArrayLike, monetary: Array
 
 def _above_mean(scores: IntArray) -> IntArray:
     """1 where a score exceeds the population mean score (computed exactly in integers)."""
-    return (scores * scores.size > scores.sum()).astype(np.int64)
+    above: IntArray = (scores * scores.size > scores.sum()).astype(np.int64)
+    return above

@@ -130,7 +130,7 @@ def test_expected_purchases_zero_horizon_and_monotone() -> None:
     assert np.all(np.diff(grid[0]) > 0)
 
 
-def _numeric_gradient(fun, theta: np.ndarray, eps: float = 1e-6) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _numeric_gradient(fun, theta: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     return np.array([(fun(theta + eps * e) - fun(theta - eps * e)) / (2 * eps) for e in np.eye(theta.size)])
 
 

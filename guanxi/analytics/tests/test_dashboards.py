@@ -12,11 +12,19 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from guanxi.analytics import dashboards
+from guanxi.analytics.dashboards.basket import basket_figures
+from guanxi.analytics.dashboards.composition import composition_figures
+from guanxi.analytics.dashboards.exports import EXPORTS
+from guanxi.analytics.dashboards.lifecycle import lifecycle_figures
+from guanxi.analytics.dashboards.overview import overview_figures
+from guanxi.analytics.dashboards.rfm import rfm_figures
+from guanxi.analytics.dashboards.run import run_info
+from guanxi.analytics.dashboards.scope import MOVEMENT_WEEKS
+from guanxi.analytics.dashboards.value import nice_edges, value_figures
 from guanxi.analytics.models import AnalyticsRun, Cluster, CustomerMetrics, ProductPair, StageChange
-from guanxi.core.testing import bearer, login
 from guanxi.orders.services import orders_upsert
 from guanxi.orders.tests.helpers import SH, catalogue, order
+from guanxi.testing.base import bearer, login
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +96,7 @@ def scored(org: Any, make_customer: Any) -> dict[str, Any]:
 
 
 def test_rfm_grid_and_segments_cover_the_reps_customers_only(org: Any, scored: dict[str, Any]) -> None:
-    figures = dashboards.rfm(org.owner)
+    figures = rfm_figures(org.owner)
     assert figures.customers == 3
     cells = {(c.r_score, c.f_score): (c.customers, c.average_monetary) for c in figures.cells}
     assert len(cells) == 25
@@ -103,26 +111,26 @@ def test_rfm_grid_and_segments_cover_the_reps_customers_only(org: Any, scored: d
     assert [(c.number, c.customers, c.description) for c in figures.clusters] == [
         (0, 2, "recent, high spend"), (1, 1, "lapsed")]
 
-    outsider = dashboards.rfm(org.outsider)
+    outsider = rfm_figures(org.outsider)
     assert outsider.customers == 1
     assert {(c.r_score, c.f_score): c.customers for c in outsider.cells}[(5, 5)] == 1
     assert {s.key: s.monetary for s in outsider.segments}["important_value"] == 9000.0
 
 
 def test_lifecycle_counts_stages_and_this_weeks_moves_into_decline(org: Any, scored: dict[str, Any]) -> None:
-    figures = dashboards.lifecycle(org.owner)
+    figures = lifecycle_figures(org.owner)
     assert [(s.key, s.customers) for s in figures.stages] == [
         ("exploration", 1), ("development", 0), ("stable", 1), ("decline", 1)]
     assert [(m.name, m.from_stage, m.to_stage, m.clv) for m in figures.moved_into_decline] == [
         ("李雷", "Development", "Decline", 200.0)]
-    assert len(figures.weeks) == dashboards.MOVEMENT_WEEKS
+    assert len(figures.weeks) == MOVEMENT_WEEKS
     assert figures.weeks[-1].week == figures.week_start and figures.weeks[-1].decline == 1
     assert sum(w.decline for w in figures.weeks[:-1]) == 0
-    assert [m.name for m in dashboards.lifecycle(org.outsider).moved_into_decline] == ["赵六"]
+    assert [m.name for m in lifecycle_figures(org.outsider).moved_into_decline] == ["赵六"]
 
 
 def test_value_ranks_churn_risk_and_computes_the_pareto_share(org: Any, scored: dict[str, Any]) -> None:
-    figures = dashboards.value(org.owner)
+    figures = value_figures(org.owner)
     assert (figures.customers, figures.clv_total, figures.value_at_risk_total) == (3, 6400.0, 720.0)
     assert [(c.name, c.value_at_risk) for c in figures.churn] == [("王芳", 500.0), ("李雷", 160.0), ("韩梅梅", 60.0)]
     assert figures.churn[0].owner == "owner" and figures.churn[0].segment == "Important value"
@@ -133,57 +141,57 @@ def test_value_ranks_churn_risk_and_computes_the_pareto_share(org: Any, scored: 
     assert p.lorenz[0].value == 0.0 and p.lorenz[-1].value == pytest.approx(1.0) and len(p.lorenz) == 21
     assert sum(b.customers for b in figures.buckets) == 3
     assert figures.buckets[0].low == 0.0 and figures.buckets[-1].high is not None and figures.buckets[-1].high >= 5000
-    assert [c.name for c in dashboards.value(org.outsider).churn] == ["赵六"]
+    assert [c.name for c in value_figures(org.outsider).churn] == ["赵六"]
 
 
 def test_clv_buckets_have_round_edges_between_the_lowest_and_highest_value() -> None:
-    assert dashboards._nice_edges(730, 10) == [0.0, 30, 50, 70, 100, 150, 200, 300, 500, 700, 1000]
-    assert dashboards._nice_edges(4_600, 10, 900) == [0.0, 1_000, 1_500, 2_000, 3_000, 5_000]
-    assert dashboards._nice_edges(45_000, 4) == [0.0, 15_000, 20_000, 30_000, 50_000]
-    assert dashboards._nice_edges(0, 10) == [0.0]
+    assert nice_edges(730, 10) == [0.0, 30, 50, 70, 100, 150, 200, 300, 500, 700, 1000]
+    assert nice_edges(4_600, 10, 900) == [0.0, 1_000, 1_500, 2_000, 3_000, 5_000]
+    assert nice_edges(45_000, 4) == [0.0, 15_000, 20_000, 30_000, 50_000]
+    assert nice_edges(0, 10) == [0.0]
 
 
 def test_composition_sums_net_sales_of_visible_customers(org: Any, scored: dict[str, Any]) -> None:
-    figures = dashboards.composition(org.owner)
+    figures = composition_figures(org.owner)
     # Three orders of 2 × 50 + 80 and one of 20, all by 王芳 (importance B).
     assert (figures.customers, figures.amount) == (1, 560.0)
     assert [(r.key, r.customers, r.amount, r.amount_share) for r in figures.importance] == [("B", 1, 560.0, 1.0)]
     assert [(r.label, r.amount) for r in figures.category] == [("茶", 300.0), ("饮品", 240.0), ("零食", 20.0)]
     assert [(r.label, r.amount) for r in figures.store] == [("上海店", 540.0), ("No store (online, phone …)", 20.0)]
     assert [(r.label, r.amount) for r in figures.region] == [("华东区", 540.0), ("No store (online, phone …)", 20.0)]
-    outsider = dashboards.composition(org.outsider)
+    outsider = composition_figures(org.outsider)
     assert outsider.amount == 100.0 and [r.label for r in outsider.store] == ["广州店"]
 
 
 def test_basket_uses_the_run_for_administrators_and_visible_orders_for_others(org: Any,
                                                                              scored: dict[str, Any]) -> None:
-    admin = dashboards.basket(org.admin)
+    admin = basket_figures(org.admin)
     assert admin.scope == "all"
     assert [(p.product, p.other, p.confidence, p.lift) for p in admin.pairs] == [("坚果", "龙井", 0.7, 5.0)]
-    rep = dashboards.basket(org.owner)
+    rep = basket_figures(org.owner)
     # Four orders: three with tea and coffee, one with nuts. Lift = 3 × 4 / (3 × 3).
     assert rep.scope == "visible" and rep.orders == 4
     assert [(p.together, p.support, p.confidence) for p in rep.pairs] == [(3, 0.75, 1.0)]
     assert rep.pairs[0].lift == pytest.approx(4 / 3)
     assert {rep.pairs[0].product, rep.pairs[0].other} == {"龙井", "咖啡豆"}
-    assert dashboards.basket(org.outsider).pairs == []
+    assert basket_figures(org.outsider).pairs == []
 
 
 def test_run_info_shows_fitted_parameters_and_the_fit_size_to_administrators(org: Any,
                                                                              scored: dict[str, Any]) -> None:
-    admin = dashboards.run_info(scored["run"], user=org.admin)
+    admin = run_info(scored["run"], user=org.admin)
     assert admin is not None and admin.customers_fitted == 4 and admin.gg_excluded == 1
     assert admin.bgnbd == FITTED["bgnbd"]
-    rep = dashboards.run_info(scored["run"], user=org.owner)
+    rep = run_info(scored["run"], user=org.owner)
     assert rep is not None and rep.customers_fitted is None and rep.bgnbd == FITTED["bgnbd"]
 
 
 def test_the_dashboards_are_empty_before_the_first_run(org: Any, make_customer: Any) -> None:
     make_customer("王芳")
-    overview = dashboards.overview(org.owner)
+    overview = overview_figures(org.owner)
     assert (overview.run, overview.customers, overview.clv_total) == (None, 0, 0.0)
-    assert dashboards.value(org.owner).pareto.lorenz == [] and dashboards.value(org.owner).buckets == []
-    assert dashboards.basket(org.admin).pairs == [] and dashboards.basket(org.owner).pairs == []
+    assert value_figures(org.owner).pareto.lorenz == [] and value_figures(org.owner).buckets == []
+    assert basket_figures(org.admin).pairs == [] and basket_figures(org.owner).pairs == []
 
 
 # --- pages ------------------------------------------------------------------------------------------------
@@ -257,7 +265,7 @@ def test_exports_hold_the_tables_of_the_users_scope(client: Any, org: Any, score
     assert rows[0][:3] == ["Segment", "Customers", "Share"]
     assert rows[1][:4] == ["Important value", "1", "33.3%", "1000.00"]
 
-    for table in dashboards.EXPORTS:
+    for table in EXPORTS:
         assert client.get(reverse("analytics:export", args=[table, "csv"])).status_code == 200, table
     assert client.get(reverse("analytics:export", args=["nope", "csv"])).status_code == 404
     assert client.get(reverse("analytics:export", args=["churn", "pdf"])).status_code == 404

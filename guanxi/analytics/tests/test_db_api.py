@@ -13,9 +13,9 @@ from django.utils import timezone
 from guanxi.analytics import selectors, services
 from guanxi.analytics.models import AnalyticsRun, CustomerMetrics
 from guanxi.analytics.tests.test_db_data import build
-from guanxi.core.testing import bearer, login
 from guanxi.orders.batch import LineData, OrderData
 from guanxi.orders.services import orders_upsert
+from guanxi.testing.base import bearer, login
 
 pytestmark = pytest.mark.django_db
 

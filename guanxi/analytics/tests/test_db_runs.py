@@ -19,10 +19,10 @@ from guanxi.analytics.compute.lifecycle import STAGES
 from guanxi.analytics.compute.rfm import SEGMENTS
 from guanxi.analytics.models import AnalyticsRun, Cluster, CustomerMetrics, ProductPair, StageChange
 from guanxi.analytics.tests.test_db_data import PLANTED_PAIR, build
-from guanxi.core.testing import login
 from guanxi.orders.batch import LineData, OrderData
 from guanxi.orders.models import Product, PurchaseSummary
 from guanxi.orders.services import orders_upsert
+from guanxi.testing.base import login
 
 pytestmark = pytest.mark.django_db
 

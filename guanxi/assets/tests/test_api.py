@@ -6,9 +6,9 @@ from django.utils import timezone
 
 from guanxi.assets import services
 from guanxi.assets.models import AssetReview, Holding, HoldingSnapshot, InsurancePolicy
-from guanxi.core.testing import bearer
 from guanxi.customers.models import AccessLog
 from guanxi.customers.services import family_member_create
+from guanxi.testing.base import bearer
 
 pytestmark = pytest.mark.django_db
 

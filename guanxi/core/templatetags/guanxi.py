@@ -6,6 +6,8 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from guanxi.core.money import Amount, format_money, format_money_change
+from guanxi.core.registry import ListColumn
 from guanxi.core.text import mask_digits
 
 register = template.Library()
@@ -17,8 +19,20 @@ def mask(value: str | None) -> str:
     return mask_digits(value) if value else ""
 
 
+@register.filter
+def money(amount: Amount | None, empty: str = "—") -> str:
+    """{{ amount|money }} → ¥1,234.50 (negative -¥12.50); `empty` (— unless given) for None."""
+    return format_money(amount, empty=empty)
+
+
+@register.filter
+def money_change(amount: Amount | None) -> str:
+    """{{ change|money_change }} → +¥1,234.50 / -¥1,234.50 / ¥0.00; empty for None."""
+    return format_money_change(amount)
+
+
 @register.simple_tag
-def column_value(column: Any, row: Any) -> str:
+def column_value(column: ListColumn, row: Any) -> str:
     """Render an extension column (from the registry) for one row."""
     return column.value(row)
 

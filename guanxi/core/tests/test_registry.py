@@ -44,20 +44,75 @@ def test_installed_apps_registered_their_extensions() -> None:
 
 
 @pytest.mark.django_db
-def test_registered_list_filter_and_column_reach_the_customer_list(client, org, make_customer, monkeypatch) -> None:
+def test_registered_list_filter_and_column_reach_the_customer_list(client, org, make_customer) -> None:
     from guanxi.core.registry import ListColumn, ListFilter
-    from guanxi.core.testing import login
+    from guanxi.testing.base import login
 
-    monkeypatch.setattr(registry, "list_filters", [ListFilter(
-        key="vip", label="VIP only", choices=lambda user: [("yes", "yes")],
-        apply=lambda qs, value: qs.filter(importance="A"),
-    )])
-    monkeypatch.setattr(registry, "list_columns", [ListColumn(
-        key="shout", label="Shout", value=lambda c: c.name + "!",
-    )])
+    vip = ListFilter(key="vip", label="VIP only", choices=lambda user: [("yes", "yes")],
+                     apply=lambda qs, value: qs.filter(importance="A"))
+    shout = ListColumn(key="shout", label="Shout", value=lambda c: c.name + "!")
     make_customer("张三", importance="A")
     make_customer("李四", importance="C")
     login(client, org.owner)
-    html = client.get("/customers/", {"x_vip": "yes"}).content.decode()
-    assert "张三!" in html and "李四" not in html and "VIP only" in html
-    assert "李四!" in client.get("/customers/").content.decode()
+    filters, columns = list(registry.list_filters), list(registry.list_columns)
+    with registry.override(list_filters=[vip], list_columns=[shout]):
+        html = client.get("/customers/", {"x_vip": "yes"}).content.decode()
+        assert "张三!" in html and "李四" not in html and "VIP only" in html
+        assert "李四!" in client.get("/customers/").content.decode()
+    assert registry.list_filters == filters and registry.list_columns == columns
+
+
+def test_override_swaps_registries_for_its_duration_only() -> None:
+    def source(user, start, end):
+        return [Reminder(on=start, kind="x", title="only inside")]
+
+    before = list(registry.reminder_sources)
+    with registry.override(reminder_sources=[source]) as swapped:
+        assert swapped is registry and registry.reminder_sources == [source]
+        assert [r.title for r in registry.reminders(None, dt.date(2026, 1, 1), dt.date(2026, 1, 1))] == ["only inside"]
+    assert registry.reminder_sources == before and source not in registry.reminder_sources
+    with pytest.raises(AttributeError, match="no registry named reminders"):
+        with registry.override(reminders=[]):
+            pass
+    with pytest.raises(RuntimeError), registry.override(reminder_sources=[source]):
+        raise RuntimeError("a failing test restores the registry too")
+    assert registry.reminder_sources == before
+
+
+@pytest.mark.django_db
+def test_a_column_reading_an_annotation_nobody_adds_is_refused(client, org, make_customer) -> None:
+    from guanxi.core.registry import ListColumn, MissingAnnotation
+    from guanxi.testing.base import login
+
+    # Before issue 16 the orders count read what the net spend column's annotate added, and showed
+    # 0 for everyone when that column was gone. Alone, it now brings its own annotations.
+    orders_count = next(c for c in registry.list_columns if c.key == "orders_count")
+    assert orders_count.reads == ("purchase_orders",)
+    make_customer("张三")
+    login(client, org.owner)
+    with registry.override(list_columns=[orders_count]):
+        html = client.get("/customers/").content.decode()
+    assert "张三" in html and '<td class="hide-sm">0</td>' in html
+    careless = ListColumn(key="careless", label="Careless", value=lambda c: str(c.purchase_orders),
+                          reads=("purchase_orders",))
+    with registry.override(list_columns=[careless]), pytest.raises(MissingAnnotation, match="careless reads 'purchase_orders'"):
+        client.get("/customers/")
+
+
+def test_annotate_list_applies_a_shared_annotate_once() -> None:
+    from django.db.models import Value
+
+    from guanxi.core.registry import ListColumn
+    from guanxi.customers.models import Customer
+
+    calls = []
+
+    def both(qs):
+        calls.append(1)
+        return qs.annotate(a=Value(1), b=Value(2))
+
+    reg = Registry()
+    columns = [ListColumn(key="a", label="A", value=str, annotate=both, reads=("a",)),
+               ListColumn(key="b", label="B", value=str, annotate=both, reads=("b",))]
+    qs = reg.annotate_list(Customer.objects.all(), columns)
+    assert calls == [1] and set(qs.query.annotations) == {"a", "b"}

@@ -3,8 +3,8 @@ import json
 import pytest
 from django.test import Client
 
-from guanxi.core.testing import bearer
 from guanxi.customers.models import AccessLog, Customer
+from guanxi.testing.base import bearer
 
 pytestmark = pytest.mark.django_db
 

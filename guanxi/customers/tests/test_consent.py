@@ -3,10 +3,10 @@ import json
 import pytest
 from django.core.exceptions import ValidationError
 
-from guanxi.core.testing import bearer, login
 from guanxi.customers.models import ChangeEntry, Consent
 from guanxi.customers.selectors import consent_state
 from guanxi.customers.services import consent_record
+from guanxi.testing.base import bearer, login
 
 pytestmark = pytest.mark.django_db
 

@@ -9,11 +9,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from guanxi.core.errors import ConflictError, NotPermitted
-from guanxi.core.testing import bearer, login
 from guanxi.customers.contact_services import contact_create, contact_delete, contact_update
 from guanxi.customers.models import ChangeEntry, Contact
 from guanxi.customers.selectors import contact_search
 from guanxi.customers.services import customer_archive
+from guanxi.testing.base import bearer, login
 
 pytestmark = pytest.mark.django_db
 

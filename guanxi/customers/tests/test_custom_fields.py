@@ -6,11 +6,11 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from guanxi.core.errors import NotPermitted
-from guanxi.core.testing import bearer, login
 from guanxi.customers.custom_fields import custom_field_create, custom_field_update
 from guanxi.customers.models import ChangeEntry, Customer, CustomField
 from guanxi.customers.selectors import CustomerFilters, customer_page
 from guanxi.customers.services import customer_create, customer_update
+from guanxi.testing.base import bearer, login
 
 pytestmark = pytest.mark.django_db
 

@@ -45,7 +45,7 @@ def _delete_protected_references() -> None:
     """Rows of later apps that protect customers (orders) go first, whichever apps are installed."""
     from django.db import models
 
-    def delete(qs: models.QuerySet) -> None:  # type: ignore[type-arg]
+    def delete(qs: models.QuerySet) -> None:
         while True:
             try:
                 qs.delete()

@@ -4,9 +4,9 @@ import json
 import pytest
 from django.core.exceptions import ValidationError
 
-from guanxi.core.testing import bearer, login
 from guanxi.customers.models import ChangeEntry, FamilyMember
 from guanxi.customers.services import family_member_create, family_member_delete, family_member_update
+from guanxi.testing.base import bearer, login
 
 pytestmark = pytest.mark.django_db
 

@@ -3,11 +3,11 @@ import json
 import pytest
 from django.core.exceptions import ValidationError
 
-from guanxi.core.testing import bearer, login
 from guanxi.core.text import is_valid_id_number, normalize_id_number
 from guanxi.customers.models import AccessLog, ChangeEntry, Customer
 from guanxi.customers.selectors import customer_history
 from guanxi.customers.services import customer_create, customer_update
+from guanxi.testing.base import bearer, login
 
 pytestmark = pytest.mark.django_db
 VALID = "11010519491231002X"

@@ -1,10 +1,10 @@
 import pytest
 
-from guanxi.core.testing import bearer, login
 from guanxi.customers.ledger import LEDGER_FIELDS, record_many, snapshot
 from guanxi.customers.models import ChangeEntry
 from guanxi.customers.selectors import customer_history
 from guanxi.customers.services import customer_archive, customer_restore, customer_update
+from guanxi.testing.base import bearer, login
 
 pytestmark = pytest.mark.django_db
 

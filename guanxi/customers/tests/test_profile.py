@@ -8,10 +8,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from guanxi.core.testing import bearer, login
 from guanxi.customers.models import ChangeEntry, Customer
 from guanxi.customers.selectors import CustomerFilters, customer_history, customer_page, profile_sections
 from guanxi.customers.services import customer_create, customer_review, customer_update
+from guanxi.testing.base import bearer, login
 
 pytestmark = pytest.mark.django_db
 

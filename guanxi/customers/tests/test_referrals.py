@@ -4,10 +4,10 @@ import json
 import pytest
 from django.core.exceptions import ValidationError
 
-from guanxi.core.testing import bearer, login
 from guanxi.customers.models import ChangeEntry, Referral
 from guanxi.customers.selectors import referrals_of, top_referrers
 from guanxi.customers.services import referral_create
+from guanxi.testing.base import bearer, login
 
 pytestmark = pytest.mark.django_db
 

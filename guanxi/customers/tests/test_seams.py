@@ -2,16 +2,17 @@
 and the edit gate (the handover is tested in interactions, which registers a handover source)."""
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
 
 from guanxi.core.registry import EditPolicy, EditRequest, registry
-from guanxi.core.testing import bearer, login
 from guanxi.customers.models import ChangeEntry, Customer
 from guanxi.customers.selectors import customer_history
 from guanxi.customers.services import customer_create, customer_update, ledger_note
+from guanxi.testing.base import bearer, login
 
 pytestmark = pytest.mark.django_db
 
@@ -108,11 +109,11 @@ class ImportancePolicy:
 
 
 @pytest.fixture
-def gate(monkeypatch: pytest.MonkeyPatch) -> ImportancePolicy:
+def gate() -> Iterator[ImportancePolicy]:
     policy = ImportancePolicy()
-    monkeypatch.setattr(registry, "edit_policies", [EditPolicy(key="importance", applies=policy.applies,
-                                                               submit=policy.submit)])
-    return policy
+    with registry.override(edit_policies=[EditPolicy(key="importance", applies=policy.applies,
+                                                     submit=policy.submit)]):
+        yield policy
 
 
 def test_gated_fields_become_requests_and_the_rest_is_written(org, make_customer, gate) -> None:

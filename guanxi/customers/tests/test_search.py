@@ -151,8 +151,8 @@ def test_renaming_moves_the_token_sort_key(org, make_customer) -> None:
 
 
 def test_search_count_says_more_than_the_cap(org, make_customer, settings, client, monkeypatch) -> None:
-    from guanxi.core.testing import login
     from guanxi.customers import views
+    from guanxi.testing.base import login
 
     monkeypatch.setattr(views, "PAGE_SIZE", 2)
     org.admin.language = "en"

@@ -2,8 +2,8 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
-from guanxi.core.testing import login
 from guanxi.customers.models import AccessLog, Customer
+from guanxi.testing.base import login
 
 pytestmark = pytest.mark.django_db
 

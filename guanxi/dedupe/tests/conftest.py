@@ -8,7 +8,7 @@ from django.test import Client
 
 from guanxi.accounts.choices import DataScope
 from guanxi.accounts.models import Role, User
-from guanxi.core.testing import PASSWORD, bearer
+from guanxi.testing.base import PASSWORD, bearer
 
 
 @pytest.fixture

@@ -5,11 +5,11 @@ import pytest
 from django.core.management import call_command
 
 from guanxi.accounts.models import User
-from guanxi.core.testing import login
 from guanxi.customers.models import Customer
 from guanxi.customers.services import customer_archive
 from guanxi.dedupe.selectors import Rule, available_rules, duplicate_groups, rule_by_key
 from guanxi.dedupe.tests.conftest import api_call
+from guanxi.testing.base import login
 
 pytestmark = pytest.mark.django_db
 

@@ -3,13 +3,13 @@ import datetime as dt
 import pytest
 
 from guanxi.core.errors import ConflictError, NotPermitted
-from guanxi.core.testing import login
 from guanxi.customers.models import ChangeEntry, Consent, Customer, FamilyMember, Referral
 from guanxi.customers.services import family_member_create, referral_create
 from guanxi.dedupe.models import MergeRecord
 from guanxi.dedupe.selectors import survivor_of
 from guanxi.dedupe.services import customers_merge
 from guanxi.dedupe.tests.conftest import api_call
+from guanxi.testing.base import login
 
 pytestmark = pytest.mark.django_db
 

@@ -140,7 +140,7 @@ def _points_at(row: models.Model, link: Link) -> Any:
 
 
 def _pk(row: models.Model) -> Any:
-    return getattr(row, row._meta.pk.attname)  # type: ignore[union-attr]
+    return getattr(row, row._meta.pk.attname)
 
 
 def _fresh(row: models.Model) -> models.Model | None:

@@ -11,12 +11,12 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
-from guanxi.core.testing import bearer
 from guanxi.customers.contact_services import contact_create
 from guanxi.customers.models import ChangeEntry, Contact, Customer
 from guanxi.imports import services
 from guanxi.imports.models import RowError
 from guanxi.imports.tests.helpers import csv_bytes
+from guanxi.testing.base import bearer
 
 pytestmark = pytest.mark.django_db
 

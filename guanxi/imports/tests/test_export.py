@@ -7,10 +7,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from guanxi.core.testing import bearer, login
 from guanxi.customers.models import Customer
 from guanxi.imports.models import ExportLog
 from guanxi.imports.tests.helpers import run
+from guanxi.testing.base import bearer, login
 
 pytestmark = pytest.mark.django_db
 

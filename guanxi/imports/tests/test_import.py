@@ -116,7 +116,7 @@ def test_phone_of_several_customers_is_an_error_and_a_unique_phone_matches(org, 
 
 def test_name_memo_builds_the_same_keys_as_core_text() -> None:
     from guanxi.core.text import name_keys, search_document, short_tokens
-    from guanxi.imports.customers import _NameMemo
+    from guanxi.imports.customer_import.apply import _NameMemo
 
     memo = _NameMemo()
     for name, is_person in [("张三", True), ("欧阳修", True), ("单雄信", True), ("Li Lei", True),
@@ -132,7 +132,7 @@ def test_name_memo_builds_the_same_keys_as_core_text() -> None:
 def test_customer_line_with_cached_defaults_is_the_plain_format(org) -> None:
     from django.utils import timezone
 
-    from guanxi.imports.customers import _Resolver
+    from guanxi.imports.customer_import.apply import _Resolver
     from guanxi.imports.models import ImportJob
 
     job = ImportJob.objects.create(user=org.owner, source_name="x.csv")

@@ -10,10 +10,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
-from guanxi.core.testing import bearer
 from guanxi.imports import services, targets
 from guanxi.imports.models import ImportJob
 from guanxi.imports.tests.helpers import csv_bytes
+from guanxi.testing.base import bearer
 
 pytestmark = pytest.mark.django_db
 

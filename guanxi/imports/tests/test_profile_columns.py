@@ -67,7 +67,7 @@ def test_export_then_import_of_profile_and_custom_values_changes_nothing(org, fi
 
 
 def test_a_malformed_multipart_upload_is_a_400_not_a_server_error(client, org) -> None:
-    from guanxi.core.testing import bearer
+    from guanxi.testing.base import bearer
 
     headers = bearer(client, org.owner)
     response = client.generic("POST", "/api/v1/imports", b"--x\r\nnonsense", content_type="multipart/form-data",
@@ -81,7 +81,7 @@ def test_a_zip_that_is_not_a_workbook_is_a_field_error(client, org) -> None:
 
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from guanxi.core.testing import bearer
+    from guanxi.testing.base import bearer
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:

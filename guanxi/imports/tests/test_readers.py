@@ -50,9 +50,9 @@ def test_formula_escaping_round_trips() -> None:
 
 @pytest.mark.django_db
 def test_auto_mapping_of_chinese_and_english_headers() -> None:
-    from guanxi.imports import customers
+    from guanxi.imports.customer_import import catalogue
 
-    aliases = customers.alias_map(customers.catalogue())
+    aliases = catalogue.alias_map(catalogue.catalogue())
     header = ["姓名", "手机号", "编号", "出生日期", "地址", "邮箱", "身份证号", "性别", "重要程度", "标签", "客户经理",
               "备注", "类型", "Customer name", "whatever"]
     mapping = auto_mapping(header, aliases)

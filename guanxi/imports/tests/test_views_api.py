@@ -4,11 +4,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 
-from guanxi.core.testing import bearer, login
 from guanxi.customers.models import Customer
 from guanxi.imports import services
 from guanxi.imports.models import ImportJob, SavedMapping
 from guanxi.imports.tests.helpers import csv_bytes, upload
+from guanxi.testing.base import bearer, login
 
 pytestmark = pytest.mark.django_db
 

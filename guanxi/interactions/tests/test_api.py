@@ -4,9 +4,9 @@ import pytest
 from django.utils import timezone
 
 from guanxi.core.registry import Reminder, registry
-from guanxi.core.testing import bearer
 from guanxi.interactions import services
 from guanxi.interactions.models import Appointment, Interaction, Task
+from guanxi.testing.base import bearer
 
 pytestmark = pytest.mark.django_db
 
@@ -96,8 +96,7 @@ def test_reminders_through_the_api(client, org) -> None:
     def source(user, start, end):
         return [Reminder(on=day, kind="birthday", title="生日")] if start <= day <= end and user == org.owner else []
 
-    registry.reminder_sources.append(source)
-    try:
+    with registry.override(reminder_sources=[*registry.reminder_sources, source]):
         auth = bearer(client, org.owner)
         found = [r for r in client.get("/api/v1/reminders", headers=auth).json() if r["kind"] == "birthday"]
         assert len(found) == 1 and found[0]["task_id"] is None
@@ -110,8 +109,6 @@ def test_reminders_through_the_api(client, org) -> None:
         refused = client.post("/api/v1/reminders/task", {"on": day.isoformat(), "key": found[0]["key"]},
                               content_type="application/json", headers=other)
         assert refused.status_code == 422 and Task.objects.count() == 1
-    finally:
-        registry.reminder_sources.remove(source)
 
 
 @pytest.mark.outsider(

@@ -7,10 +7,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from guanxi.core.testing import bearer, login
 from guanxi.customers.contact_services import contact_create, contact_delete
 from guanxi.interactions import services
 from guanxi.interactions.models import Interaction, Task
+from guanxi.testing.base import bearer, login
 
 pytestmark = pytest.mark.django_db
 

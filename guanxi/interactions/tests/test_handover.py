@@ -9,11 +9,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from guanxi.core.errors import NotPermitted
-from guanxi.core.testing import bearer, login
 from guanxi.customers.handover import customer_handover
 from guanxi.customers.models import ChangeEntry, Customer
 from guanxi.interactions import services as followup
 from guanxi.interactions.models import Appointment, Task
+from guanxi.testing.base import bearer, login
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +40,22 @@ def test_handover_moves_the_owner_and_the_followup(org, make_customer) -> None:
     entries = list(ChangeEntry.objects.filter(field="owner", old_value="owner").values_list("customer_id", "new_value"))
     assert sorted(entries) == sorted([(first.pk, "teammate"), (second.pk, "teammate")])
     assert Customer.objects.get(pk=first.pk).version == first.version + 1
+
+
+def test_handover_publishes_owners_moved(org, make_customer, django_capture_on_commit_callbacks) -> None:
+    from guanxi.core import events
+
+    first, second = make_customer("张三"), make_customer("李四")
+    seen: list[events.OwnersMoved] = []
+    with events.override():
+        events.subscribe(events.OwnersMoved, seen.append, name="test.owners_moved")
+        with django_capture_on_commit_callbacks(execute=True):
+            customer_handover(actor=org.manager, customer_ids=[first.pk, second.pk], to_owner=org.teammate)
+        from guanxi.core import outbox
+
+        outbox.deliver_due()
+    assert [(sorted(e.customer_ids), e.owner_id) for e in seen] == [
+        (sorted([first.pk, second.pk]), org.teammate.pk)]
 
 
 def test_handover_refuses_reps_and_customers_out_of_scope(org, make_customer) -> None:

@@ -215,9 +215,8 @@ def birthday_source():
         day = dt.date(2026, 3, 20)
         return [Reminder(on=day, kind="birthday", title=f"{user.username} 客户生日")] if start <= day <= end else []
 
-    registry.reminder_sources.append(source)
-    yield
-    registry.reminder_sources.remove(source)
+    with registry.override(reminder_sources=[*registry.reminder_sources, source]):
+        yield
 
 
 def test_a_reminder_becomes_one_task_and_the_digest_is_prepared(org, birthday_source) -> None:

@@ -4,9 +4,9 @@ import pytest
 from django.utils import timezone
 
 from guanxi.core.registry import Reminder, registry
-from guanxi.core.testing import login
 from guanxi.interactions import services
 from guanxi.interactions.models import Appointment, ContactSummary, Interaction, Task, VisitCycle, VisitTarget
+from guanxi.testing.base import login
 
 pytestmark = pytest.mark.django_db
 
@@ -167,8 +167,7 @@ def test_reminder_to_task_from_the_home_panel(client, org) -> None:
     def source(user, start, end):
         return [Reminder(on=day, kind="birthday", title="王芳生日")] if start <= day <= end else []
 
-    registry.reminder_sources.append(source)
-    try:
+    with registry.override(reminder_sources=[*registry.reminder_sources, source]):
         services.digest_prepare(user=org.owner, on=timezone.localdate())
         login(client, org.owner)
         home = client.get("/").content.decode()
@@ -178,8 +177,6 @@ def test_reminder_to_task_from_the_home_panel(client, org) -> None:
         assert response.status_code == 200 and "data-reminder-task" in response.content.decode()
         assert client.post("/follow-up/reminders/task/", {"on": "x", "key": key}).status_code == 422
         assert Task.objects.get().title == "王芳生日"
-    finally:
-        registry.reminder_sources.remove(source)
 
 
 @pytest.mark.outsider(

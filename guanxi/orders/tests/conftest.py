@@ -12,7 +12,7 @@ def english() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def english_pages(client) -> None:  # type: ignore[no-untyped-def]
+def english_pages(client) -> None:
     """Pages in English too (the site defaults to Chinese for users without a saved choice)."""
     from django.conf import settings
 

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from guanxi.core.testing import bearer
 from guanxi.orders.models import Category, Order, OrderLine, Product, PurchaseSummary
 from guanxi.orders.tests.helpers import catalogue
+from guanxi.testing.base import bearer
 
 pytestmark = pytest.mark.django_db
 

@@ -242,7 +242,7 @@ def test_a_large_file_is_parsed_on_two_connections_with_the_same_result(org, peo
 
 @pytest.mark.django_db(transaction=True)
 def test_a_parallel_parse_that_fails_leaves_nothing_behind(org, people, tmp_path, monkeypatch) -> None:
-    from guanxi.orders import importing
+    from guanxi.orders import batch, importing
     from guanxi.orders.models import StagedLine
 
     if connection.vendor != "postgresql":
@@ -252,7 +252,7 @@ def test_a_parallel_parse_that_fails_leaves_nothing_behind(org, people, tmp_path
     def broken_apply(batch: str):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(importing.batches, "apply", broken_apply)
+    monkeypatch.setattr(batch, "apply_valid_orders", broken_apply)  # the module importing calls as `batches`
     with pytest.raises(RuntimeError):
         import_file(actor=org.admin, path=_csv(tmp_path, GOOD))
     assert not StagedLine.objects.exists() and not Order.objects.exists()

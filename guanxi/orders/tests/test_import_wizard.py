@@ -11,14 +11,14 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
-from guanxi.core.testing import login
 from guanxi.customers.models import ChangeEntry, Customer
-from guanxi.imports import services, tasks
+from guanxi.imports import services, targets, tasks
 from guanxi.imports.choices import JobState
 from guanxi.imports.models import ImportJob, ImportRow, RowError, SavedMapping
 from guanxi.imports.tests.helpers import csv_bytes, xlsx_bytes
 from guanxi.orders.models import Order, OrderLine, Product, PurchaseSummary, StagedLine
 from guanxi.orders.tests.helpers import catalogue
+from guanxi.testing.base import login
 
 pytestmark = pytest.mark.django_db
 
@@ -219,7 +219,7 @@ def test_a_rep_cannot_attach_orders_to_another_reps_customer(org: Any, people: A
 
 def test_rows_that_fail_only_when_applied(org: Any, people: Any, monkeypatch: Any) -> None:
     """The check passed, then a product was deleted: all or nothing waits again, valid rows only marks it."""
-    target = services.targets.get("orders")
+    target = targets.get("orders")
     check = target.check
 
     def check_then_delete(job: ImportJob) -> None:

@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from guanxi.core.testing import login
 from guanxi.orders.services import orders_upsert
 from guanxi.orders.tests.helpers import SH, catalogue, order
+from guanxi.testing.base import login
 
 pytestmark = pytest.mark.django_db
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -12,12 +13,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.urls import reverse
 
-from guanxi.core.testing import login
 from guanxi.orders import services
 from guanxi.orders.models import Category, Order, Product
 from guanxi.orders.services import orders_upsert
 from guanxi.orders.tests.helpers import catalogue, order
 from guanxi.orders.views import STATUS_RATE
+from guanxi.testing.base import login
 
 pytestmark = pytest.mark.django_db
 
@@ -164,7 +165,7 @@ def test_an_administrator_edits_a_product_and_a_change_made_meanwhile_is_not_ove
     stale = dict(form)
     saved = client.post(reverse("orders:product", args=[tea.pk]), {**form, "name": "明前龙井", "cost": "32"})
     assert saved.status_code == 302
-    assert (Product.objects.get(pk=tea.pk).name, Product.objects.get(pk=tea.pk).cost) == ("明前龙井", 32)
+    assert (Product.objects.get(pk=tea.pk).name, Product.objects.get(pk=tea.pk).cost) == ("明前龙井", Decimal(32))
     # A second form opened before that save is refused, naming why, and changes nothing.
     refused = client.post(reverse("orders:product", args=[tea.pk]), {**stale, "name": "旧名"})
     assert refused.status_code == 200 and "Someone else changed this product after you opened it" in (

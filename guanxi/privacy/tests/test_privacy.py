@@ -5,7 +5,6 @@ import pytest
 
 from guanxi.core.errors import NotPermitted
 from guanxi.core.registry import registry
-from guanxi.core.testing import login
 from guanxi.customers.models import (
     AccessLog,
     ChangeEntry,
@@ -18,6 +17,7 @@ from guanxi.customers.services import customer_update, family_member_create
 from guanxi.dedupe.tests.conftest import api_call
 from guanxi.privacy.models import PrivacyRequest
 from guanxi.privacy.services import customer_erase, personal_data_export
+from guanxi.testing.base import login
 
 pytestmark = pytest.mark.django_db
 

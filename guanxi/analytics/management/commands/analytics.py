@@ -183,7 +183,7 @@ class Command(BaseCommand):
         lines = [f"customers: {doc['customers']} (time unit: {unit})"]
         if "bgnbd" in doc:
             lines.append("BG/NBD: r={r:.4g} alpha={alpha:.4g} a={a:.4g} b={b:.4g} log-likelihood={ll:.2f}".format(
-                **doc["bgnbd"]))  # type: ignore[arg-type]
+                **doc["bgnbd"]))
         else:
             lines.append(_pareto_line(doc["paretonbd"]))
         gg = doc["gamma_gamma"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DEFAULT_DB_ALIAS, connections
 
@@ -21,13 +22,11 @@ class Command(BaseCommand):
         parser.add_argument("--database", default=DEFAULT_DB_ALIAS)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from guanxi.accounts.models import User
-
         count: int = options["customers"]
         if count < 0 or count > 50_000_000:
             raise CommandError("--customers must be between 0 and 50,000,000")
         using: str = options["database"]
-        if User.objects.using(using).exists():
+        if get_user_model()._default_manager.using(using).exists():
             if options["if_empty"]:
                 self.stdout.write("demo: the database already has data; nothing loaded")
                 return

@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from guanxi.accounts.models import User
 from guanxi.core import calendar
 from guanxi.core.errors import NotPermitted
-from guanxi.core.models import Holiday, HolidayKind, HolidaySource
+from guanxi.holidays.choices import HolidayKind, HolidaySource
+from guanxi.holidays.models import Holiday
 
 MAX_NAME = 100
 

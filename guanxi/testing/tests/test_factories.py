@@ -1,13 +1,15 @@
+from typing import Any
+
 import pytest
 
-from guanxi.core.factories import CustomerFactory, UserFactory
 from guanxi.customers.models import Customer
+from guanxi.testing.factories import CustomerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_customer_factory_goes_through_the_service() -> None:
-    rep = UserFactory(username="rep9")
+    rep: Any = UserFactory(username="rep9")  # factory_boy types the call as the factory, not a User
     customer = CustomerFactory(actor=rep, name="欧阳修", phones=["13812341234"])
     assert isinstance(customer, Customer)
     assert customer.owner == rep and customer.department == rep.department

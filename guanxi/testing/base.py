@@ -62,7 +62,7 @@ def login(client: Client, user: User) -> Client:
 @pytest.fixture
 def make_customer(org: Org) -> Any:
     """Create customers through the service, so search keys and defaults are real."""
-    from guanxi.core.factories import CustomerFactory
+    from guanxi.testing.factories import CustomerFactory
 
     def make(name: str = "张三", *, actor: User | None = None, **data: Any) -> Any:
         return CustomerFactory(actor=actor or org.owner, name=name, **data)

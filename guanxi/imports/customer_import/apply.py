@@ -1,428 +1,35 @@
-"""The customer target of the import engine: which columns exist, how a row is cleaned, and how a
-checked staging table becomes customers, search rows, search tokens, tags and ledger entries.
-
-The column catalogue is read from `Customer._meta`, so a plain field added to Customer is imported
-and exported without a change here; phones, tags, owner, department, store, choices, birthdays and
-sensitive values have explicit rules, and custom fields (`CustomField`) appear as `custom.<key>`.
-Row cleaning reuses the customer services' own cleaners, so messages are the ones the form shows.
-"""
+"""Applying a checked customer import: resolved rows become customers, search rows, search tokens,
+tags and ledger entries, set-based."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import connection, models, transaction
-from django.db.models import Case, Count, Exists, OuterRef, Subquery, Value, When
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from guanxi.accounts.models import Department, Store, User
-from guanxi.accounts.selectors import departments_visible_to, stores_visible_to, users_visible_to
-from guanxi.core.registry import registry
+from guanxi.accounts.models import User
+from guanxi.core.db import BackgroundCopy, analyze, copy_value, json_sql, set_checks_per_statement
 from guanxi.core.text import _SEPARATOR as SEPARATOR
-from guanxi.core.text import mask_digits, name_keys, normalize, normalize_query, short_tokens
+from guanxi.core.text import name_keys, normalize_query, short_tokens
 from guanxi.customers import ledger
-from guanxi.customers import models as customer_models
 from guanxi.customers import services as customer_services
 from guanxi.customers.choices import BirthdayCalendar, Channel, Kind
 from guanxi.customers.demo import lunar_birthday
 from guanxi.customers.models import ChangeEntry, Customer, CustomerSearch, SearchToken, Tag
-from guanxi.imports.columns import Column, choice_lookup, label_keys, nfkc, parse_bool, parse_date, split_list
-from guanxi.imports.models import ImportJob, ImportRow, ResolvedRow, RowError
-from guanxi.imports.readers import header_key
-from guanxi.imports.staging import (
-    BackgroundCopy,
-    analyze,
-    copy_text,
-    insert_errors,
-    json_value,
-    set_checks_per_statement,
-)
+from guanxi.imports.customer_import.catalogue import RELATIONS, custom_definitions
+from guanxi.imports.customer_import.check import staged_rows
+from guanxi.imports.customer_import.clean import json_ready
+from guanxi.imports.events import publish_customers_applied
+from guanxi.imports.models import ImportJob, ImportRow, ResolvedRow
 
-# Internal columns: set by the system, never read from a file.
-INTERNAL = {"id", "version", "name_sort", "archived_at", "created_at", "updated_at", "created_by",
-            "lunar_birth_month", "lunar_birth_day", "lunar_birth_leap", "custom"}
-RELATIONS = {"owner": User, "department": Department, "store": Store}
-CUSTOM_PREFIX = "custom."
 CHUNK = 2000
 ANALYZE_AFTER = 10_000  # new customers in one import that make the customer table's statistics stale
-# Header texts people use, besides the field's own label in Chinese and English.
-ALIASES: dict[str, tuple[str, ...]] = {
-    "name": ("姓名", "名称", "客户名称", "客户姓名", "客户名", "customer name", "customer"),
-    "phones": ("手机", "电话", "手机号", "手机号码", "电话号码", "联系电话", "联系方式", "phone", "mobile", "tel"),
-    "code": ("客户编码", "编号", "客户编号", "客户代码", "编码", "customer code", "code"),
-    "birthday": ("生日", "出生日期", "出生年月日", "date of birth", "dob"),
-    "address": ("地址", "联系地址", "住址"),
-    "email": ("邮箱", "电子邮箱", "邮件", "e-mail", "email"),
-    "id_number": ("身份证号", "身份证", "身份证号码", "证件号码", "id number"),
-    "gender": ("性别", "sex"),
-    "importance": ("重要程度", "客户等级", "等级"),
-    "tags": ("标签", "tags", "tag"),
-    "owner": ("客户经理", "负责人", "业务员", "owner", "account manager"),
-    "notes": ("备注", "说明", "notes", "remarks"),
-    "kind": ("类型", "客户类型", "type"),
-    "department": ("部门", "所属部门"),
-    "store": ("门店", "所属门店"),
-    "birthday_calendar": ("生日类型", "公历/农历", "calendar"),
-}
-EXTRA_CHOICES: dict[str, dict[str, str]] = {
-    "gender": {"男": "male", "女": "female", "m": "male", "f": "female", "先生": "male", "女士": "female"},
-    "kind": {"个人": "person", "企业": "organization", "公司": "organization", "单位": "organization",
-             "机构": "organization", "组织": "organization"},
-    "birthday_calendar": {"阳历": "solar", "阴历": "lunar"},
-}
-
-
-def _importable(f: models.Field[Any, Any]) -> bool:
-    if f.name in INTERNAL or not f.editable:
-        return False
-    if f.name in RELATIONS:
-        return True
-    if f.is_relation or isinstance(f, models.DateTimeField | models.JSONField) and f.name != "phones":
-        return False
-    return True
-
-
-def model_fields() -> list[models.Field[Any, Any]]:
-    return [f for f in Customer._meta.concrete_fields if _importable(f)]
-
-
-def custom_definitions() -> list[Any]:
-    """Active custom fields when the customers app has them (guarded: it may not yet)."""
-    if not hasattr(customer_models, "CustomField"):
-        return []
-    return list(customer_models.CustomField.objects.filter(active=True).order_by("position", "id"))
-
-
-def _sensitive_keys() -> set[str]:
-    return set(registry.sensitive_fields)
-
-
-def catalogue() -> list[Column]:
-    """Every column the customer import accepts and the export writes, in form order."""
-    sensitive = _sensitive_keys()
-    columns: list[Column] = []
-    for f in model_fields():
-        aliases = label_keys(f.verbose_name) | {header_key(f.name)} | {header_key(a) for a in ALIASES.get(f.name, ())}
-        columns.append(Column(key=f.name, label=str(f.verbose_name), aliases=frozenset(aliases),
-                              sensitive=f.name in sensitive))
-        if f.name == "importance":
-            tags_label = gettext_lazy("Tags")
-            columns.append(Column(key="tags", label=str(tags_label), aliases=frozenset(
-                label_keys(tags_label) | {header_key(a) for a in ALIASES["tags"]})))
-    for definition in custom_definitions():
-        key = f"{CUSTOM_PREFIX}{definition.key}"
-        columns.append(Column(key=key, label=definition.label,
-                              aliases=frozenset({header_key(definition.label), header_key(key)})))
-    return columns
-
-
-def alias_map(columns: list[Column]) -> dict[str, str]:
-    """Header key → column key; the explicit aliases of a column win over another's label."""
-    found: dict[str, str] = {}
-    for column in columns:
-        for alias in sorted(header_key(a) for a in ALIASES.get(column.key, ())):
-            found.setdefault(alias, column.key)
-    for column in columns:
-        for alias in sorted(column.aliases):
-            found.setdefault(alias, column.key)
-    return found
-
-
-@dataclass
-class Cleaned:
-    """One row after cleaning: values by attname (JSON-ready), field errors, and the match keys."""
-
-    data: dict[str, Any] = field(default_factory=dict)
-    errors: dict[str, list[str]] = field(default_factory=dict)
-    code: str = ""
-    phone: str = ""
-
-
-def _json_ready(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
-
-
-class Lookup:
-    """Names of the people, departments and stores a user may assign, for owner/department/store cells."""
-
-    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
-        self.by_key: dict[str, int | None] = {}
-        for pk, *names in rows:
-            for name in names:
-                key = normalize(str(name or ""))
-                if not key:
-                    continue
-                # A name two rows share is ambiguous: it matches neither.
-                self.by_key[key] = None if key in self.by_key and self.by_key[key] != pk else pk
-
-    def find(self, text: str) -> int | None:
-        return self.by_key.get(normalize(text))
-
-
-class RowCleaner:
-    """Cleans the cells of one row for a given user; lookups are loaded once per import."""
-
-    def __init__(self, actor: User) -> None:
-        self.actor = actor
-        self.fields = {f.name: f for f in model_fields()}
-        self.sensitive = _sensitive_keys()
-        self.choices = {name: choice_lookup(f.choices, EXTRA_CHOICES.get(name)) for name, f in self.fields.items()
-                        if f.choices}
-        self.users = Lookup(list(users_visible_to(actor).values_list("pk", "username", "display_name")))
-        self.departments = Lookup(list(departments_visible_to(actor).values_list("pk", "code", "name")))
-        self.stores = Lookup(list(stores_visible_to(actor).values_list("pk", "code", "name")))
-        self.custom = {d.key: d for d in custom_definitions()}
-        # Read once: timezone.localdate() looks up the active time zone in a context-local store,
-        # which was a measurable part of cleaning 100,000 rows.
-        self.today = timezone.localdate()
-
-    def clean(self, cells: dict[str, str]) -> Cleaned:
-        result = Cleaned()
-        errors = customer_services._Errors()
-        data: dict[str, Any] = {}
-        custom_raw: dict[str, str] = {}
-        for key, raw in cells.items():
-            text = raw.strip()
-            if not text:
-                continue  # a blank cell keeps the stored value (or the default for a new customer)
-            if key.startswith(CUSTOM_PREFIX):
-                custom_raw[key[len(CUSTOM_PREFIX):]] = text
-            elif key == "tags":
-                data["tags"] = self._tags(errors, text)
-            elif key in self.fields:
-                self._field(errors, data, self.fields[key], text)
-        if "birthday" in data or "birthday_calendar" in data:
-            self._birthday(errors, data)
-        if custom_raw:
-            data["custom"] = self._custom(errors, custom_raw)
-        result.errors = errors.by_field
-        result.data = {k: _json_ready(v) for k, v in data.items()}
-        result.code = data.get("code", "") if "code" not in errors.by_field else ""
-        phones = data.get("phones") or []
-        result.phone = phones[0] if phones and "phones" not in errors.by_field else ""
-        return result
-
-    def _field(self, errors: customer_services._Errors, data: dict[str, Any], f: models.Field[Any, Any],
-               text: str) -> None:
-        name = f.name
-        if name == "phones":
-            items = split_list(text)
-            data["phones"] = customer_services._clean_phones(errors, items, [])
-        elif name == "id_number":
-            data["id_number"] = customer_services._clean_id_number(errors, text, "")
-        elif name == "code":
-            code = customer_services._clean_text(errors, "code", nfkc(text), max_length=50)
-            if code and not customer_services._CODE.match(code):
-                errors.add("code", _("Use letters, digits, '-', '_', '.' or '/' only."))
-            data["code"] = code
-        elif name == "email":
-            email = customer_services._clean_text(errors, "email", nfkc(text), max_length=254)
-            try:
-                validate_email(email)
-            except ValidationError:
-                errors.add("email", _("Enter a valid email address."))
-            data["email"] = email.lower()
-        elif name in RELATIONS:
-            lookup = {"owner": self.users, "department": self.departments, "store": self.stores}[name]
-            found = lookup.find(text)
-            if found is None:
-                errors.add(name, {"owner": _("Unknown account manager."), "department": _("Unknown department."),
-                                  "store": _("Unknown store.")}[name] + f" ({text[:50]})")
-            else:
-                data[f.attname] = found
-        elif name == "birthday":
-            day = parse_date(text)
-            if day is None:
-                errors.add("birthday", _("Enter a date such as 2024-03-05."))
-            else:
-                data["birthday"] = day
-        elif name in self.choices:
-            value = self.choices[name].get(header_key(text))
-            if value is None:
-                errors.add(name, _("Select a valid choice."))
-            else:
-                data[name] = value
-        elif name in self.sensitive and "*" in text:
-            errors.add(name, _("A masked value cannot be saved."))
-        else:
-            self._generic(errors, data, f, text)
-
-    def _generic(self, errors: customer_services._Errors, data: dict[str, Any], f: models.Field[Any, Any],
-                 text: str) -> None:
-        value: Any = text
-        if f.name in self.sensitive:
-            # Account numbers are pasted with spaces and dashes (6222 0210 …); the digits are the value.
-            text = re.sub(r"[\s\-]", "", nfkc(text))
-            value = text
-        if isinstance(f, models.CharField | models.TextField):
-            value = customer_services._clean_text(errors, f.name, text, max_length=f.max_length or 100_000)
-        elif isinstance(f, models.BooleanField):
-            value = parse_bool(text)
-            if value is None:
-                errors.add(f.name, _("Enter yes or no."))
-                return
-        elif isinstance(f, models.DateField):
-            value = parse_date(text)
-            if value is None:
-                errors.add(f.name, _("Enter a date such as 2024-03-05."))
-                return
-        elif isinstance(f, models.IntegerField | models.DecimalField | models.FloatField):
-            value = nfkc(text).replace(",", "")
-        try:
-            data[f.attname] = f.clean(value, None)
-        except ValidationError as error:
-            for message in error.messages:
-                errors.add(f.name, message)
-
-    def _tags(self, errors: customer_services._Errors, text: str) -> list[str]:
-        names: list[str] = []
-        for raw in split_list(text):
-            name = customer_services._clean_text(errors, "tags", raw, max_length=50)
-            if name and name not in names:
-                names.append(name)
-        if len(names) > customer_services.MAX_TAGS:
-            errors.add("tags", _("At most %(max)d tags.") % {"max": customer_services.MAX_TAGS})
-        return names
-
-    def _birthday(self, errors: customer_services._Errors, data: dict[str, Any]) -> None:
-        calendar = data.get("birthday_calendar", BirthdayCalendar.SOLAR)
-        birthday = data.get("birthday")
-        if birthday is not None and not (dt.date(1900, 1, 1) <= birthday <= self.today):
-            errors.add("birthday", _("Enter a birthday between 1900 and today."))
-        if calendar == BirthdayCalendar.LUNAR and birthday is None:
-            errors.add("birthday", _("A lunar birthday needs the date of birth."))
-
-    def _custom(self, errors: customer_services._Errors, raw: dict[str, str]) -> dict[str, Any]:
-        from guanxi.customers import custom_fields  # present together with CustomField
-
-        values: dict[str, Any] = {}
-        for key, text in raw.items():
-            definition = self.custom.get(key)
-            if definition is None:
-                errors.add(f"{CUSTOM_PREFIX}{key}", _("Unknown custom field %(key)s.") % {"key": key[:40]})
-                continue
-            try:
-                values[key] = custom_fields.clean_value(definition, text)
-            except ValueError as exc:
-                errors.add(f"{CUSTOM_PREFIX}{key}", str(exc))
-        return values
-
-
-# --- set-based checks ------------------------------------------------------------------------
-
-
-def _rows(job: ImportJob) -> models.QuerySet[ImportRow]:
-    return ImportRow.objects.filter(job=job)
-
-
-def check(job: ImportJob) -> None:
-    """Match rows to customers and find the errors only the whole file shows, in SQL.
-
-    Duplicates inside the file, codes already used by someone else's customer, rows to update
-    that match nothing, archived matches and new rows without a name.
-    """
-    actor = job.user
-    rows = _rows(job)
-    # Duplicated keys inside the file: every occurrence is an error.
-    for key, message in (("code", _("This customer code appears more than once in the file.")),
-                         ("phone", _("This phone number appears more than once in the file."))):
-        twin = ImportRow.objects.filter(job=job, **{key: OuterRef(key)}).exclude(line=OuterRef("line"))
-        insert_errors(job, rows.exclude(**{key: ""}).filter(Exists(twin)), "phones" if key == "phone" else key,
-                      message)
-    # Match by code (unique), then by phone among the user's customers.
-    # Only rows whose code exists are written: an UPDATE setting NULL to NULL still writes a new version
-    # of every row (and its index entries), a hundred thousand for a file of new customers.
-    by_code = Customer.objects.filter(code=OuterRef("code"))
-    rows.exclude(code="").filter(Exists(by_code)).update(customer_id=Subquery(by_code.values("id")[:1]))
-    visible = Customer.objects.visible_to(actor)
-    hidden = rows.filter(customer_id__isnull=False).exclude(customer_id__in=visible.values("id"))
-    insert_errors(job, hidden, "code", _("This customer code is already in use."))
-    _match_phones(job, visible)
-    # customer_id was NULL on every row when the table was analysed after staging.
-    analyze(ImportRow._meta.db_table, ["customer_id"])
-    insert_errors(job, rows.filter(customer_id__in=Customer.objects.filter(archived_at__isnull=False).values("id")),
-                  "code", _("This customer is archived; restore it before importing into it."))
-    twin_match = ImportRow.objects.filter(job=job, customer_id=OuterRef("customer_id")).exclude(line=OuterRef("line"))
-    insert_errors(job, rows.filter(customer_id__isnull=False).filter(Exists(twin_match)), "code",
-                  _("Several rows of the file match the same customer."))
-    if job.mode == "create":
-        insert_errors(job, rows.filter(customer_id__isnull=False), "code",
-                      _("This customer already exists; choose “update” to change it."))
-    elif job.mode == "update":
-        insert_errors(job, rows.filter(customer_id__isnull=True), "code",
-                      _("No customer of yours has this customer code or phone number."))
-    if job.mode != "update":
-        insert_errors(job, rows.filter(customer_id__isnull=True, data__name__isnull=True), "name",
-                      _("This field is required."))
-    bad = RowError.objects.filter(job=job, line=OuterRef("line"))
-    rows.filter(Exists(bad)).update(valid=False)
-    # One pass over the staging rows, not one per action.
-    if connection.vendor == "postgresql":
-        # The action and, for new customers, their ids from the sequence, in the same single pass
-        # (the apply's `_allocate_ids` then finds nothing left to allocate).
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {ImportRow._meta.db_table} SET action = CASE WHEN customer_id IS NULL THEN 'create' "
-                "ELSE 'update' END, customer_id = COALESCE(customer_id, nextval(pg_get_serial_sequence(%s, 'id'))) "
-                "WHERE job_id = %s AND valid",
-                [Customer._meta.db_table, job.pk],
-            )
-        return
-    rows.filter(valid=True).update(action=Case(When(customer_id__isnull=True, then=Value("create")),
-                                               default=Value("update")))
-
-
-def _match_phones(job: ImportJob, visible: models.QuerySet[Customer]) -> None:
-    """Rows without a code match: the visible customer holding the row's first phone, if exactly one.
-
-    One grouped query over the customers' phones (not a query per 500 phones, nor a list of every
-    phone of the file in memory); phones that several customers share are errors.
-    """
-    rows = _rows(job).filter(customer_id__isnull=True).exclude(phone="")
-    if not rows.exists():
-        return
-    table, customer = ImportRow._meta.db_table, Customer._meta.db_table
-    visible_sql, visible_params = visible.values("id").query.sql_with_params()
-    if connection.vendor == "postgresql":
-        phones, phone = "CROSS JOIN LATERAL jsonb_array_elements_text(c.phones) AS p(phone)", "p.phone"
-    else:
-        phones, phone = ", json_each(c.phones) AS p", "p.value"
-    owners = (
-        f"SELECT {phone} AS phone, MIN(c.id) AS customer_id FROM {customer} c {phones} "
-        f"WHERE c.id IN ({visible_sql}) AND {phone} IN (SELECT s.phone FROM {table} s WHERE s.job_id = %s "
-        f"AND s.customer_id IS NULL AND s.phone <> '') GROUP BY {phone} HAVING COUNT(DISTINCT c.id) {{test}} 1"
-    )
-    params = [*visible_params, job.pk]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {RowError._meta.db_table} (job_id, line, field, message) SELECT %s, r.line, 'phones', %s "
-            f"FROM {table} r JOIN ({owners.replace('{test}', '>')}) m ON m.phone = r.phone "
-            "WHERE r.job_id = %s AND r.customer_id IS NULL AND r.phone <> ''",
-            [job.pk, _("This phone number belongs to several customers; add the customer code."), *params, job.pk],
-        )
-        cursor.execute(
-            f"UPDATE {table} SET customer_id = m.customer_id FROM ({owners.replace('{test}', '=')}) m "
-            f"WHERE {table}.job_id = %s AND {table}.customer_id IS NULL AND {table}.phone = m.phone",
-            [*params, job.pk],
-        )
-
-
-# --- resolve and apply -------------------------------------------------------------------------
 
 
 class _Names:
@@ -553,7 +160,7 @@ def _storable(values: dict[str, Any]) -> dict[str, Any]:
             adapted = connection.ops.adapt_datetimefield_value(value)
             out[key] = adapted.isoformat() if isinstance(adapted, dt.datetime) else adapted
         else:
-            out[key] = _json_ready(value)
+            out[key] = json_ready(value)
     return out
 
 
@@ -641,7 +248,7 @@ class _Resolver:
                         self.adapted[value] = adapted
                 out[key] = adapted
             else:
-                out[key] = _json_ready(value)
+                out[key] = json_ready(value)
         return out
 
     def customer_line(self, stored: dict[str, Any]) -> str:
@@ -668,8 +275,8 @@ class _Resolver:
 
     def format_column(self, attname: str, value: Any) -> str:
         if attname in self.json_attnames:
-            return copy_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
-        return copy_text(value)
+            return copy_value(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+        return copy_value(value)
 
     def new_values(self, data: dict[str, Any], cid: int) -> dict[str, Any]:
         values = {**self.defaults, **data, "id": cid}
@@ -688,14 +295,14 @@ class _Resolver:
             writer.rows(self.ledger_table, self.ledger_columns, rows)
             return len(rows)
         # Actor, channel, batch and time are the same on every row: formatted once.
-        tail = "\t" + "\t".join(copy_text(v) for v in (actor_id, channel, batch, at)) + "\n"
-        lines = [f"{cid}\t{copy_text(field)}\t{copy_text(old)}\t{copy_text(new)}{tail}"
+        tail = "\t" + "\t".join(copy_value(v) for v in (actor_id, channel, batch, at)) + "\n"
+        lines = [f"{cid}\t{copy_value(field)}\t{copy_value(old)}\t{copy_value(new)}{tail}"
                  for cid, before, after in changes for field, old, new in ledger.changed_values(before, after)]
         writer.lines(self.ledger_table, self.ledger_columns, lines)
         return len(lines)
 
 
-def apply(job: ImportJob, *, progress: Any = None) -> Outcome:
+def apply_import(job: ImportJob, *, progress: Any = None) -> Outcome:
     """Write the valid rows: resolve each in Python (merge, keys, ledger), then apply in SQL.
 
     On PostgreSQL the COPYs of a chunk run in a second thread while Python resolves the next chunk
@@ -734,8 +341,13 @@ def apply(job: ImportJob, *, progress: Any = None) -> Outcome:
         _write(job, now, created_already=resolver.direct)
         # NOT EXISTS (an anti-join), not NOT IN: PostgreSQL hashes a NOT IN subquery only while it fits
         # in work_mem, and above that (a million rows) rescans it for every row.
+        # SQLite runs that NOT EXISTS as a scan of the job's resolved rows per row (quadratic: 25 min
+        # at 100,000 rows) but an IN subquery through a temporary index: NOT IN there.
         changed = ResolvedRow.objects.filter(job=job, row_id=OuterRef("id"))
-        _rows(job).filter(valid=True).exclude(Exists(changed)).update(action="unchanged")
+        unchanged = (~Q(id__in=ResolvedRow.objects.filter(job=job).values("row_id"))
+                     if connection.vendor == "sqlite" else ~Exists(changed))
+        staged_rows(job).filter(unchanged, valid=True).update(action="unchanged")
+        publish_customers_applied(job)
         if outcome.created >= ANALYZE_AFTER:
             # A bulk load leaves the planner believing the customer table is as small as before,
             # until autovacuum gets to it: the next import's checks would choose nested loops.
@@ -751,7 +363,7 @@ def _loaded_tables() -> list[str]:
 
 
 def _page(job: ImportJob, after: int) -> list[tuple[int, dict[str, Any], str, int]]:
-    page: Any = (_rows(job).filter(valid=True, id__gt=after).order_by("id")
+    page: Any = (staged_rows(job).filter(valid=True, id__gt=after).order_by("id")
                  .values_list("id", "data", "action", "customer_id")[:CHUNK])
     return list(page)
 
@@ -780,7 +392,7 @@ def _chunk_context(resolver: _Resolver, chunk: list[tuple[int, dict[str, Any], s
     if context.generated:
         codes = context.generated.values()
         context.taken = set(Customer.objects.filter(code__in=codes).values_list("code", flat=True))
-        context.taken |= set(_rows(resolver.job).filter(code__in=codes).values_list("code", flat=True))
+        context.taken |= set(staged_rows(resolver.job).filter(code__in=codes).values_list("code", flat=True))
     return context
 
 
@@ -822,7 +434,7 @@ def _resolve_chunk(resolver: _Resolver, chunk: list[tuple[int, dict[str, Any], s
             before_values = current[cid]
             before_tags = sorted(current_tags.get(cid, []))
             values = {**before_values, **data}
-            before = ledger.snapshot(_CustomerView(before_values, before_tags, names))  # type: ignore[arg-type]
+            before = ledger.snapshot(_CustomerView(before_values, before_tags, names))  # type: ignore[arg-type]  # a stand-in: snapshot reads attributes only
         else:
             before_values, before_tags, before = {}, [], None
             values = resolver.new_values(data, cid)
@@ -848,7 +460,7 @@ def _resolve_chunk(resolver: _Resolver, chunk: list[tuple[int, dict[str, Any], s
         is_person = values["kind"] == Kind.PERSON
         info = resolver.name_info.get(values["name"], is_person)
         _derive(values, info.sort_key)
-        after = ledger.snapshot(_CustomerView(values, tags, names))  # type: ignore[arg-type]
+        after = ledger.snapshot(_CustomerView(values, tags, names))  # type: ignore[arg-type]  # a stand-in: snapshot reads attributes only
         if before is not None and after == before:
             outcome.unchanged += 1
             continue
@@ -870,9 +482,9 @@ def _resolve_chunk(resolver: _Resolver, chunk: list[tuple[int, dict[str, Any], s
         final_tags = tag_names if tag_names is None else list(dict.fromkeys(tag_names))
         if resolver.direct and action == "create":
             customer_lines.append(resolver.customer_line(stored))
-            sort_key = copy_text(stored["name_sort"])
-            search_lines.append(f"{cid}\t{copy_text(doc)}\t{sort_key}\tt\n")
-            token_lines.extend(f"{copy_text(token)}\t{sort_key}\t{cid}\n" for token in info.tokens)
+            sort_key = copy_value(stored["name_sort"])
+            search_lines.append(f"{cid}\t{copy_value(doc)}\t{sort_key}\tt\n")
+            token_lines.extend(f"{copy_value(token)}\t{sort_key}\t{cid}\n" for token in info.tokens)
             final: dict[str, Any] = {"tags": final_tags}
         else:
             final = {"values": stored, "doc": doc, "tokens": info.tokens, "tags": final_tags}
@@ -910,7 +522,7 @@ def _write(job: ImportJob, now: dt.datetime, *, created_already: bool = False) -
     only = " AND r.action = 'update'" if created_already else ""
     with connection.cursor() as cursor:
         columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
-        selects = ", ".join(json_value("r.final", ("values", f.attname), f) for f in fields)
+        selects = ", ".join(json_sql("r.final", ("values", f.attname), f) for f in fields)
         if not created_already:
             cursor.execute(
                 f"INSERT INTO {customer} ({columns}) SELECT {selects} FROM {staging} r "
@@ -919,7 +531,7 @@ def _write(job: ImportJob, now: dt.datetime, *, created_already: bool = False) -
             )
         settable = [f for f in fields if f.attname not in ("id", "created_at", "created_by_id", "archived_at")]
         assignments = ", ".join(
-            f"{connection.ops.quote_name(str(f.column))} = {json_value('r.final', ('values', f.attname), f)}"
+            f"{connection.ops.quote_name(str(f.column))} = {json_sql('r.final', ('values', f.attname), f)}"
             for f in settable
         )
         cursor.execute(
@@ -932,7 +544,7 @@ def _write(job: ImportJob, now: dt.datetime, *, created_already: bool = False) -
         cursor.execute(f"DELETE FROM {search} WHERE customer_id IN ({changed})", [job.pk])
         cursor.execute(
             f"INSERT INTO {search} (customer_id, doc, name_sort, active) SELECT r.customer_id, "
-            f"{json_value('r.final', ('doc',))}, {json_value('r.final', ('values', 'name_sort'))}, %s "
+            f"{json_sql('r.final', ('doc',))}, {json_sql('r.final', ('values', 'name_sort'))}, %s "
             f"FROM {staging} r WHERE r.job_id = %s{only}",
             [True, job.pk],
         )
@@ -940,7 +552,7 @@ def _write(job: ImportJob, now: dt.datetime, *, created_already: bool = False) -
         elements = _elements("r.final", "tokens")
         cursor.execute(
             f"INSERT INTO {token} (token, name_sort, customer_id) SELECT t.value, "
-            f"{json_value('r.final', ('values', 'name_sort'))}, r.customer_id FROM {staging} r {elements} "
+            f"{json_sql('r.final', ('values', 'name_sort'))}, r.customer_id FROM {staging} r {elements} "
             f"WHERE r.job_id = %s{only}",
             [job.pk],
         )
@@ -982,64 +594,3 @@ def json_path_sql(column: str, key: str) -> str:
     if connection.vendor == "postgresql":
         return f"NULLIF({column} -> '{key}', 'null'::jsonb)"
     return f"json_extract({column}, '$.{key}')"
-
-
-# --- export ---------------------------------------------------------------------------------------
-
-
-def export_values(columns: list[Column], customers: Iterator[Customer], *, may_reveal: bool) -> Iterator[list[str]]:
-    """One list of cell texts per customer, in catalogue order, masked as the user sees them."""
-    fields = {f.name: f for f in model_fields()}
-    for customer in customers:
-        row: list[str] = []
-        for column in columns:
-            row.append(_export_cell(customer, column, fields, may_reveal))
-        yield row
-
-
-def _export_cell(customer: Customer, column: Column, fields: dict[str, models.Field[Any, Any]],
-                 may_reveal: bool) -> str:
-    key = column.key
-    if key == "tags":
-        return ", ".join(sorted(t.name for t in customer.tags.all()))
-    if key.startswith(CUSTOM_PREFIX):
-        value = (getattr(customer, "custom", None) or {}).get(key[len(CUSTOM_PREFIX):])
-        if value is None:
-            return ""
-        if isinstance(value, bool):
-            return str(_("Yes") if value else _("No"))
-        if isinstance(value, list):
-            return "、".join(str(v) for v in value)
-        return str(value)
-    f = fields[key]
-    value = getattr(customer, f.attname)
-    if key == "phones":
-        phones = list(value or [])
-        return ", ".join(phones if may_reveal else [mask_digits(p) for p in phones])
-    if key == "owner":
-        return customer.owner.username if customer.owner_id else ""
-    if key in ("department", "store"):
-        related = getattr(customer, key)
-        return related.name if related is not None else ""
-    if value is None or value == "":
-        return ""
-    if f.choices:
-        return str(dict(f.flatchoices).get(value, value))
-    if isinstance(value, bool):
-        return str(_("Yes") if value else _("No"))
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    text = str(value)
-    if column.sensitive and not may_reveal:
-        return mask_digits(text)
-    return text
-
-
-def error_counts(job: ImportJob) -> dict[str, int]:
-    return dict(RowError.objects.filter(job=job).values_list("field").annotate(n=Count("id")).order_by())
-
-
-def normalized_phone_query(text: str) -> str:
-    return normalize_query(text)

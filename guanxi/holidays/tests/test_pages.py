@@ -11,10 +11,11 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import translation
 
-from guanxi.core import calendar, services
+from guanxi.core import calendar
 from guanxi.core.errors import NotPermitted
-from guanxi.core.models import Holiday
-from guanxi.core.testing import bearer, login
+from guanxi.holidays import services
+from guanxi.holidays.models import Holiday
+from guanxi.testing.base import bearer, login
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -90,7 +91,7 @@ def test_bad_schedule_entries_are_refused(org, date, kind, name, field) -> None:
 # --- the administrator page -------------------------------------------------------------------------
 
 
-@pytest.mark.outsider("calendar:holidays", "calendar:holiday_delete")
+@pytest.mark.outsider("holidays:list", "holidays:delete")
 def test_non_administrators_get_403_on_the_schedule_pages_and_change_nothing(org, client: Client) -> None:
     entry = Holiday.objects.get(date=D(2025, 10, 1))
     before = Holiday.objects.count()
