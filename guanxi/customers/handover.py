@@ -66,9 +66,9 @@ def customer_handover(
             actor=actor, channel=channel,
         )
         if previous:
-            ids = events.Ids.of(previous)
-            events.publish(events.CustomersChanged(customer_ids=ids, fields=("owner",), channel=channel))
-            events.publish(events.OwnersMoved(customer_ids=ids, owner_id=to_owner.pk))
+            moved_ids = events.Ids.of(previous)
+            events.publish(events.CustomersChanged(customer_ids=moved_ids, fields=("owner",), channel=channel))
+            events.publish(events.OwnersMoved(customer_ids=moved_ids, owner_id=to_owner.pk))
         for source in registry.handover_sources:
             moved[source.key] = source.move(previous, to_owner.pk)
     return HandoverResult(customers=len(previous), moved=moved)
