@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from guanxi.accounts.models import Department, User
 from guanxi.accounts.selectors import departments_visible_to, users_visible_to
+from guanxi.core import events
 from guanxi.core.errors import ConflictError
 from guanxi.core.text import (
     search_document,
@@ -278,6 +279,11 @@ def _move(
         Customer.objects.filter(pk__in=moved[start:start + 2000]).update(
             version=F("version") + 1, updated_at=now, **values)
     ledger.record_many(changes, actor=actor, channel=channel)
+    moved_ids = events.Ids.of(moved)
+    fields = tuple(sorted({name for _pk, _before, after in changes for name in after}))
+    events.publish(events.CustomersChanged(customer_ids=moved_ids, fields=fields, channel=channel))
+    events.publish(events.OwnersMoved(customer_ids=moved_ids, owner_id=owner.pk if owner is not None else None,
+                                      department_id=department.pk if department is not None else None))
     return len(changes)
 
 

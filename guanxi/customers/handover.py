@@ -6,16 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from guanxi.accounts.models import User
 from guanxi.accounts.selectors import users_visible_to
-from guanxi.core import events
 from guanxi.core.errors import FieldErrors, NotPermitted
 from guanxi.core.registry import registry
-from guanxi.customers import ledger
+from guanxi.customers.app_services import customers_move
 from guanxi.customers.choices import Channel
 from guanxi.customers.models import Customer
 
@@ -58,17 +55,9 @@ def customer_handover(
     previous = {c.pk: c.owner_id for c in moving}
     moved: dict[str, int] = {}
     with transaction.atomic():
-        before = {c.pk: ledger.snapshot(c) for c in moving}
-        Customer.objects.filter(pk__in=list(previous)).update(
-            owner=to_owner, version=F("version") + 1, updated_at=timezone.now())
-        ledger.record_many(
-            ((cid, {"owner": before[cid]["owner"]}, {"owner": to_owner.username}) for cid in previous),
-            actor=actor, channel=channel,
-        )
-        if previous:
-            moved_ids = events.Ids.of(previous)
-            events.publish(events.CustomersChanged(customer_ids=moved_ids, fields=("owner",), channel=channel))
-            events.publish(events.OwnersMoved(customer_ids=moved_ids, owner_id=to_owner.pk))
+        # The owner changes through the archive's one bulk move (ledger, versions, CustomersChanged and
+        # OwnersMoved events); then every app moves what it keeps for the previous manager.
+        customers_move(actor=actor, customer_ids=list(previous), owner=to_owner, channel=channel)
         for source in registry.handover_sources:
             moved[source.key] = source.move(previous, to_owner.pk)
     return HandoverResult(customers=len(previous), moved=moved)

@@ -494,6 +494,8 @@ def customer_review(*, actor: User, customer: Customer, info_class: str, channel
         Customer.objects.filter(pk=customer.pk).update(**{REVIEW_COLUMN[info_class]: timezone.now()})
         ledger.record(customer=customer, before={"review": ""}, after={"review": info_class}, actor=actor,
                       channel=channel)
+        events.publish(events.CustomersChanged(customer_ids=events.Ids.of([customer.pk]),
+                                               fields=(REVIEW_COLUMN[info_class],), channel=channel))
     return _reload(customer.pk)
 
 
@@ -525,6 +527,8 @@ def customer_archive(
         CustomerSearch.objects.filter(customer=customer).update(active=False)
         ChangeEntry.objects.create(customer=customer, field="archived", old_value="", new_value="yes",
                                    actor=actor, channel=channel, batch=uuid.uuid4())
+        events.publish(events.CustomersChanged(customer_ids=events.Ids.of([customer.pk]), fields=("archived_at",),
+                                               channel=channel))
     customer.refresh_from_db()
     return customer
 
@@ -539,6 +543,8 @@ def customer_restore(*, actor: User, customer: Customer, channel: str = Channel.
         CustomerSearch.objects.filter(customer=customer).update(active=True)
         ChangeEntry.objects.create(customer=customer, field="archived", old_value="yes", new_value="",
                                    actor=actor, channel=channel, batch=uuid.uuid4())
+        events.publish(events.CustomersChanged(customer_ids=events.Ids.of([customer.pk]), fields=("archived_at",),
+                                               channel=channel))
     customer.refresh_from_db()
     return customer
 

@@ -8,7 +8,16 @@ from typing import Any
 import pytest
 
 from guanxi.core import events, outbox
-from guanxi.customers.services import consent_record, customer_create, customer_update, referral_create
+from guanxi.customers.app_services import customers_move
+from guanxi.customers.services import (
+    consent_record,
+    customer_archive,
+    customer_create,
+    customer_restore,
+    customer_review,
+    customer_update,
+    referral_create,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -62,4 +71,37 @@ def test_consent_and_referral_publish_their_events(org: Any, make_customer: Any,
     assert _delivered(received) == [
         events.ConsentChanged(consent_id=consent.pk, customer_id=first.pk, channel="sms", given=False),
         events.ReferralCreated(referral_id=referral.pk, referrer_id=first.pk, referred_id=second.pk),
+    ]
+
+
+def test_archive_restore_and_review_publish_customers_changed(org: Any, make_customer: Any,
+                                                              received: list[events.Event]) -> None:
+    customer = make_customer("王芳")
+    _delivered(received)
+    ids = events.Ids.of([customer.pk])
+    customer = customer_archive(actor=org.owner, customer=customer, channel="api")
+    customer = customer_restore(actor=org.admin, customer=customer)
+    customer_review(actor=org.owner, customer=customer, info_class="static")
+    assert _delivered(received) == [
+        events.CustomersChanged(customer_ids=ids, fields=("archived_at",), channel="api"),
+        events.CustomersChanged(customer_ids=ids, fields=("archived_at",), channel="ui"),
+        events.CustomersChanged(customer_ids=ids, fields=("static_reviewed_at",), channel="ui"),
+    ]
+    customer_archive(actor=org.owner, customer=customer_archive(actor=org.owner, customer=customer))
+    assert _delivered(received) == [  # archiving an archived customer changes nothing, publishes nothing
+        events.CustomersChanged(customer_ids=ids, fields=("archived_at",), channel="ui"),
+    ]
+
+
+def test_a_bulk_move_publishes_one_event_of_each_kind_for_the_customers_it_changed(
+    org: Any, make_customer: Any, received: list[events.Event]
+) -> None:
+    first, second, already = make_customer("王芳"), make_customer("李雷"), make_customer("韩梅梅", actor=org.teammate)
+    _delivered(received)
+    moved = customers_move(actor=org.manager, customer_ids=[first.pk, second.pk, already.pk], owner=org.teammate)
+    ids = events.Ids.of([first.pk, second.pk])
+    assert moved == 2
+    assert _delivered(received) == [
+        events.CustomersChanged(customer_ids=ids, fields=("owner",), channel="ui"),
+        events.OwnersMoved(customer_ids=ids, owner_id=org.teammate.pk, department_id=None),
     ]
