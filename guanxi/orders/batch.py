@@ -484,13 +484,12 @@ def _publish_applied(batch: str) -> None:
     """One OrderBatchApplied per batch, its ids as ranges (a handler finds every order and line it wrote)."""
     if not events.current_subscribers().for_type(events.OrderBatchApplied):
         return
-    g = GROUPS
-    written = f"SELECT order_id FROM {g} WHERE NOT same"
+    written = f"SELECT order_id FROM {GROUPS} WHERE NOT same"
     events.publish(events.OrderBatchApplied(
         batch_id=batch,
         customer_ids=events.Ids.from_query(
-            f"SELECT customer_id FROM {g} WHERE NOT same UNION "
-            f"SELECT previous_customer_id FROM {g} WHERE NOT same"),
+            f"SELECT customer_id FROM {GROUPS} WHERE NOT same UNION "
+            f"SELECT previous_customer_id FROM {GROUPS} WHERE NOT same"),
         created_order_ids=events.Ids.from_query(f"{written} AND is_new"),
         changed_order_ids=events.Ids.from_query(f"{written} AND NOT is_new"),
         return_order_ids=events.Ids.from_query(f"{written} AND kind = 'return'"),

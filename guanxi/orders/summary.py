@@ -44,9 +44,9 @@ COLUMNS = (
 def _half_up(numerator: str, denominator: str) -> str:
     """numerator / denominator (a positive whole number) rounded half away from zero, in integer
     arithmetic: SQLite's floating-point division would round 124.685 either way."""
-    n, d = f"CAST({numerator} AS BIGINT)", f"CAST({denominator} AS BIGINT)"
-    return (f"(CASE WHEN {n} >= 0 THEN (2 * {n} + {d}) / (2 * {d}) "
-            f"ELSE -((2 * -{n} + {d}) / (2 * {d})) END)")
+    top, bottom = f"CAST({numerator} AS BIGINT)", f"CAST({denominator} AS BIGINT)"
+    return (f"(CASE WHEN {top} >= 0 THEN (2 * {top} + {bottom}) / (2 * {bottom}) "
+            f"ELSE -((2 * -{top} + {bottom}) / (2 * {bottom})) END)")
 
 
 def _select(scope: str, *, indexed: bool = False) -> str:
