@@ -31,9 +31,10 @@ from guanxi.assets.models import (
     InsurancePolicy,
 )
 from guanxi.core.errors import FieldErrors
+from guanxi.customers.app_services import customer_ledger_entry
 from guanxi.customers.choices import Channel
 from guanxi.customers.models import Customer, FamilyMember
-from guanxi.customers.services import customer_ledger_entry, customer_reveal
+from guanxi.customers.services import customer_reveal
 
 SENSITIVE_KEY = "holdings"
 # A trillion yuan: every amount then has at most 14 significant digits, which SQLite's floating-point

@@ -207,6 +207,61 @@ class SensitiveField:
     reveal: Callable[[Any], Any]
 
 
+class EditApplies(Protocol):
+    """Which of the changed customer fields (service names: name, owner, importance …) this actor may
+    not edit directly; an empty set lets the edit through."""
+
+    def __call__(self, actor: Any, customer: Any, fields: frozenset[str]) -> Iterable[str]: ...
+
+
+class EditSubmit(Protocol):
+    """Turn the gated changes (field → submitted value) into a request; returns the request's id."""
+
+    def __call__(self, actor: Any, customer: Any, changes: dict[str, Any]) -> str: ...
+
+
+@dataclass(frozen=True)
+class EditPolicy:
+    """An edit gate: for some actors some customer fields are not edited but requested (approval).
+
+    `customers.services.customer_update` asks every policy; gated fields are left out of the write
+    and handed to `submit`, and the caller learns which fields became which request.
+    """
+
+    key: str
+    applies: EditApplies
+    submit: EditSubmit
+
+
+@dataclass(frozen=True)
+class EditRequest:
+    """What a gated edit became: the policy, the fields it held back, the request's id in its app."""
+
+    policy: str
+    fields: tuple[str, ...]
+    request_id: str
+
+
+class HandoverMove(Protocol):
+    """Move what belonged to each customer's previous account manager to the new one.
+
+    `previous` maps customer id → the previous owner's user id; returns how many rows moved. Runs
+    inside the handover's transaction.
+    """
+
+    def __call__(self, previous: dict[int, int], to_owner_id: int) -> int: ...
+
+
+@dataclass(frozen=True)
+class HandoverSource:
+    """Something that belongs to a customer's account manager (open tasks, today's appointments,
+    later tickets, workflow steps, opportunities) and moves with the customer on a handover."""
+
+    key: str
+    label: Label
+    move: HandoverMove
+
+
 class ImportTargetEntry(Protocol):
     """What the registry needs of an import target; the engine's full protocol is
     `guanxi.imports.targets.ImportTarget`."""
@@ -231,7 +286,19 @@ class Registry:
         self.customer_references: list[CustomerReference] = []
         self.sensitive_fields: dict[str, SensitiveField] = {}
         self.home_panels: list[HomePanel] = []
+        self.edit_policies: list[EditPolicy] = []
+        self.handover_sources: list[HandoverSource] = []
         self.import_targets: list[ImportTargetEntry] = []
+
+    def add_edit_policy(self, policy: EditPolicy) -> None:
+        if any(p.key == policy.key for p in self.edit_policies):
+            raise ValueError(f"edit policy {policy.key!r} registered twice")
+        self.edit_policies.append(policy)
+
+    def add_handover_source(self, source: HandoverSource) -> None:
+        if any(s.key == source.key for s in self.handover_sources):
+            raise ValueError(f"handover source {source.key!r} registered twice")
+        self.handover_sources.append(source)
 
     @contextmanager
     def override(self, **entries: Any) -> Iterator[Registry]:

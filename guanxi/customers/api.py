@@ -13,23 +13,32 @@ from ninja.params.functions import Path
 from pydantic import Field
 
 from guanxi.accounts.http import ApiRequest
+from guanxi.accounts.models import User
 from guanxi.core.pagination import decode_cursor
+from guanxi.core.registry import EditRequest
 from guanxi.core.schemas import CleanStr, StrictIn
-from guanxi.customers import custom_fields, selectors, services
+from guanxi.customers import contact_services, custom_fields, handover, selectors, services
 from guanxi.customers.choices import Channel
 from guanxi.customers.schemas import (
     ConsentIn,
     ConsentOut,
+    ContactIn,
+    ContactListOut,
+    ContactOut,
+    ContactPatch,
     CustomerIn,
     CustomerListOut,
     CustomerOut,
     CustomerPatch,
+    CustomerPatchOut,
     CustomFieldIn,
     CustomFieldOut,
     CustomFieldPatch,
     FamilyMemberIn,
     FamilyMemberOut,
     FamilyMemberPatch,
+    HandoverIn,
+    HandoverOut,
     HistoryOut,
     ImportanceLiteral,
     KindLiteral,
@@ -149,15 +158,22 @@ def get_customer(request: ApiRequest, customer_id: int = CustomerId) -> dict[str
     return CustomerOut.from_customer(selectors.customer_get(user=request.auth, customer_id=customer_id))
 
 
-@router.patch("/customers/{customer_id}", response=CustomerOut, summary="Change a customer (optimistic locking)")
+@router.patch("/customers/{customer_id}", response=CustomerPatchOut, summary="Change a customer (optimistic locking)",
+              description="Fields an edit policy gates for your role are not changed but requested: "
+                          "`edit_requests` lists them with the request's id.")
 def patch_customer(request: ApiRequest, payload: CustomerPatch, customer_id: int = CustomerId) -> dict[str, Any]:
     customer = selectors.customer_get(user=request.auth, customer_id=customer_id)
     changes = payload.model_dump(exclude_unset=True)
     version = changes.pop("version")
     # An explicit null clears a nullable field; for the rest null means "leave unchanged".
     data = {k: v for k, v in changes.items() if v is not None or k in {"birthday", "store_id"}}
-    services.customer_update(actor=request.auth, customer=customer, version=version, data=data, channel=Channel.API)
-    return CustomerOut.from_customer(selectors.customer_get(user=request.auth, customer_id=customer_id))
+    requests: list[EditRequest] = []
+    services.customer_update(actor=request.auth, customer=customer, version=version, data=data, channel=Channel.API,
+                             requests=requests)
+    body = CustomerOut.from_customer(selectors.customer_get(user=request.auth, customer_id=customer_id))
+    body["edit_requests"] = [{"policy": r.policy, "fields": list(r.fields), "request_id": r.request_id}
+                             for r in requests]
+    return body
 
 
 @router.delete("/customers/{customer_id}", response=CustomerOut, summary="Archive a customer (soft delete)")
@@ -321,3 +337,74 @@ def patch_custom_field(request: ApiRequest, payload: CustomFieldPatch, field_id:
     field = selectors.custom_field_get(field_id=field_id)
     return custom_fields.custom_field_update(actor=request.auth, field=field,
                                              data=payload.model_dump(exclude_unset=True))
+
+
+ContactId = Path(..., ge=1, le=2**63 - 1)
+
+
+@router.get("/customers/{customer_id}/contacts", response=list[ContactOut], summary="Contact people (联系人)")
+def list_contacts(request: ApiRequest, customer_id: int = CustomerId) -> list[dict[str, Any]]:
+    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)
+    return [ContactOut.from_contact(c) for c in selectors.contacts_of(user=request.auth, customer=customer)]
+
+
+@router.post("/customers/{customer_id}/contacts", response={201: ContactOut},
+             summary="Add a contact person (organization customers only)")
+def add_contact(request: ApiRequest, payload: ContactIn, customer_id: int = CustomerId) -> Status[Any]:
+    customer = selectors.customer_get(user=request.auth, customer_id=customer_id)
+    contact = contact_services.contact_create(
+        actor=request.auth, customer=customer, data=payload.model_dump(), channel=Channel.API
+    )
+    return Status(201, ContactOut.from_contact(contact))
+
+
+@router.get("/customers/{customer_id}/contacts/{contact_id}", response=ContactOut, summary="One contact person")
+def get_contact(request: ApiRequest, customer_id: int = CustomerId, contact_id: int = ContactId) -> dict[str, Any]:
+    contact = selectors.contact_get(user=request.auth, customer_id=customer_id, contact_id=contact_id)
+    return ContactOut.from_contact(contact)
+
+
+@router.patch("/customers/{customer_id}/contacts/{contact_id}", response=ContactOut,
+              summary="Change a contact person (optimistic locking)")
+def patch_contact(
+    request: ApiRequest, payload: ContactPatch, customer_id: int = CustomerId, contact_id: int = ContactId
+) -> dict[str, Any]:
+    contact = selectors.contact_get(user=request.auth, customer_id=customer_id, contact_id=contact_id)
+    changes = payload.model_dump(exclude_unset=True)
+    version = changes.pop("version")
+    data = {k: v for k, v in changes.items() if v is not None or k == "birthday"}
+    contact = contact_services.contact_update(actor=request.auth, contact=contact, version=version, data=data,
+                                              channel=Channel.API)
+    return ContactOut.from_contact(contact)
+
+
+@router.delete("/customers/{customer_id}/contacts/{contact_id}", response={204: None}, summary="Remove a contact person")
+def delete_contact(request: ApiRequest, customer_id: int = CustomerId, contact_id: int = ContactId) -> Status[Any]:
+    contact = selectors.contact_get(user=request.auth, customer_id=customer_id, contact_id=contact_id)
+    contact_services.contact_delete(actor=request.auth, contact=contact, channel=Channel.API)
+    return Status(204, None)
+
+
+class ContactQuery(Schema):
+    q: CleanStr = Field(max_length=100, min_length=1, description="name, pinyin (lina / ln), phone piece, e-mail")
+    limit: int = Field(selectors.CONTACT_SEARCH_LIMIT, ge=1, le=200)
+
+
+@router.get("/contacts", response=ContactListOut, summary="Find contact people and their organizations")
+def search_contacts(request: ApiRequest, query: Query[ContactQuery]) -> dict[str, Any]:
+    found = selectors.contact_search(user=request.auth, q=query.q, limit=query.limit)
+    return {"items": [ContactOut.from_contact(c) for c in found[: query.limit]], "count": len(found)}
+
+
+@router.post("/customer-handovers", response=HandoverOut,
+             summary="Hand customers over to another account manager (managers)",
+             description="The owner changes (in each customer's ledger) and every registered handover source "
+                         "moves what belonged to the previous manager: open tasks and upcoming appointments.")
+def handover_customers(request: ApiRequest, payload: HandoverIn) -> dict[str, Any]:
+    # The service decides whether the caller may hand over and may name this manager.
+    to_owner = User.objects.filter(pk=payload.to_owner_id).first()
+    if to_owner is None:
+        raise ValidationError({"to_owner_id": [_("Unknown account manager.")]})
+    result = handover.customer_handover(actor=request.auth, customer_ids=payload.customer_ids, to_owner=to_owner,
+                                        channel=Channel.API)
+    return {"customers": result.customers, "moved": result.moved}

@@ -1,5 +1,8 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CustomersConfig(AppConfig):
@@ -9,7 +12,7 @@ class CustomersConfig(AppConfig):
 
     def ready(self) -> None:
         from guanxi.core.registry import CustomerTab, DemoGenerator, SensitiveField, registry
-        from guanxi.customers import demo, tabs
+        from guanxi.customers import demo, demo_contacts, tabs
 
         registry.add_sensitive_field(
             SensitiveField(key="phones", label=_("Phones"), reveal=lambda customer: list(customer.phones))
@@ -19,6 +22,9 @@ class CustomersConfig(AppConfig):
         )
         registry.add_sensitive_field(
             SensitiveField(key="bank_account", label=_("Bank account"), reveal=lambda customer: customer.bank_account)
+        )
+        registry.add_sensitive_field(
+            SensitiveField(key="contact_phones", label=_("Contact people's phones"), reveal=_contact_phones)
         )
         registry.add_customer_tab(
             CustomerTab(key="profile", label=_("Profile"), template="customers/tabs/profile.html",
@@ -31,6 +37,10 @@ class CustomersConfig(AppConfig):
         registry.add_customer_tab(
             CustomerTab(key="family", label=_("Family members"), template="customers/tabs/family.html",
                         context=tabs.family_context, order=20)
+        )
+        registry.add_customer_tab(
+            CustomerTab(key="contacts", label=pgettext_lazy("customer tab", "Contacts"), template="customers/tabs/contacts.html",
+                        context=tabs.contacts_context, order=15)
         )
         registry.add_customer_tab(
             CustomerTab(key="referrals", label=_("Referrals"), template="customers/tabs/referrals.html",
@@ -50,4 +60,13 @@ class CustomersConfig(AppConfig):
         )
         registry.add_timeline_source(tabs.archive_events)
         registry.add_demo_generator(DemoGenerator(name="customers", order=20, run=demo.generate))
+        registry.add_demo_generator(DemoGenerator(name="contacts", order=25, run=demo_contacts.generate))
         from guanxi.customers import reminders  # noqa: F401  (importing registers the birthday reminders)
+
+
+def _contact_phones(customer: Any) -> list[str]:
+    """The clear phones of a customer's contact people, as "name: phone" (revealed and logged)."""
+    from guanxi.customers.models import Contact
+
+    return [f"{name}: {phone}" for name, phones in
+            Contact.objects.filter(customer=customer).order_by("id").values_list("name", "phones") for phone in phones]

@@ -136,3 +136,20 @@ class CustomFieldKinds(models.TextChoices):
     ALL = "all", _("All customers")
     PERSON = "person", _("People only")
     ORGANIZATION = "organization", _("Organizations only")
+
+
+class Language(models.TextChoices):
+    """The language messages to the customer are written in (names in their own language)."""
+
+    ZH_HANS = "zh-hans", "简体中文"
+    EN = "en", "English"
+
+
+class BuyingRole(models.TextChoices):
+    """A contact person's part in an organization's buying decision."""
+
+    DECISION_MAKER = "decision", _("Decision maker")
+    PURCHASING = "purchasing", _("Purchasing")
+    FINANCE = "finance", _("Finance")
+    TECHNICAL = "technical", _("Technical")
+    USER = "user", pgettext_lazy("buying role", "User")

@@ -16,6 +16,7 @@ from guanxi.core.registry import registry
 from guanxi.core.text import mask_digits
 from guanxi.customers.choices import (
     BirthdayCalendar,
+    BuyingRole,
     ConsentChannel,
     ConsentSource,
     CustomFieldKinds,
@@ -76,6 +77,52 @@ class FamilyMemberForm(forms.Form):
     def initial_for(member: Any) -> dict[str, Any]:
         return {name: getattr(member, name) for name in
                 ("name", "relation", "gender", "birthday", "birthday_calendar", "school_or_employer", "notes")}
+
+
+class ContactForm(forms.Form):
+    """A contact person of an organization customer, added or edited from the Contacts tab."""
+
+    name = forms.CharField(label=_("Name"), max_length=100)
+    title = forms.CharField(label=_("Job title"), max_length=100, required=False)
+    role = forms.ChoiceField(label=_("Role in buying"), choices=[("", "—"), *BuyingRole.choices], required=False)
+    phones = forms.CharField(label=_("Phones"), required=False, max_length=400,
+                             help_text=_("Separate several numbers with commas."))
+    email = forms.CharField(label=_("Email"), required=False, max_length=254)
+    birthday = forms.DateField(label=_("Birthday"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    birthday_calendar = forms.ChoiceField(label=_("Birthday kept by"), choices=BirthdayCalendar.choices,
+                                          initial=BirthdayCalendar.SOLAR)
+    notes = forms.CharField(label=_("Notes"), max_length=5000, required=False)
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+
+    @staticmethod
+    def initial_for(contact: Any) -> dict[str, Any]:
+        return {"name": contact.name, "title": contact.title, "role": contact.role,
+                "phones": ", ".join(mask_digits(p) for p in contact.phones), "email": contact.email,
+                "birthday": contact.birthday, "birthday_calendar": contact.birthday_calendar,
+                "notes": contact.notes, "version": contact.version}
+
+    def service_data(self) -> dict[str, Any]:
+        data = {k: v for k, v in self.cleaned_data.items() if k != "version"}
+        data["phones"] = [item.strip() for item in _LIST_SPLIT.split(data.get("phones") or "") if item.strip()]
+        return data
+
+
+class HandoverForm(forms.Form):
+    """Hand the chosen customers over to another account manager (managers, from the list or the page)."""
+
+    to_owner = forms.TypedChoiceField(label=_("New account manager"), coerce=int)
+    customer_ids = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _set_choices(self.fields["to_owner"], _user_choices(user))
+
+    def clean_customer_ids(self) -> list[int]:
+        raw = self.cleaned_data["customer_ids"]
+        ids = [int(p) for p in re.split(r"[,\s]+", raw) if p.isdigit() and len(p) < 19]
+        if not ids:
+            raise forms.ValidationError(_("Choose at least one customer."))
+        return ids
 
 
 class ReferralForm(forms.Form):

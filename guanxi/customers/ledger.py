@@ -14,12 +14,14 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.text import mask_digits
-from guanxi.customers.choices import BirthdayCalendar, Channel, Gender, Importance, InfoClass, Kind
+from guanxi.customers.choices import BirthdayCalendar, Channel, Gender, Importance, InfoClass, Kind, Language
 from guanxi.customers.custom_fields import ledger_text
 from guanxi.customers.models import ChangeEntry, Customer, CustomField
 from guanxi.customers.profile import PROFILE_FIELDS, model_field
 
 CUSTOM_PREFIX = "custom."
+# Entries other apps write through `app_services.ledger_note`: field "note.<kind>".
+NOTE_PREFIX = "note."
 
 # Field → label, in the order the History tab offers them as a filter.
 LEDGER_FIELDS: dict[str, Any] = {
@@ -43,6 +45,7 @@ LEDGER_FIELDS: dict[str, Any] = {
     **{spec.name: model_field(spec.name).verbose_name for spec in PROFILE_FIELDS},
     "review": _("Information reviewed"),
     "family": _("Family members"),
+    "contacts": _("Contact people"),
     "referral": _("Referrals"),
     "consent": _("Consent"),
     "archived": _("Archived"),
@@ -51,6 +54,7 @@ LEDGER_FIELDS: dict[str, Any] = {
     "asset_review": _("Asset review"),
     "merged": _("Merged"),
     "erased": _("Erased"),
+    "note": _("Notes from other apps"),
 }
 # Shown masked to roles that may not reveal them, like everywhere else.
 SENSITIVE = {"phones", "id_number", "bank_account"}
@@ -66,6 +70,8 @@ _CHOICE_LABELS: dict[str, dict[str, Any]] = {
 CHANNEL_LABELS: dict[str, Any] = dict(Channel.choices)
 
 Snapshot = dict[str, str]
+# Fields a new customer always has a value for: a creation records them only when not the default.
+CREATION_DEFAULTS: dict[str, str] = {"language": Language.ZH_HANS.value}
 
 
 def snapshot(customer: Customer) -> Snapshot:
@@ -103,7 +109,9 @@ def _text(value: Any) -> str:
 
 
 def field_label(field: str) -> str:
-    """The label of a ledger field; custom fields by their current definition."""
+    """The label of a ledger field; custom fields by their current definition, notes by their kind."""
+    if field.startswith(NOTE_PREFIX):
+        return str(_("Note: %(kind)s") % {"kind": field[len(NOTE_PREFIX):]})
     if field.startswith(CUSTOM_PREFIX):
         key = field[len(CUSTOM_PREFIX):]
         label = CustomField.objects.filter(key=key).values_list("label", flat=True).first()
@@ -119,7 +127,7 @@ def _entries(
     for field in [*LEDGER_FIELDS, *extra]:
         old = (before or {}).get(field, "")
         new = after.get(field, "")
-        if old != new:
+        if old != new and not (before is None and CREATION_DEFAULTS.get(field) == new):
             entries.append(ChangeEntry(
                 customer_id=customer_id, field=field, old_value=old, new_value=new,
                 actor_id=actor_id, channel=channel, batch=batch,
@@ -178,6 +186,6 @@ def changed_values(before: Snapshot | None, after: Snapshot) -> list[tuple[str, 
     for field in [*LEDGER_FIELDS, *extra]:
         old = old_values.get(field, "")
         new = after.get(field, "")
-        if old != new:
+        if old != new and not (before is None and CREATION_DEFAULTS.get(field) == new):
             changed.append((field, old, new))
     return changed

@@ -9,6 +9,7 @@ from guanxi.customers.choices import (
     BirthdayCalendar,
     BusinessFormat,
     BusinessStatus,
+    BuyingRole,
     ConsentChannel,
     ConsentSource,
     ContactChannel,
@@ -19,6 +20,7 @@ from guanxi.customers.choices import (
     IncomeBand,
     InfoClass,
     Kind,
+    Language,
     Relation,
     RiskPreference,
     SettlementMethod,
@@ -134,6 +136,14 @@ class Customer(Birthday):
                                                         validators=[MinValueValidator(1), MaxValueValidator(365)])
     business_status = models.CharField(_("business status"), max_length=10, choices=BusinessStatus.choices,
                                        blank=True, db_default="")
+
+    # What seed 004 asks of every customer: what they use now, where else they buy, why they chose us.
+    current_products = models.TextField(_("what the customer uses now"), blank=True, db_default="")
+    other_sources = models.TextField(_("where else they buy, and why"), blank=True, db_default="")
+    why_us = models.TextField(_("why they chose us"), blank=True, db_default="")
+    # The language of messages to the customer (letters, SMS, e-mail), not of the UI.
+    language = models.CharField(_("language for messages"), max_length=10, choices=Language.choices,
+                                default=Language.ZH_HANS, db_default=Language.ZH_HANS)
 
     # Values of the fields an administrator defined (CustomField), by key.
     custom = models.JSONField(_("custom fields"), default=dict, blank=True, db_default=models.Value("{}"))
@@ -302,6 +312,35 @@ class FamilyMember(Birthday):
 
     def __str__(self) -> str:
         return f"{self.get_relation_display()} {self.name}"
+
+
+class Contact(Birthday):
+    """A contact person (联系人) at an organization customer: who they are and their part in buying.
+
+    Phones are stored in clear and shown masked, like the customer's; `search_doc` is one lower-case
+    line of name, pinyin, phones and e-mail that the contacts search matches by substring.
+    """
+
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
+                                 related_name="contacts")
+    name = models.CharField(_("name"), max_length=100)
+    title = models.CharField(_("job title"), max_length=100, blank=True, default="")
+    role = models.CharField(_("role in buying"), max_length=12, choices=BuyingRole.choices, blank=True, default="")
+    phones = models.JSONField(_("phones"), default=list, blank=True)
+    email = models.EmailField(_("email"), blank=True, default="")
+    notes = models.TextField(_("notes"), blank=True, default="")
+    search_doc = models.TextField(editable=False, default="")
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["customer_id", "id"]
+        verbose_name = _("contact person")
+        verbose_name_plural = _("contact people")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Referral(models.Model):

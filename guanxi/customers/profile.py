@@ -72,6 +72,11 @@ PROFILE_FIELDS: tuple[ProfileField, ...] = (
     ProfileField("order_cycle_days", InfoClass.DYNAMIC, ORGANIZATION, "int", minimum=1, maximum=365),
     ProfileField("visit_cycle_days", InfoClass.DYNAMIC, ORGANIZATION, "int", minimum=1, maximum=365),
     ProfileField("business_status", InfoClass.REALTIME, ORGANIZATION, "choice"),
+    # Everyone: what seed 004 asks (现在使用什么产品, 从何处购买及原因, 为何选择我们) and their language.
+    ProfileField("current_products", InfoClass.DYNAMIC, EVERYONE, "longtext"),
+    ProfileField("other_sources", InfoClass.DYNAMIC, EVERYONE, "longtext"),
+    ProfileField("why_us", InfoClass.STATIC, EVERYONE, "longtext"),
+    ProfileField("language", InfoClass.STATIC, EVERYONE, "choice"),
 )
 PROFILE_BY_NAME = {f.name: f for f in PROFILE_FIELDS}
 

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from guanxi.core.schemas import CleanStr, StrictIn
 from guanxi.core.text import mask_digits
-from guanxi.customers.models import Customer, FamilyMember, Referral
+from guanxi.customers.models import Contact, Customer, FamilyMember, Referral
 from guanxi.customers.profile import PROFILE_FIELDS
 
 DbId = int  # documented bounds are applied with Field(ge=1, le=2**63 - 1)
@@ -27,6 +27,8 @@ BusinessFormatLiteral = Literal["", "convenience", "supermarket", "grocery", "to
                                 "entertainment", "wholesale", "other"]
 SettlementLiteral = Literal["", "cash", "transfer", "online", "debit", "monthly"]
 BusinessStatusLiteral = Literal["", "operating", "suspended", "closed"]
+LanguageLiteral = Literal["zh-hans", "en"]
+BuyingRoleLiteral = Literal["", "decision", "purchasing", "finance", "technical", "user"]
 CustomValue = str | float | bool | list[str] | None
 CUSTOM_DESCRIPTION = (
     "values of the custom fields an administrator defined, by key (GET /custom-fields lists them): "
@@ -64,6 +66,10 @@ class ProfileIn(StrictIn):
     order_cycle_days: int | None = Field(None, ge=1, le=365)
     visit_cycle_days: int | None = Field(None, ge=1, le=365)
     business_status: BusinessStatusLiteral | None = None
+    current_products: CleanStr | None = Field(None, max_length=5000, description="what the customer uses now")
+    other_sources: CleanStr | None = Field(None, max_length=5000, description="where else they buy, and why")
+    why_us: CleanStr | None = Field(None, max_length=5000, description="why they chose us")
+    language: LanguageLiteral | None = Field(None, description="language of messages to the customer (default zh-hans)")
     custom: dict[str, CustomValue] | None = Field(None, description=CUSTOM_DESCRIPTION)
 
 
@@ -165,6 +171,10 @@ class ProfileOut(Schema):
     order_cycle_days: int | None
     visit_cycle_days: int | None
     business_status: BusinessStatusLiteral
+    current_products: str
+    other_sources: str
+    why_us: str
+    language: LanguageLiteral
     custom: dict[str, CustomValue] = Field(description=CUSTOM_DESCRIPTION)
     static_reviewed_at: dt.datetime | None = Field(description="static information last reviewed")
     dynamic_reviewed_at: dt.datetime | None = Field(description="dynamic information last reviewed")
@@ -417,3 +427,87 @@ class CustomerListOut(Schema):
     count: int = Field(description="exact up to 10,000 (1,000 when searching); above that an estimate or cap+1")
     count_exact: bool
     next_cursor: str | None = Field(None, description="pass as `cursor` for the next page (keyset paging)")
+
+
+class ContactIn(StrictIn):
+    """A contact person (联系人) of an organization customer; phones as digits."""
+
+    name: CleanStr = Field(max_length=100)
+    title: CleanStr = Field("", max_length=100)
+    role: BuyingRoleLiteral = Field("", description="role in buying: decision, purchasing, finance, technical, user")
+    phones: list[CleanStr] = Field(default_factory=list, max_length=10)
+    email: CleanStr = Field("", max_length=254)
+    birthday: dt.date | None = None
+    birthday_calendar: CalendarLiteral = "solar"
+    notes: CleanStr = Field("", max_length=5000)
+
+
+class ContactPatch(StrictIn):
+    """Changes to a contact; `version` is the one read (a stale version is refused with 409)."""
+
+    version: int = Field(ge=1, le=2**31 - 1)
+    name: CleanStr | None = Field(None, max_length=100)
+    title: CleanStr | None = Field(None, max_length=100)
+    role: BuyingRoleLiteral | None = None
+    phones: list[CleanStr] | None = Field(None, max_length=10, description="send back a masked phone to keep it")
+    email: CleanStr | None = Field(None, max_length=254)
+    birthday: dt.date | None = None
+    birthday_calendar: CalendarLiteral | None = None
+    notes: CleanStr | None = Field(None, max_length=5000)
+
+
+class ContactOut(Schema):
+    """A contact person; phones masked (a role that may reveal reads them on the customer page)."""
+
+    id: int
+    customer: NamedRef
+    name: str
+    title: str
+    role: BuyingRoleLiteral
+    phones: list[str]
+    email: str
+    birthday: dt.date | None
+    birthday_calendar: CalendarLiteral
+    lunar_birthday: LunarBirthday | None
+    notes: str
+    version: int
+
+    @staticmethod
+    def from_contact(contact: Contact) -> dict[str, Any]:
+        lunar = None
+        if contact.lunar_birth_month and contact.lunar_birth_day:
+            lunar = {"month": contact.lunar_birth_month, "day": contact.lunar_birth_day,
+                     "leap": contact.lunar_birth_leap}
+        return {
+            "id": contact.pk, "customer": {"id": contact.customer.pk, "name": contact.customer.name},
+            "name": contact.name, "title": contact.title, "role": contact.role,
+            "phones": [mask_digits(p) for p in contact.phones], "email": contact.email,
+            "birthday": contact.birthday, "birthday_calendar": contact.birthday_calendar, "lunar_birthday": lunar,
+            "notes": contact.notes, "version": contact.version,
+        }
+
+
+class ContactListOut(Schema):
+    items: list[ContactOut]
+    count: int = Field(description="matches, up to the limit + 1")
+
+
+class EditRequestOut(Schema):
+    policy: str
+    fields: list[str]
+    request_id: str
+
+
+class HandoverIn(StrictIn):
+    customer_ids: list[int] = Field(min_length=1, max_length=1000)
+    to_owner_id: int = Field(ge=1, le=2**63 - 1)
+
+
+class HandoverOut(Schema):
+    customers: int = Field(description="customers whose account manager changed")
+    moved: dict[str, int] = Field(description="rows moved per handover source (followup: tasks and appointments)")
+
+
+class CustomerPatchOut(CustomerOut):
+    edit_requests: list[EditRequestOut] = Field(
+        default_factory=list, description="fields an edit policy turned into requests instead of changing them")

@@ -14,6 +14,7 @@ from guanxi.customers.models import Customer
 from guanxi.customers.selectors import (
     access_log_for,
     consent_state,
+    contacts_of,
     customer_history,
     family_of,
     mask_phones,
@@ -36,6 +37,13 @@ def family_context(request: HttpRequest, customer: Customer, form: Any = None) -
 
     return {"customer": customer, "members": family_of(user=request_user(request), customer=customer),
             "form": form or FamilyMemberForm()}
+
+
+def contacts_context(request: HttpRequest, customer: Customer, form: Any = None) -> dict[str, Any]:
+    from guanxi.customers.forms import ContactForm
+
+    return {"customer": customer, "contacts": contacts_of(user=request_user(request), customer=customer),
+            "form": form or ContactForm()}
 
 
 def referrals_context(request: HttpRequest, customer: Customer, form: Any = None) -> dict[str, Any]:

@@ -19,18 +19,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from guanxi.accounts.http import request_user
+from guanxi.accounts.models import User
 from guanxi.core.errors import ConflictError, NotPermitted
 from guanxi.core.htmx import render_page_or_partial
-from guanxi.core.registry import registry
+from guanxi.core.registry import EditRequest, registry
 from guanxi.core.spreadsheet import csv_lines, xlsx_workbook
-from guanxi.customers import custom_fields, selectors, services, tabs
+from guanxi.customers import contact_services, custom_fields, handover, selectors, services, tabs
 from guanxi.customers.forms import (
     CUSTOM_FORM_PREFIX,
     ConsentForm,
+    ContactForm,
     CustomerFilterForm,
     CustomerForm,
     CustomFieldForm,
     FamilyMemberForm,
+    HandoverForm,
     ReferralForm,
     add_service_errors,
 )
@@ -111,10 +114,11 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
     if request.method == "POST":
         form = CustomerForm(request.POST, user=user)
         if form.is_valid():
+            requests: list[EditRequest] = []
             try:
                 services.customer_update(
                     actor=user, customer=customer, version=form.cleaned_data.get("version") or 0,
-                    data=form.service_data(),
+                    data=form.service_data(), requests=requests,
                 )
             except ValidationError as error:
                 form.add_service_errors(error)
@@ -122,6 +126,10 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
                 form.add_error(None, error.message)
             else:
                 messages.success(request, _("Customer %(name)s saved.") % {"name": customer.name})
+                for gated in requests:
+                    messages.info(request, _("Your change to %(fields)s needs approval: request %(id)s.") % {
+                        "fields": ", ".join(str(LEDGER_FIELDS.get(f, f)) for f in gated.fields),
+                        "id": gated.request_id})
                 return redirect("customers:detail", customer_id=customer.pk)
         return render(request, "customers/form.html", _form_context(form, customer), status=422)
     form = CustomerForm(user=user, initial=CustomerForm.initial_for(customer, selectors.mask_phones(customer.phones)))
@@ -173,6 +181,9 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     }
     context.update(active.context(request, customer))
     context["customer"] = customer
+    if handover.may_hand_over(user) and customer.archived_at is None:
+        context["handover_form"] = HandoverForm(user=user, initial={"customer_ids": str(customer.pk),
+                                                                    "to_owner": customer.owner_id})
     return render(request, "customers/detail.html", context)
 
 
@@ -412,3 +423,106 @@ def customer_restore(request: HttpRequest, customer_id: int) -> HttpResponse:
         return redirect("customers:list")
     messages.success(request, _("Customer %(name)s restored.") % {"name": customer.name})
     return redirect("customers:detail", customer_id=customer.pk)
+
+
+@login_required
+@require_POST
+def contact_add(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """htmx: add a contact person from the Contacts tab."""
+    user = request_user(request)
+    customer = selectors.customer_get(user=user, customer_id=customer_id)
+    form = ContactForm(request.POST)
+    return _contact_form_post(
+        request, form, lambda: contact_services.contact_create(actor=user, customer=customer,
+                                                               data=form.service_data()), customer)
+
+
+def _contact_form_post(
+    request: HttpRequest, form: ContactForm, save: Callable[[], object], customer: Customer,
+    editing: object = None,
+) -> HttpResponse:
+    status = 422
+    if form.is_valid():
+        try:
+            save()
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except (ConflictError, NotPermitted) as error:
+            form.add_error(None, error.message)
+        else:
+            form, status, editing = ContactForm(), 200, None
+    context = tabs.contacts_context(request, customer, form)
+    if editing is not None:
+        context["editing"] = editing
+    return render(request, "customers/tabs/contacts.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_edit(request: HttpRequest, customer_id: int, contact_id: int) -> HttpResponse:
+    """htmx: the Contacts tab with one contact's values in the form; saving changes that contact."""
+    user = request_user(request)
+    contact = selectors.contact_get(user=user, customer_id=customer_id, contact_id=contact_id)
+    customer = contact.customer
+    if request.method == "GET":
+        context = tabs.contacts_context(request, customer, ContactForm(initial=ContactForm.initial_for(contact)))
+        return render(request, "customers/tabs/contacts.html", {**context, "editing": contact})
+    form = ContactForm(request.POST)
+    return _contact_form_post(
+        request, form, lambda: contact_services.contact_update(
+            actor=user, contact=contact, version=form.cleaned_data.get("version") or 0, data=form.service_data()),
+        customer, editing=contact)
+
+
+@login_required
+@require_POST
+def contact_delete(request: HttpRequest, customer_id: int, contact_id: int) -> HttpResponse:
+    user = request_user(request)
+    contact = selectors.contact_get(user=user, customer_id=customer_id, contact_id=contact_id)
+    customer = contact.customer
+    contact_services.contact_delete(actor=user, contact=contact)
+    return render(request, "customers/tabs/contacts.html", tabs.contacts_context(request, customer))
+
+
+@login_required
+@require_GET
+def contact_search(request: HttpRequest) -> HttpResponse:
+    """Find contact people by name, pinyin or phone piece, each with its organization."""
+    user = request_user(request)
+    q = request.GET.get("q", "")[:100].replace("\x00", "")
+    found = selectors.contact_search(user=user, q=q) if q.strip() else []
+    more = len(found) > selectors.CONTACT_SEARCH_LIMIT
+    return render_page_or_partial(
+        request, "customers/contacts.html", "customers/partials/contact_results.html",
+        {"q": q, "contacts": found[: selectors.CONTACT_SEARCH_LIMIT], "more": more},
+    )
+
+
+@login_required
+@require_POST
+def customer_handover(request: HttpRequest) -> HttpResponse:
+    """Managers hand customers (one from its page, or the ones ticked on the list) to another manager."""
+    user = request_user(request)
+    if not handover.may_hand_over(user):
+        raise PermissionDenied
+    form = HandoverForm(request.POST, user=user)
+    back = request.POST.get("next", "")
+    target = back if back.startswith("/") and not back.startswith("//") else "/customers/"
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect(target)
+    to_owner = User.objects.filter(pk=form.cleaned_data["to_owner"]).first()
+    try:
+        if to_owner is None:
+            raise ValidationError({"to_owner": [_("Unknown account manager.")]})
+        result = handover.customer_handover(actor=user, customer_ids=form.cleaned_data["customer_ids"],
+                                            to_owner=to_owner)
+    except NotPermitted as error:
+        raise PermissionDenied(error.message) from None
+    except ValidationError as error:
+        messages.error(request, " ".join(m for ms in error.message_dict.values() for m in ms))
+        return redirect(target)
+    messages.success(request, _("%(count)d customers handed over to %(name)s; %(moved)d open tasks and "
+                                "appointments moved with them.") % {
+        "count": result.customers, "name": str(to_owner), "moved": sum(result.moved.values())})
+    return redirect(target)

@@ -13,9 +13,10 @@ from guanxi.core import events
 from guanxi.core.db import plain_value, row_dict
 from guanxi.core.errors import ConflictError, NotPermitted
 from guanxi.customers import ledger
+from guanxi.customers.app_services import customer_merge_values, customers_merge_recorded
 from guanxi.customers.choices import Channel
 from guanxi.customers.models import Customer
-from guanxi.customers.services import customer_archive, customer_merge_values, customers_merge_recorded
+from guanxi.customers.services import customer_archive
 from guanxi.dedupe.models import MergeRecord
 from guanxi.dedupe.relations import Outcome, customer_links, delete_rows, move_rows, unknown_references
 from guanxi.dedupe.selectors import choosable_fields, may_merge

@@ -9,6 +9,7 @@ class ImportsConfig(AppConfig):
 
     def ready(self) -> None:
         from guanxi.core.registry import registry
-        from guanxi.imports import import_target
+        from guanxi.imports import contacts, import_target
 
         registry.add_import_target(import_target.TARGET)
+        registry.add_import_target(contacts.TARGET)

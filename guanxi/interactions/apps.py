@@ -12,6 +12,7 @@ class InteractionsConfig(AppConfig):
             CustomerReference,
             CustomerTab,
             DemoGenerator,
+            HandoverSource,
             HomePanel,
             ListColumn,
             registry,
@@ -36,6 +37,10 @@ class InteractionsConfig(AppConfig):
         # The summary is one row per customer: on a merge the survivor's is recomputed, not moved.
         registry.add_customer_reference(
             CustomerReference(model=ContactSummary, field="customer", on_merge="delete", merge=services.summary_merge)
+        )
+        registry.add_handover_source(
+            HandoverSource(key="followup", label=_("Open tasks and upcoming appointments"),
+                           move=services.handover_followup)
         )
         registry.add_demo_generator(DemoGenerator(name="interactions", order=40, run=demo.generate))
         registry.add_demo_generator(DemoGenerator(name="digests", order=95, run=demo.prepare_digests))

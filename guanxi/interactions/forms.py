@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from guanxi.accounts.models import User
 from guanxi.accounts.selectors import users_visible_to
 from guanxi.customers.choices import Importance
+from guanxi.customers.models import Customer
 from guanxi.interactions.choices import (
     AppointmentAction,
     ContactChannel,
@@ -42,12 +43,18 @@ class InteractionForm(forms.Form):
     next_step = forms.CharField(label=_("Next step"), required=False)
     next_step_on = forms.DateField(label=_("Next step on"), required=False, widget=DATE)
     user_id = forms.ChoiceField(label=_("Who"), required=False)
+    contact_id = forms.TypedChoiceField(label=_("Contact person"), required=False, coerce=int, empty_value=None)
 
-    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User, customer: Customer | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["user_id"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = _colleagues(user)
+        contact = self.fields["contact_id"]
+        assert isinstance(contact, forms.ChoiceField)
+        # The customer's contact people (organizations); the service checks the choice belongs to it.
+        contact.choices = [("", "—"), *(customer.contacts.values_list("pk", "name") if customer is not None else [])]
+        self.has_contacts = len(contact.choices) > 1
         self.initial.setdefault("user_id", user.pk)
         self.initial.setdefault("at", timezone.localtime().replace(second=0, microsecond=0))
 
@@ -64,6 +71,7 @@ class TaskForm(forms.Form):
     start_on = forms.DateField(label=_("Starts on"), required=False, widget=DATE,
                                help_text=_("for items that span days or weeks"))
     customer_id = forms.IntegerField(label=_("Customer id"), required=False, widget=forms.HiddenInput)
+    contact_id = forms.IntegerField(label=_("Contact person"), required=False, widget=forms.HiddenInput)
     owner_id = forms.ChoiceField(label=_("Owner"), required=False)
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -24,6 +24,9 @@ class Task(models.Model):
                               related_name="tasks")
     customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), null=True, blank=True,
                                  on_delete=models.CASCADE, related_name="tasks")
+    # The customer's contact person (联系人) the task is about; always one of the customer's contacts.
+    contact = models.ForeignKey("customers.Contact", verbose_name=_("contact person"), null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="tasks")
     kind = models.CharField(_("kind"), max_length=10, choices=TaskKind.choices, default=TaskKind.TODO)
     title = models.CharField(_("title"), max_length=200)
     notes = models.TextField(_("notes"), blank=True)
@@ -76,6 +79,9 @@ class Interaction(models.Model):
                                  related_name="interactions", db_index=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("who"), on_delete=models.PROTECT,
                              related_name="interactions", db_index=False)
+    # Whom at an organization customer the contact was with (联系人); one of the customer's contacts.
+    contact = models.ForeignKey("customers.Contact", verbose_name=_("contact person"), null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="interactions")
     channel = models.CharField(_("channel"), max_length=1, choices=ContactChannel.choices)
     direction = models.CharField(_("direction"), max_length=3, choices=Direction.choices, default=Direction.OUTBOUND)
     at = models.DateTimeField(_("time"))

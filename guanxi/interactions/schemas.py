@@ -31,6 +31,7 @@ class InteractionIn(StrictIn):
     next_step: CleanStr = Field("", max_length=200)
     next_step_on: dt.date | None = Field(None, description="creates a task due that day")
     user_id: int | None = Field(None, ge=1, le=2**63 - 1, description="who made the contact (default: you)")
+    contact_id: int | None = Field(None, ge=1, le=2**63 - 1, description="the customer's contact person it was with")
 
 
 class InteractionOut(Schema):
@@ -46,12 +47,13 @@ class InteractionOut(Schema):
     next_step: str
     next_step_on: dt.date | None
     next_task_id: int | None
+    contact_id: int | None
 
     @staticmethod
     def of(i: Interaction) -> dict[str, Any]:
         return {f: getattr(i, f) for f in ("id", "customer_id", "user_id", "channel", "direction", "at",
                                            "duration_minutes", "notes", "outcome", "next_step", "next_step_on",
-                                           "next_task_id")}
+                                           "next_task_id", "contact_id")}
 
 
 class InteractionListOut(Schema):
@@ -68,6 +70,7 @@ class TaskIn(StrictIn):
     due_time: dt.time | None = None
     notes: CleanStr = Field("", max_length=5000)
     customer_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    contact_id: int | None = Field(None, ge=1, le=2**63 - 1, description="one of the customer's contact people")
     owner_id: int | None = Field(None, ge=1, le=2**63 - 1)
 
 
@@ -77,6 +80,7 @@ class TaskPatch(StrictIn):
     due_on: dt.date | None = None
     start_on: dt.date | None = None
     notes: CleanStr | None = Field(None, max_length=5000)
+    contact_id: int | None = Field(None, ge=1, le=2**63 - 1, description="null clears the contact person")
     done: bool | None = None
 
 
@@ -89,6 +93,7 @@ class TaskOut(Schema):
     id: int
     owner_id: int
     customer_id: int | None
+    contact_id: int | None
     kind: str
     title: str
     notes: str
@@ -102,7 +107,7 @@ class TaskOut(Schema):
 
     @staticmethod
     def of(t: Task) -> dict[str, Any]:
-        return {**{f: getattr(t, f) for f in ("id", "owner_id", "customer_id", "kind", "title", "notes", "priority",
+        return {**{f: getattr(t, f) for f in ("id", "owner_id", "customer_id", "contact_id", "kind", "title", "notes", "priority",
                                               "start_on", "due_on", "due_time", "done_at", "position")},
                 "done": t.done_at is not None}
 

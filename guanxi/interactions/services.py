@@ -25,7 +25,7 @@ from guanxi.core import events
 from guanxi.core.errors import FieldErrors, NotPermitted
 from guanxi.core.registry import Reminder, registry
 from guanxi.customers.choices import Importance
-from guanxi.customers.models import Customer
+from guanxi.customers.models import Contact, Customer
 from guanxi.interactions import workdays
 from guanxi.interactions.choices import (
     VISIT_CHANNELS,
@@ -78,6 +78,7 @@ class InteractionInput(TypedDict, total=False):
     next_step: str
     next_step_on: DateValue
     user_id: IdValue
+    contact_id: IdValue
 
 
 class TaskInput(TypedDict, total=False):
@@ -90,6 +91,7 @@ class TaskInput(TypedDict, total=False):
     due_time: dt.time | str | None
     owner_id: IdValue
     customer_id: IdValue
+    contact_id: IdValue
 
 
 def _text(errors: _Errors, data: Mapping[str, object], name: str, *, max_length: int, required: bool = False) -> str:
@@ -162,6 +164,21 @@ def _visible_customer(errors: _Errors, actor: User, customer_id: Any, name: str 
     return customer
 
 
+def _customer_contact(errors: _Errors, customer: Customer | None, contact_id: Any) -> Contact | None:
+    """The contact person named by `contact_id`, which must be one of the customer's own contacts."""
+    if contact_id in (None, ""):
+        return None
+    try:
+        pk = int(contact_id)
+    except (TypeError, ValueError):
+        pk = 0
+    contact = (Contact.objects.filter(pk=pk, customer=customer).first()
+               if customer is not None and 0 < pk < 2**63 else None)
+    if contact is None:
+        errors.add("contact_id", _("Choose a contact person of this customer."))
+    return contact
+
+
 # --- contacts ----------------------------------------------------------------------------------------
 
 
@@ -176,9 +193,10 @@ class _CleanInteraction:
     next_step: str
     next_step_on: dt.date | None
     user: User
+    contact: Contact | None = None
 
 
-def _clean_interaction(actor: User, data: InteractionInput) -> _CleanInteraction:
+def _clean_interaction(actor: User, data: InteractionInput, customer: Customer | None = None) -> _CleanInteraction:
     errors = _Errors()
     channel = _choice(errors, data, "channel", ContactChannel, "")
     if not data.get("channel"):
@@ -217,8 +235,10 @@ def _clean_interaction(actor: User, data: InteractionInput) -> _CleanInteraction
     if next_step_on is not None and next_step_on < timezone.localdate(at):
         errors.add("next_step_on", _("The next step cannot be before the contact."))
     user = _colleague(errors, actor, data.get("user_id"), "user_id")
+    contact = _customer_contact(errors, customer, data.get("contact_id"))
     errors.raise_if_any()
-    return _CleanInteraction(channel, direction, at, duration, notes, outcome, next_step, next_step_on, user)
+    return _CleanInteraction(channel, direction, at, duration, notes, outcome, next_step, next_step_on, user,
+                             contact)
 
 
 def _summary_add(customer_id: int, at: dt.datetime, channel: str) -> None:
@@ -267,7 +287,7 @@ def interaction_log(*, actor: User, customer: Customer, data: InteractionInput) 
     """Log a contact; a next step with a date becomes a task for whoever made the contact."""
     if customer.archived_at is not None:
         raise NotPermitted(_("Archived customers cannot be contacted; restore them first."))
-    clean = _clean_interaction(actor, data)
+    clean = _clean_interaction(actor, data, customer)
     with transaction.atomic():
         next_task = None
         if clean.next_step_on is not None:
@@ -280,6 +300,7 @@ def interaction_log(*, actor: User, customer: Customer, data: InteractionInput) 
             customer=customer, user=clean.user, channel=clean.channel, direction=clean.direction, at=clean.at,
             duration_minutes=clean.duration_minutes, notes=clean.notes, outcome=clean.outcome,
             next_step=clean.next_step, next_step_on=clean.next_step_on, next_task=next_task, created_by=actor,
+            contact=clean.contact,
         )
         _summary_add(customer.pk, clean.at, clean.channel)
         events.publish(events.InteractionLogged(
@@ -335,6 +356,10 @@ def _clean_task(actor: User, data: TaskInput, instance: Task | None) -> dict[str
         clean["owner"] = _colleague(errors, actor, data.get("owner_id"), "owner_id")
     if instance is None or "customer_id" in data:
         clean["customer"] = _visible_customer(errors, actor, data.get("customer_id"))
+    if "contact_id" in data or "customer" in clean:
+        customer = clean["customer"] if "customer" in clean else (instance.customer if instance else None)
+        contact_id = data["contact_id"] if "contact_id" in data else (instance.contact_id if instance else None)
+        clean["contact"] = _customer_contact(errors, customer, contact_id)
     errors.raise_if_any()
     return clean
 
@@ -595,3 +620,21 @@ def round_plan_create(*, actor: User, rep: User, plan: list[tuple[int, dt.date]]
             planned.add(customer_id)
             created.append(task)
     return created
+
+
+def handover_followup(previous: dict[int, int], to_owner_id: int) -> int:
+    """Handover source: the previous account manager's open tasks and upcoming appointments (today
+    and later) of the handed-over customers move to the new manager."""
+    today = timezone.localdate()
+    moved = 0
+    by_owner: dict[int, list[int]] = {}
+    for customer_id, owner_id in previous.items():
+        by_owner.setdefault(owner_id, []).append(customer_id)
+    for owner_id, customer_ids in by_owner.items():
+        moved += Task.objects.filter(owner_id=owner_id, customer_id__in=customer_ids, done_at__isnull=True).update(
+            owner_id=to_owner_id, updated_at=timezone.now())
+        moved += Appointment.objects.filter(
+            owner_id=owner_id, customer_id__in=customer_ids, planned_on__gte=today,
+            status__in=[AppointmentStatus.PLANNED, AppointmentStatus.CONFIRMED, AppointmentStatus.RESCHEDULED],
+        ).update(owner_id=to_owner_id, updated_at=timezone.now())
+    return moved

@@ -37,7 +37,7 @@ def followup_context(request: HttpRequest, customer: Customer) -> dict[str, Any]
     summary = ContactSummary.objects.filter(customer=customer).first()
     return {
         "customer": customer, "summary": summary, "channels": ContactChannel.choices,
-        "form": InteractionForm(user=user),
+        "form": InteractionForm(user=user, customer=customer),
         "plan_form": AppointmentForm(initial={"due_on": timezone.localdate() + dt.timedelta(days=1)}),
         "tasks": selectors.task_list(user=user, owner=user, customer_id=customer.pk, due="open"),
         **timeline_page(customer, user, None),

@@ -76,9 +76,9 @@ def log(request: HttpRequest, customer_id: int) -> HttpResponse:
     compact = request.GET.get("compact") == "1"
     context: dict[str, Any] = {"customer": customer, "compact": compact, "channels": ContactChannel.choices}
     if request.method == "GET":
-        context["form"] = InteractionForm(user=user)
+        context["form"] = InteractionForm(user=user, customer=customer)
         return render(request, "interactions/partials/log_form.html", context)
-    form = InteractionForm(request.POST, user=user)
+    form = InteractionForm(request.POST, user=user, customer=customer)
     if form.is_valid():
         try:
             data = typed_input(services.InteractionInput, form.service_data())

@@ -12,16 +12,16 @@ from guanxi.accounts.models import User
 from guanxi.core import events
 from guanxi.core.db import row_dict
 from guanxi.core.errors import NotPermitted
-from guanxi.customers.choices import Channel
-from guanxi.customers.models import Customer
-from guanxi.customers.services import (
+from guanxi.customers.app_services import (
     ANONYMIZE_KEPT_FIELDS,
     customer_anonymize,
-    customer_export_logged,
     ledger_scrub,
     referrals_scrub,
 )
-from guanxi.customers.services import ERASED_NAME as CUSTOMERS_ERASED_NAME
+from guanxi.customers.app_services import ERASED_NAME as CUSTOMERS_ERASED_NAME
+from guanxi.customers.choices import Channel
+from guanxi.customers.models import Customer
+from guanxi.customers.services import customer_export_logged
 from guanxi.dedupe.relations import Outcome, customer_links, erase_rows, unknown_references
 from guanxi.privacy.models import PrivacyRequest, RequestKind
 

@@ -34,6 +34,7 @@ UPDATE_ENV = "GUANXI_UPDATE_QUERY_COUNTS"
 # Parameterless pages that are not lists, each with its reason (forms, POST-only actions, files).
 NOT_LIST_PAGES: dict[str, str] = {
     "customers:create": "a form",
+    "customers:handover": "an action (POST) from the customer page",
     "customers:validate": "htmx field validation (POST)",
     "imports:upload": "a form",
     "imports:export_customers": "a file download",

@@ -111,3 +111,20 @@ def test_demo_profiles_custom_values_and_search_rows_match_the_services() -> Non
                                    phones=list(customer.phones), email=customer.email,
                                    extra=searchable_extra(customer))
         assert customer.search.doc == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_organizations_have_contact_people_found_by_the_search() -> None:
+    from guanxi.customers.models import Contact
+    from guanxi.customers.selectors import contact_search
+
+    call_command("demo", customers=200, seed=7, stdout=io.StringIO())
+    organizations = Customer.objects.filter(kind="organization")
+    assert organizations.exists()
+    assert set(Contact.objects.values_list("customer_id", flat=True).distinct()) == set(
+        organizations.values_list("id", flat=True))
+    assert not Contact.objects.filter(customer__kind="person").exists()
+    contact = Contact.objects.order_by("id").first()
+    assert contact is not None and contact.role and contact.phones
+    admin = User.objects.get(username="admin")
+    assert contact.pk in [c.pk for c in contact_search(user=admin, q=contact.phones[0][-6:], limit=200)]

@@ -6,14 +6,14 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from guanxi.core.errors import ConflictError
-from guanxi.customers.models import AccessLog, ChangeEntry, Customer, CustomerSearch, SearchToken
-from guanxi.customers.services import (
+from guanxi.customers.app_services import (
     ERASED_NAME,
     customer_anonymize,
-    customer_archive,
     customer_merge_values,
     customers_move,
 )
+from guanxi.customers.models import AccessLog, ChangeEntry, Customer, CustomerSearch, SearchToken
+from guanxi.customers.services import customer_archive
 
 pytestmark = pytest.mark.django_db
 

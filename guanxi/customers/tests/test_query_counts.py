@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from guanxi.customers.models import ChangeEntry, Consent, CustomField, FamilyMember, Referral
+from guanxi.customers.models import ChangeEntry, Consent, Contact, CustomField, FamilyMember, Referral
 from guanxi.testing.base import login
 from guanxi.testing.query_counts import assert_app_query_counts
 
@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_list_routes_keep_their_query_counts(client, org, make_customer) -> None:
-    subject = make_customer("张三", tags=["VIP"])
+    subject = make_customer("张三商行", kind="organization", tags=["VIP"])
     serial = itertools.count()
 
     def add_rows(n: int) -> None:
@@ -27,5 +27,8 @@ def test_list_routes_keep_their_query_counts(client, org, make_customer) -> None
             ChangeEntry.objects.create(customer=subject, field="notes", old_value=str(i), new_value=str(i + 1),
                                        actor=org.owner, channel="ui", batch=uuid.uuid4())
             CustomField.objects.create(key=f"field_{i}", label=f"字段{i}", field_type="text")
+            Contact.objects.create(customer=subject, name=f"联系人{i}", phones=[f"139{i:08d}"], role="purchasing")
 
-    assert_app_query_counts(login(client, org.admin), "customers", {"customer_id": subject.pk}, add_rows)
+    assert_app_query_counts(login(client, org.admin), "customers", {
+        "customer_id": subject.pk, "api:/contacts": "q=联系人", "page:customers:contacts": "q=联系人",
+    }, add_rows)

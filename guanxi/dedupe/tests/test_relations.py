@@ -20,6 +20,7 @@ from guanxi.customers.models import (
     AccessLog,
     ChangeEntry,
     Consent,
+    Contact,
     Customer,
     CustomerSearch,
     FamilyMember,
@@ -65,6 +66,11 @@ ROW_MAKERS: dict[str, RowMaker] = {
         customer=c, field="name", old_value=c.name, new_value=c.name, channel="ui", batch=uuid.uuid4()),
     "customers.Consent.customer": lambda c, o, org: Consent.objects.create(
         customer=c, channel="sms", given=True, source="form", notes=c.name),
+    # Written directly: the relation test's customers are people, and the service keeps contacts to
+    # organizations; merge, erase and export treat the row the same either way.
+    "customers.Contact.customer": lambda c, o, org: Contact.objects.create(
+        customer=c, name=c.name + "的助理", phones=[PHONE], email="ouyang@example.com", notes=c.name,
+        search_doc=f"{c.name}|{PHONE}"),
     "customers.CustomerSearch.customer": lambda c, o, org: CustomerSearch.objects.get(customer=c),
     "customers.Customer_tags.customer": lambda c, o, org: _tag(c),
     "customers.FamilyMember.customer": lambda c, o, org: FamilyMember.objects.create(
@@ -224,5 +230,6 @@ def test_erase_removes_or_anonymizes_every_relation(org, people) -> None:
     erased = Customer.objects.get(pk=target.pk)
     assert _personal_text(erased) == []
     assert not FamilyMember.objects.filter(customer=erased).exists()
+    assert not Contact.objects.filter(customer=erased).exists()
     assert FamilyMember.objects.get(customer=other).linked_customer_id is None
 

@@ -39,8 +39,8 @@ def sync_jobs(monkeypatch: Any) -> None:
 
 
 def test_targets_are_discovered_in_order(org: Any) -> None:
-    assert [t.key for t in targets.all_targets()] == ["customers", "orders"]
-    assert [str(label) for _k, label in targets.choices()] == ["Customers", "Order lines"]
+    assert [t.key for t in targets.all_targets()] == ["customers", "contacts", "orders"]
+    assert [str(label) for _k, label in targets.choices()] == ["Customers", "Contact people", "Order lines"]
     with pytest.raises(ValidationError) as refused:
         targets.get("holdings")
     assert refused.value.message_dict == {"target": ["Select a valid choice."]}
