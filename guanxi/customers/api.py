@@ -335,7 +335,8 @@ def list_custom_fields(request: HttpRequest, include_inactive: bool = False) -> 
 
 @router.post("/custom-fields", response={201: CustomFieldOut}, summary="Define a custom field (administrators)")
 def create_custom_field(request: ApiRequest, payload: CustomFieldIn) -> Status[Any]:
-    field = custom_fields.custom_field_create(actor=request.auth, data=payload.model_dump())
+    field = custom_fields.custom_field_create(
+        actor=request.auth, data=typed_input(custom_fields.CustomFieldInput, payload.model_dump()))
     return Status(201, field)
 
 
@@ -343,7 +344,8 @@ def create_custom_field(request: ApiRequest, payload: CustomFieldIn) -> Status[A
 def patch_custom_field(request: ApiRequest, payload: CustomFieldPatch, field_id: int = FieldId) -> Any:
     field = selectors.custom_field_get(field_id=field_id)
     return custom_fields.custom_field_update(actor=request.auth, field=field,
-                                             data=payload.model_dump(exclude_unset=True))
+                                             data=typed_input(custom_fields.CustomFieldInput,
+                                                              payload.model_dump(exclude_unset=True)))
 
 
 ContactId = Path(..., ge=1, le=2**63 - 1)

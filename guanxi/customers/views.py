@@ -345,7 +345,7 @@ def _custom_fields_page(request: HttpRequest, field: CustomField | None) -> Http
     if request.method == "POST":
         form = CustomFieldForm(request.POST, instance=field)
         if form.is_valid():
-            data = dict(form.cleaned_data)
+            data = typed_input(custom_fields.CustomFieldInput, form.cleaned_data)
             try:
                 if field is None:
                     custom_fields.custom_field_create(actor=user, data=data)

@@ -4,7 +4,7 @@ keeps only the keys an input declares, so a field missing there would be dropped
 import pytest
 
 from guanxi.core.inputs import input_keys
-from guanxi.customers import contact_services, forms, schemas, services
+from guanxi.customers import contact_services, custom_fields, forms, schemas, services
 from guanxi.customers.profile import PROFILE_FIELDS
 
 
@@ -17,6 +17,7 @@ def test_every_profile_field_is_a_customer_input_key() -> None:
     (schemas.FamilyMemberIn, services.FamilyMemberInput), (schemas.FamilyMemberPatch, services.FamilyMemberInput),
     (schemas.ReferralIn, services.ReferralInput), (schemas.ConsentIn, services.ConsentInput),
     (schemas.ContactIn, contact_services.ContactInput), (schemas.ContactPatch, contact_services.ContactInput),
+    (schemas.CustomFieldIn, custom_fields.CustomFieldInput), (schemas.CustomFieldPatch, custom_fields.CustomFieldInput),
 ])
 def test_api_inputs_name_only_keys_the_service_input_declares(source, kind) -> None:
     assert set(source.model_fields) - {"version"} <= input_keys(kind)
@@ -25,6 +26,7 @@ def test_api_inputs_name_only_keys_the_service_input_declares(source, kind) -> N
 @pytest.mark.parametrize(("form", "kind"), [
     (forms.FamilyMemberForm, services.FamilyMemberInput), (forms.ReferralForm, services.ReferralInput),
     (forms.ConsentForm, services.ConsentInput), (forms.ContactForm, contact_services.ContactInput),
+    (forms.CustomFieldForm, custom_fields.CustomFieldInput),
 ])
 def test_forms_name_only_keys_the_service_input_declares(form, kind) -> None:
     assert set(form.base_fields) - {"version"} <= input_keys(kind)
