@@ -32,6 +32,7 @@ from guanxi.assets.schemas import (
     SnapshotIn,
     SnapshotOut,
 )
+from guanxi.core.inputs import typed_input
 from guanxi.customers.choices import Channel
 from guanxi.customers.models import Customer
 from guanxi.customers.selectors import customer_get
@@ -63,7 +64,8 @@ def list_holdings(request: ApiRequest, customer_id: int = Id, reveal: bool = Fal
 @router.post("/customers/{customer_id}/holdings", response={201: HoldingOut}, summary="Add a holding")
 def create_holding(request: ApiRequest, payload: HoldingIn, customer_id: int = Id) -> Status[Any]:
     customer = _customer(request, customer_id)
-    holding = services.holding_create(actor=request.auth, customer=customer, data=payload.model_dump(),
+    holding = services.holding_create(actor=request.auth, customer=customer,
+                                      data=typed_input(services.HoldingInput, payload.model_dump()),
                                       channel=Channel.API)
     return Status(201, HoldingOut.of(holding, False))
 
@@ -83,7 +85,8 @@ def patch_holding(request: ApiRequest, payload: HoldingPatch, customer_id: int =
     holding = selectors.holding_get(user=request.auth, customer_id=customer_id, holding_id=holding_id)
     changes = payload.model_dump(exclude_unset=True)
     data = {k: v for k, v in changes.items() if v is not None or k in {"start_on", "matures_on"}}
-    holding = services.holding_update(actor=request.auth, holding=holding, data=data, channel=Channel.API)
+    holding = services.holding_update(actor=request.auth, holding=holding,
+                                      data=typed_input(services.HoldingInput, data), channel=Channel.API)
     return HoldingOut.of(holding, False)
 
 
@@ -107,7 +110,8 @@ def list_snapshots(request: ApiRequest, customer_id: int = Id, holding_id: int =
              summary="Record a value (append-only)")
 def create_snapshot(request: ApiRequest, payload: SnapshotIn, customer_id: int = Id, holding_id: int = Id) -> Status[Any]:
     holding = selectors.holding_get(user=request.auth, customer_id=customer_id, holding_id=holding_id)
-    snapshot = services.snapshot_record(actor=request.auth, holding=holding, data=payload.model_dump(),
+    snapshot = services.snapshot_record(actor=request.auth, holding=holding,
+                                        data=typed_input(services.SnapshotInput, payload.model_dump()),
                                         channel=Channel.API)
     return Status(201, SnapshotOut.of(snapshot, False))
 
@@ -123,7 +127,8 @@ def get_coverage(request: ApiRequest, customer_id: int = Id, reveal: bool = Fals
 @router.post("/customers/{customer_id}/insurance", response={201: PolicyOut}, summary="Add an insurance policy")
 def create_policy(request: ApiRequest, payload: PolicyIn, customer_id: int = Id) -> Status[Any]:
     customer = _customer(request, customer_id)
-    policy = services.policy_create(actor=request.auth, customer=customer, data=payload.model_dump(),
+    policy = services.policy_create(actor=request.auth, customer=customer,
+                                    data=typed_input(services.PolicyInput, payload.model_dump()),
                                     channel=Channel.API)
     return Status(201, PolicyOut.of(policy, customer.name, False))
 
@@ -133,7 +138,8 @@ def patch_policy(request: ApiRequest, payload: PolicyPatch, customer_id: int = I
     policy = selectors.policy_get(user=request.auth, customer_id=customer_id, policy_id=policy_id)
     changes = payload.model_dump(exclude_unset=True)
     data = {k: v for k, v in changes.items() if v is not None or k in {"insured_member_id", "term_years", "starts_on"}}
-    policy = services.policy_update(actor=request.auth, policy=policy, data=data, channel=Channel.API)
+    policy = services.policy_update(actor=request.auth, policy=policy,
+                                    data=typed_input(services.PolicyInput, data), channel=Channel.API)
     return PolicyOut.of(policy, policy.customer.name, False)
 
 
@@ -164,7 +170,8 @@ def list_reviews(request: ApiRequest, customer_id: int = Id, reveal: bool = Fals
 def create_review(request: ApiRequest, payload: ReviewIn, customer_id: int = Id) -> Status[Any]:
     customer = _customer(request, customer_id)
     data = {k: v for k, v in payload.model_dump().items() if v is not None}
-    review = services.review_create(actor=request.auth, customer=customer, data=data, channel=Channel.API)
+    review = services.review_create(actor=request.auth, customer=customer,
+                                    data=typed_input(services.ReviewInput, data), channel=Channel.API)
     return Status(201, ReviewOut.of(review, False))
 
 
@@ -179,7 +186,8 @@ def get_review(request: ApiRequest, customer_id: int = Id, review_id: int = Id, 
 @router.patch("/customers/{customer_id}/asset-reviews/{review_id}", response=ReviewOut, summary="Change a review's notes")
 def patch_review(request: ApiRequest, payload: ReviewPatch, customer_id: int = Id, review_id: int = Id) -> dict[str, Any]:
     review = selectors.review_get(user=request.auth, customer_id=customer_id, review_id=review_id)
-    review = services.review_update(actor=request.auth, review=review, data=payload.model_dump())
+    review = services.review_update(actor=request.auth, review=review,
+                                    data=typed_input(services.ReviewInput, payload.model_dump()))
     return ReviewOut.of(review, False)
 
 

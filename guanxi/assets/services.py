@@ -10,8 +10,9 @@ or removed.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -44,6 +45,46 @@ MAX_REVIEW_NOTES = 5000
 
 
 _Errors = FieldErrors  # the name the cleaners below (and the import target) use
+
+# Typed inputs (see guanxi/core/inputs.py): on update an absent key keeps the stored value. Amounts,
+# dates and ids may arrive as text (a form, an import) and are validated here.
+Money = Decimal | int | str | None
+DateValue = dt.date | str | None
+
+
+class HoldingInput(TypedDict, total=False):
+    asset_class: str
+    product: str
+    institution: str
+    is_ours: bool
+    amount: Money
+    start_on: DateValue
+    matures_on: DateValue
+    risk_level: str | None
+    notes: str
+
+
+class SnapshotInput(TypedDict, total=False):
+    on: DateValue
+    value: Money
+
+
+class PolicyInput(TypedDict, total=False):
+    policy_type: str
+    insured_member_id: int | str | None
+    insurer: str
+    product: str
+    notes: str
+    sum_insured: Money
+    premium: Money
+    term_years: int | str | None
+    starts_on: DateValue
+    critical_illness: bool
+
+
+class ReviewInput(TypedDict, total=False):
+    on: DateValue
+    notes: str | None
 
 
 def _text(errors: _Errors, name: str, value: Any, *, max_length: int, required: bool = False) -> str:
@@ -112,7 +153,8 @@ HOLDING_FIELDS = ("asset_class", "product", "institution", "is_ours", "amount", 
                   "risk_level", "notes")
 
 
-def _validate_holding(data: dict[str, Any], instance: Holding | None) -> dict[str, Any]:
+def _validate_holding(data: HoldingInput, instance: Holding | None) -> dict[str, Any]:
+    raw: Mapping[str, object] = data
     errors = _Errors()
     values: dict[str, Any] = {}
     creating = instance is None
@@ -127,8 +169,8 @@ def _validate_holding(data: dict[str, Any], instance: Holding | None) -> dict[st
     if creating or "amount" in data:
         values["amount"] = _money(errors, "amount", data.get("amount"))
     for name in ("start_on", "matures_on"):
-        if name in data:
-            values[name] = _date(errors, name, data[name])
+        if name in raw:
+            values[name] = _date(errors, name, raw[name])
     if "risk_level" in data:
         values["risk_level"] = _choice(errors, "risk_level", data["risk_level"] or "", RiskLevel.values, blank=True)
     if "notes" in data:
@@ -149,7 +191,7 @@ def _holding_text(holding: Holding) -> str:
 
 
 def holding_create(
-    *, actor: User, customer: Customer, data: dict[str, Any], channel: str = Channel.UI
+    *, actor: User, customer: Customer, data: HoldingInput, channel: str = Channel.UI
 ) -> Holding:
     """Record a holding; its amount becomes the first value snapshot, dated today."""
     values = _validate_holding(data, None)
@@ -162,7 +204,7 @@ def holding_create(
 
 
 def holding_update(
-    *, actor: User, holding: Holding, data: dict[str, Any], channel: str = Channel.UI
+    *, actor: User, holding: Holding, data: HoldingInput, channel: str = Channel.UI
 ) -> Holding:
     """Change a holding; a changed amount is appended as today's snapshot (history is never rewritten)."""
     values = _validate_holding(data, holding)
@@ -187,7 +229,7 @@ def holding_delete(*, actor: User, holding: Holding, channel: str = Channel.UI) 
 
 
 def snapshot_record(
-    *, actor: User, holding: Holding, data: dict[str, Any], channel: str = Channel.UI
+    *, actor: User, holding: Holding, data: SnapshotInput, channel: str = Channel.UI
 ) -> HoldingSnapshot:
     """Append a value on a date; when it is the newest, the holding's amount follows it."""
     errors = _Errors()
@@ -219,7 +261,8 @@ def _member(errors: _Errors, customer: Customer, member_id: Any, field: str) -> 
     return member
 
 
-def _validate_policy(customer: Customer, data: dict[str, Any], instance: InsurancePolicy | None) -> dict[str, Any]:
+def _validate_policy(customer: Customer, data: PolicyInput, instance: InsurancePolicy | None) -> dict[str, Any]:
+    raw: Mapping[str, object] = data
     errors = _Errors()
     values: dict[str, Any] = {}
     creating = instance is None
@@ -228,11 +271,11 @@ def _validate_policy(customer: Customer, data: dict[str, Any], instance: Insuran
     if "insured_member_id" in data:
         values["insured_member"] = _member(errors, customer, data["insured_member_id"], "insured_member_id")
     for name, limit in (("insurer", 100), ("product", 200), ("notes", MAX_NOTES)):
-        if name in data:
-            values[name] = _text(errors, name, data[name], max_length=limit)
+        if name in raw:
+            values[name] = _text(errors, name, raw[name], max_length=limit)
     for name in ("sum_insured", "premium"):
-        if creating or name in data:
-            values[name] = _money(errors, name, data.get(name))
+        if creating or name in raw:
+            values[name] = _money(errors, name, raw.get(name))
     if "term_years" in data:
         term = data["term_years"]
         if term in (None, ""):
@@ -257,7 +300,7 @@ def _policy_text(policy: InsurancePolicy) -> str:
 
 
 def policy_create(
-    *, actor: User, customer: Customer, data: dict[str, Any], channel: str = Channel.UI
+    *, actor: User, customer: Customer, data: PolicyInput, channel: str = Channel.UI
 ) -> InsurancePolicy:
     values = _validate_policy(customer, data, None)
     with transaction.atomic():
@@ -267,7 +310,7 @@ def policy_create(
 
 
 def policy_update(
-    *, actor: User, policy: InsurancePolicy, data: dict[str, Any], channel: str = Channel.UI
+    *, actor: User, policy: InsurancePolicy, data: PolicyInput, channel: str = Channel.UI
 ) -> InsurancePolicy:
     values = _validate_policy(policy.customer, data, policy)
     old_text = _policy_text(policy)
@@ -314,7 +357,7 @@ def values_on(*, customer: Customer, on: dt.date) -> list[tuple[Holding, Decimal
 
 
 def review_create(
-    *, actor: User, customer: Customer, data: dict[str, Any], channel: str = Channel.UI
+    *, actor: User, customer: Customer, data: ReviewInput, channel: str = Channel.UI
 ) -> AssetReview:
     """Hold an asset review on a date: every holding's value then is copied into the review."""
     errors = _Errors()
@@ -345,7 +388,7 @@ def review_create(
     return review
 
 
-def review_update(*, actor: User, review: AssetReview, data: dict[str, Any]) -> AssetReview:
+def review_update(*, actor: User, review: AssetReview, data: ReviewInput) -> AssetReview:
     """Change a review's notes; its figures stay as they were on the day."""
     errors = _Errors()
     notes = _text(errors, "notes", data.get("notes"), max_length=MAX_REVIEW_NOTES)

@@ -7,8 +7,8 @@ the amounts; a role that may not reveal gets the masked page and a 403.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
@@ -33,9 +33,12 @@ from guanxi.assets.forms import (
     SnapshotForm,
 )
 from guanxi.core.errors import NotPermitted
+from guanxi.core.inputs import typed_input
 from guanxi.customers.forms import add_service_errors
 from guanxi.customers.models import Customer
 from guanxi.customers.selectors import customer_get
+
+T = TypeVar("T")
 
 
 def _reveal(request: HttpRequest, customer: Customer) -> tuple[bool, str, int]:
@@ -56,13 +59,14 @@ def _page(request: HttpRequest, template: str, customer: Customer, section: str,
     return render(request, template, {**base, **context}, status=status)
 
 
-def _save(form: forms.Form, save: Callable[[dict[str, Any]], object], data: Callable[[], dict[str, Any]] | None = None,
-          rename: dict[str, str] | None = None) -> bool:
-    """Validate the form, call the service; the service's field errors land on the form."""
+def _save(form: forms.Form, kind: type[T], save: Callable[[T], object],
+          data: Callable[[], Mapping[str, object]] | None = None, rename: dict[str, str] | None = None) -> bool:
+    """Validate the form, call the service with its typed input `kind`; the service's field errors
+    land on the form."""
     if not form.is_valid():
         return False
     try:
-        save(data() if data else dict(form.cleaned_data))
+        save(typed_input(kind, data() if data else form.cleaned_data))
     except ValidationError as error:
         add_service_errors(form, error, rename=rename)
         return False
@@ -90,7 +94,7 @@ def holding_add(request: HttpRequest, customer_id: int) -> HttpResponse:
     customer = customer_get(user=user, customer_id=customer_id)
     if request.method == "POST":
         form = HoldingForm(request.POST)
-        if _save(form, lambda data: services.holding_create(actor=user, customer=customer, data=data)):
+        if _save(form, services.HoldingInput, lambda data: services.holding_create(actor=user, customer=customer, data=data)):
             messages.success(request, _("Holding added."))
             return redirect("assets:holdings", customer_id=customer.pk)
         return _page(request, "assets/holding_form.html", customer, "holdings", {"form": form}, 422)
@@ -105,7 +109,7 @@ def holding_edit(request: HttpRequest, customer_id: int, holding_id: int) -> Htt
     customer = holding.customer
     if request.method == "POST":
         form = HoldingEditForm(request.POST)
-        if _save(form, lambda data: services.holding_update(actor=user, holding=holding, data=data),
+        if _save(form, services.HoldingInput, lambda data: services.holding_update(actor=user, holding=holding, data=data),
                  data=lambda: form.service_data()):
             messages.success(request, _("Holding saved."))
             return redirect("assets:holdings", customer_id=customer.pk)
@@ -137,7 +141,7 @@ def snapshots(request: HttpRequest, customer_id: int, holding_id: int) -> HttpRe
     form = SnapshotForm(initial={"on": timezone.localdate()})
     if request.method == "POST" and "reveal" not in request.POST:
         form = SnapshotForm(request.POST)
-        if _save(form, lambda data: services.snapshot_record(actor=user, holding=holding, data=data)):
+        if _save(form, services.SnapshotInput, lambda data: services.snapshot_record(actor=user, holding=holding, data=data)):
             messages.success(request, _("Value recorded."))
             return redirect("assets:snapshots", customer_id=customer.pk, holding_id=holding.pk)
         status = 422
@@ -175,7 +179,7 @@ def policy_add(request: HttpRequest, customer_id: int) -> HttpResponse:
     customer = customer_get(user=user, customer_id=customer_id)
     if request.method == "POST":
         form = _policy_form(customer, PolicyForm, request.POST)
-        if _save(form, lambda data: services.policy_create(actor=user, customer=customer, data=data)):
+        if _save(form, services.PolicyInput, lambda data: services.policy_create(actor=user, customer=customer, data=data)):
             messages.success(request, _("Policy added."))
             return redirect("assets:insurance", customer_id=customer.pk)
         return _page(request, "assets/policy_form.html", customer, "insurance", {"form": form}, 422)
@@ -192,7 +196,7 @@ def policy_edit(request: HttpRequest, customer_id: int, policy_id: int) -> HttpR
     if request.method == "POST":
         form = _policy_form(customer, PolicyEditForm, request.POST)
         assert isinstance(form, PolicyEditForm)
-        if _save(form, lambda data: services.policy_update(actor=user, policy=policy, data=data),
+        if _save(form, services.PolicyInput, lambda data: services.policy_update(actor=user, policy=policy, data=data),
                  data=form.service_data):
             messages.success(request, _("Policy saved."))
             return redirect("assets:insurance", customer_id=customer.pk)
@@ -239,7 +243,7 @@ def reviews(request: HttpRequest, customer_id: int) -> HttpResponse:
     if request.method == "POST":
         form = ReviewForm(request.POST)
         created: list[Any] = []
-        if _save(form, lambda data: created.append(services.review_create(actor=user, customer=customer, data=data))):
+        if _save(form, services.ReviewInput, lambda data: created.append(services.review_create(actor=user, customer=customer, data=data))):
             messages.success(request, _("Asset review saved."))
             return redirect("assets:review", customer_id=customer.pk, review_id=created[0].pk)
         status = 422
@@ -269,7 +273,7 @@ def review_notes(request: HttpRequest, customer_id: int, review_id: int) -> Http
     user = request_user(request)
     item = selectors.review_get(user=user, customer_id=customer_id, review_id=review_id)
     form = ReviewNotesForm(request.POST)
-    if _save(form, lambda data: services.review_update(actor=user, review=item, data=data)):
+    if _save(form, services.ReviewInput, lambda data: services.review_update(actor=user, review=item, data=data)):
         messages.success(request, _("Notes saved."))
     else:
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))

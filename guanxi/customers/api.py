@@ -14,6 +14,7 @@ from pydantic import Field
 
 from guanxi.accounts.http import ApiRequest
 from guanxi.accounts.models import User
+from guanxi.core.inputs import typed_input
 from guanxi.core.pagination import decode_cursor
 from guanxi.core.registry import EditRequest
 from guanxi.core.schemas import CleanStr, StrictIn
@@ -148,7 +149,8 @@ def list_customers(request: ApiRequest, query: Query[CustomerQuery]) -> HttpResp
 
 @router.post("/customers", response={201: CustomerOut}, summary="Create a customer")
 def create_customer(request: ApiRequest, payload: CustomerIn) -> Status[Any]:
-    customer = services.customer_create(actor=request.auth, data=payload.model_dump(), channel=Channel.API)
+    customer = services.customer_create(actor=request.auth, data=typed_input(services.CustomerInput, payload.model_dump()),
+                                       channel=Channel.API)
     customer = selectors.customer_get(user=request.auth, customer_id=customer.pk)
     return Status(201, CustomerOut.from_customer(customer))
 
@@ -168,7 +170,8 @@ def patch_customer(request: ApiRequest, payload: CustomerPatch, customer_id: int
     # An explicit null clears a nullable field; for the rest null means "leave unchanged".
     data = {k: v for k, v in changes.items() if v is not None or k in {"birthday", "store_id"}}
     requests: list[EditRequest] = []
-    services.customer_update(actor=request.auth, customer=customer, version=version, data=data, channel=Channel.API,
+    services.customer_update(actor=request.auth, customer=customer, version=version,
+                             data=typed_input(services.CustomerInput, data), channel=Channel.API,
                              requests=requests)
     body = CustomerOut.from_customer(selectors.customer_get(user=request.auth, customer_id=customer_id))
     body["edit_requests"] = [{"policy": r.policy, "fields": list(r.fields), "request_id": r.request_id}
@@ -223,7 +226,8 @@ def list_family(request: ApiRequest, customer_id: int = CustomerId) -> list[dict
 def add_family_member(request: ApiRequest, payload: FamilyMemberIn, customer_id: int = CustomerId) -> Status[Any]:
     customer = selectors.customer_get(user=request.auth, customer_id=customer_id)
     member = services.family_member_create(
-        actor=request.auth, customer=customer, data=payload.model_dump(), channel=Channel.API
+        actor=request.auth, customer=customer, data=typed_input(services.FamilyMemberInput, payload.model_dump()),
+        channel=Channel.API
     )
     return Status(201, FamilyMemberOut.from_member(member))
 
@@ -235,7 +239,8 @@ def patch_family_member(
     member = selectors.family_member_get(user=request.auth, customer_id=customer_id, member_id=member_id)
     changes = payload.model_dump(exclude_unset=True)
     data = {k: v for k, v in changes.items() if v is not None or k in {"birthday", "linked_customer_id"}}
-    member = services.family_member_update(actor=request.auth, member=member, data=data, channel=Channel.API)
+    member = services.family_member_update(actor=request.auth, member=member,
+                                           data=typed_input(services.FamilyMemberInput, data), channel=Channel.API)
     return FamilyMemberOut.from_member(member)
 
 
@@ -257,7 +262,8 @@ def list_referrals(request: ApiRequest, customer_id: int = CustomerId) -> dict[s
 def add_referral(request: ApiRequest, payload: ReferralIn, customer_id: int = CustomerId) -> Status[Any]:
     customer = selectors.customer_get(user=request.auth, customer_id=customer_id)
     referral = services.referral_create(
-        actor=request.auth, referrer=customer, data=payload.model_dump(), channel=Channel.API
+        actor=request.auth, referrer=customer, data=typed_input(services.ReferralInput, payload.model_dump()),
+        channel=Channel.API
     )
     return Status(201, referral_out(referral))
 
@@ -294,7 +300,8 @@ def list_consents(request: ApiRequest, customer_id: int = CustomerId) -> list[di
 @router.post("/customers/{customer_id}/consents", response={201: list[ConsentOut]}, summary="Record consent given or withdrawn")
 def add_consent(request: ApiRequest, payload: ConsentIn, customer_id: int = CustomerId) -> Status[Any]:
     customer = selectors.customer_get(user=request.auth, customer_id=customer_id)
-    services.consent_record(actor=request.auth, customer=customer, data=payload.model_dump(), channel=Channel.API)
+    services.consent_record(actor=request.auth, customer=customer,
+                            data=typed_input(services.ConsentInput, payload.model_dump()), channel=Channel.API)
     return Status(201, _consents(customer))
 
 
@@ -328,7 +335,8 @@ def list_custom_fields(request: HttpRequest, include_inactive: bool = False) -> 
 
 @router.post("/custom-fields", response={201: CustomFieldOut}, summary="Define a custom field (administrators)")
 def create_custom_field(request: ApiRequest, payload: CustomFieldIn) -> Status[Any]:
-    field = custom_fields.custom_field_create(actor=request.auth, data=payload.model_dump())
+    field = custom_fields.custom_field_create(
+        actor=request.auth, data=typed_input(custom_fields.CustomFieldInput, payload.model_dump()))
     return Status(201, field)
 
 
@@ -336,7 +344,8 @@ def create_custom_field(request: ApiRequest, payload: CustomFieldIn) -> Status[A
 def patch_custom_field(request: ApiRequest, payload: CustomFieldPatch, field_id: int = FieldId) -> Any:
     field = selectors.custom_field_get(field_id=field_id)
     return custom_fields.custom_field_update(actor=request.auth, field=field,
-                                             data=payload.model_dump(exclude_unset=True))
+                                             data=typed_input(custom_fields.CustomFieldInput,
+                                                              payload.model_dump(exclude_unset=True)))
 
 
 ContactId = Path(..., ge=1, le=2**63 - 1)
@@ -353,7 +362,8 @@ def list_contacts(request: ApiRequest, customer_id: int = CustomerId) -> list[di
 def add_contact(request: ApiRequest, payload: ContactIn, customer_id: int = CustomerId) -> Status[Any]:
     customer = selectors.customer_get(user=request.auth, customer_id=customer_id)
     contact = contact_services.contact_create(
-        actor=request.auth, customer=customer, data=payload.model_dump(), channel=Channel.API
+        actor=request.auth, customer=customer, data=typed_input(contact_services.ContactInput, payload.model_dump()),
+        channel=Channel.API
     )
     return Status(201, ContactOut.from_contact(contact))
 
@@ -373,7 +383,8 @@ def patch_contact(
     changes = payload.model_dump(exclude_unset=True)
     version = changes.pop("version")
     data = {k: v for k, v in changes.items() if v is not None or k == "birthday"}
-    contact = contact_services.contact_update(actor=request.auth, contact=contact, version=version, data=data,
+    contact = contact_services.contact_update(actor=request.auth, contact=contact, version=version,
+                                              data=typed_input(contact_services.ContactInput, data),
                                               channel=Channel.API)
     return ContactOut.from_contact(contact)
 

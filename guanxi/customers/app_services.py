@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -23,6 +23,7 @@ from guanxi.accounts.models import Department, User
 from guanxi.accounts.selectors import departments_visible_to, users_visible_to
 from guanxi.core import events
 from guanxi.core.errors import ConflictError
+from guanxi.core.inputs import typed_input
 from guanxi.core.text import (
     search_document,
     short_tokens,
@@ -41,6 +42,7 @@ from guanxi.customers.models import (
 )
 from guanxi.customers.services import (
     MAX_NOTES,
+    CustomerInput,
     _clean_text,
     _Errors,
     _index,
@@ -50,7 +52,7 @@ from guanxi.customers.services import (
 )
 
 
-def customer_merge_values(*, actor: User, customer: Customer, version: int, data: dict[str, Any]) -> Customer:
+def customer_merge_values(*, actor: User, customer: Customer, version: int, data: Mapping[str, object]) -> Customer:
     """A merge's survivor takes the chosen values (`data`, keyed by field name, or attname for a
     relation), if nobody saved it since `version`; else ConflictError.
 
@@ -66,7 +68,8 @@ def customer_merge_values(*, actor: User, customer: Customer, version: int, data
             raise ConflictError(
                 _("Someone else changed this customer after you opened it. Reload to see their changes."))
         return _reload(customer.pk)
-    updated = customer_update(actor=actor, customer=customer, version=version, data=data, channel=Channel.MERGE)
+    updated = customer_update(actor=actor, customer=customer, version=version,
+                              data=typed_input(CustomerInput, data), channel=Channel.MERGE)
     leftover = {k: v for k, v in data.items() if getattr(updated, k) != v}
     if not leftover:
         return updated

@@ -8,7 +8,6 @@ and every change is an entry in the customer's change ledger (field `contacts`).
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -23,26 +22,23 @@ from guanxi.core.errors import ConflictError, FieldErrors, NotPermitted
 from guanxi.core.text import search_document
 from guanxi.customers.choices import BirthdayCalendar, BuyingRole, Channel, Kind
 from guanxi.customers.models import ChangeEntry, Contact, Customer
-from guanxi.customers.services import MAX_NOTES, _clean_birthday, _clean_phones, _clean_text
+from guanxi.customers.services import MAX_NOTES, BirthdayInput, _clean_birthday, _clean_phones, _clean_text
 
 CONTACT_FIELDS = ("name", "title", "role", "phones", "email", "birthday", "birthday_calendar", "notes")
 
 
-@dataclass
-class ContactInput:
+class ContactInput(BirthdayInput, total=False):
     """What a user may set on a contact person; on update only the keys given in `data` change."""
 
-    name: str = ""
-    title: str = ""
-    role: str = ""
-    phones: list[str] = field(default_factory=list)
-    email: str = ""
-    birthday: Any = None
-    birthday_calendar: str = BirthdayCalendar.SOLAR
-    notes: str = ""
+    name: str | None
+    title: str | None
+    role: str | None
+    phones: list[str] | None
+    email: str | None
+    notes: str | None
 
 
-def _validate_contact(*, customer: Customer, data: dict[str, Any], instance: Contact | None) -> dict[str, Any]:
+def _validate_contact(*, customer: Customer, data: ContactInput, instance: Contact | None) -> dict[str, Any]:
     errors = FieldErrors()
     if customer.kind != Kind.ORGANIZATION:
         errors.add("customer", _("Contact people belong to organization customers; %(name)s is a person.")
@@ -105,7 +101,7 @@ def _editable(customer: Customer) -> None:
 
 
 def contact_create(
-    *, actor: User, customer: Customer, data: dict[str, Any], channel: str = Channel.UI
+    *, actor: User, customer: Customer, data: ContactInput, channel: str = Channel.UI
 ) -> Contact:
     """Add a contact person to an organization customer the actor may see (the caller scoped it)."""
     _editable(customer)
@@ -119,7 +115,7 @@ def contact_create(
 
 
 def contact_update(
-    *, actor: User, contact: Contact, version: int, data: dict[str, Any], channel: str = Channel.UI
+    *, actor: User, contact: Contact, version: int, data: ContactInput, channel: str = Channel.UI
 ) -> Contact:
     """Change a contact if nobody saved it since `version` was read; else ConflictError (ADR 0005)."""
     customer = contact.customer

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -169,7 +170,25 @@ def ledger_text(value: Any) -> str:
 
 # Administration ---------------------------------------------------------------------------------
 
-def _validate_definition(data: dict[str, Any], instance: CustomField | None) -> dict[str, Any]:
+class CustomFieldInput(TypedDict, total=False):
+    """A custom field's definition (see guanxi/core/inputs.py); on update `key` and `field_type` stay."""
+
+    key: str
+    field_type: str
+    label: str
+    kinds: str | None
+    info_class: str | None
+    help_text: str | None
+    required: bool
+    in_list: bool
+    searchable: bool
+    active: bool
+    position: int | str | None
+    choices: list[str] | str | None
+
+
+def _validate_definition(data: CustomFieldInput, instance: CustomField | None) -> dict[str, Any]:
+    submitted: Mapping[str, object] = data
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
     if instance is None:
@@ -196,8 +215,8 @@ def _validate_definition(data: dict[str, Any], instance: CustomField | None) -> 
     for name, choices, default in (("kinds", CustomFieldKinds.values, CustomFieldKinds.ALL),
                                    ("info_class", [c for c in InfoClass.values if c != InfoClass.DERIVED],
                                     InfoClass.STATIC)):
-        if name in data or instance is None:
-            value = data.get(name) or default
+        if name in submitted or instance is None:
+            value = submitted.get(name) or default
             if value not in choices:
                 errors[name] = [_("Select a valid choice.")]
             values[name] = value
@@ -208,8 +227,8 @@ def _validate_definition(data: dict[str, Any], instance: CustomField | None) -> 
                                    % {"max": 200, "length": len(help_text)}]
         values["help_text"] = help_text
     for flag in ("required", "in_list", "searchable", "active"):
-        if flag in data:
-            values[flag] = bool(data[flag])
+        if flag in submitted:
+            values[flag] = bool(submitted[flag])
     if "position" in data:
         try:
             position = int(data["position"] or 0)
@@ -242,7 +261,7 @@ def _require_admin(actor: User) -> None:
         raise NotPermitted(_("Only an administrator may define custom fields."))
 
 
-def custom_field_create(*, actor: User, data: dict[str, Any]) -> CustomField:
+def custom_field_create(*, actor: User, data: CustomFieldInput) -> CustomField:
     _require_admin(actor)
     values = _validate_definition(data, None)
     try:
@@ -252,7 +271,7 @@ def custom_field_create(*, actor: User, data: dict[str, Any]) -> CustomField:
         raise ValidationError({"key": [_("A custom field with key %(key)s already exists.") % {"key": values["key"]}]}) from exc
 
 
-def custom_field_update(*, actor: User, field: CustomField, data: dict[str, Any]) -> CustomField:
+def custom_field_update(*, actor: User, field: CustomField, data: CustomFieldInput) -> CustomField:
     """Change a definition; the key and type stay (stored values depend on them)."""
     _require_admin(actor)
     values = _validate_definition(data, field)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from dataclasses import dataclass, field, fields
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -42,6 +42,11 @@ from guanxi.customers.choices import (
     Kind,
     Relation,
 )
+from guanxi.customers.inputs import BirthdayInput as BirthdayInput
+from guanxi.customers.inputs import ConsentInput as ConsentInput
+from guanxi.customers.inputs import CustomerInput as CustomerInput
+from guanxi.customers.inputs import FamilyMemberInput as FamilyMemberInput
+from guanxi.customers.inputs import ReferralInput as ReferralInput
 from guanxi.customers.models import (
     AccessLog,
     ChangeEntry,
@@ -64,31 +69,7 @@ _LOCAL = re.compile(r"^[2-9]\d{6,7}$")
 _CODE = re.compile(r"^[\w\-./]+$")
 
 
-@dataclass
-class CustomerInput:
-    """What a user may set on a customer; absent fields keep their value on update."""
-
-    kind: str = Kind.PERSON
-    name: str = ""
-    code: str = ""
-    gender: str = Gender.UNKNOWN
-    birthday: dt.date | None = None
-    birthday_calendar: str = BirthdayCalendar.SOLAR
-    phones: list[str] = field(default_factory=list)
-    email: str = ""
-    address: str = ""
-    importance: str = Importance.B
-    tags: list[str] = field(default_factory=list)
-    owner_id: int | None = None
-    department_id: int | None = None
-    store_id: int | None = None
-    notes: str = ""
-    importance_reason: str = ""
-    custom: dict[str, Any] = field(default_factory=dict)
-    # and every field of guanxi.customers.profile.PROFILE_FIELDS
-
-
-INPUT_FIELDS = tuple(f.name for f in fields(CustomerInput)) + tuple(f.name for f in PROFILE_FIELDS)
+INPUT_FIELDS = tuple(CustomerInput.__annotations__)  # every key, the profile fields' included
 
 
 _Errors = FieldErrors  # the name the cleaners below (and the import target) use
@@ -163,7 +144,7 @@ def _lunar_birthday(birthday: dt.date) -> tuple[int, int, bool]:
     return abs(month), lunar.getDay(), month < 0
 
 
-def _clean_birthday(errors: _Errors, data: dict[str, Any], instance: Any) -> dict[str, Any]:
+def _clean_birthday(errors: _Errors, data: BirthdayInput, instance: Any) -> dict[str, Any]:
     """Birthday, calendar and — for a lunar birthday — the lunar month, day and leap flag.
 
     Shared by customers and family members, whose birthdays follow the same rules.
@@ -254,7 +235,7 @@ def _clean_profile(errors: _Errors, spec: ProfileField, raw: Any, instance: Cust
 
 
 def _validate(
-    *, actor: User, data: dict[str, Any], instance: Customer | None
+    *, actor: User, data: CustomerInput, instance: Customer | None
 ) -> tuple[dict[str, Any], list[str] | None]:
     """Clean and check every submitted field; returns model values and the tag names (if given)."""
     errors = _Errors()
@@ -306,9 +287,10 @@ def _validate(
     if "importance_reason" in data:
         values["importance_reason"] = _clean_text(errors, "importance_reason", data["importance_reason"] or "",
                                                   max_length=300)
+    submitted: Mapping[str, object] = data
     for spec in PROFILE_FIELDS:
-        if spec.name in data:
-            values[spec.name] = _clean_profile(errors, spec, data[spec.name], instance)
+        if spec.name in submitted:
+            values[spec.name] = _clean_profile(errors, spec, submitted[spec.name], instance)
     if "custom" in data or instance is None:
         kind = values.get("kind") or (instance.kind if instance else Kind.PERSON)
         custom, custom_errors = custom_fields.clean_custom(
@@ -320,8 +302,9 @@ def _validate(
                 errors.add(name, message)
         values["custom"] = custom
     owner: User | None = None
-    if data.get("owner_id") is not None:
-        owner = users_visible_to(actor).filter(pk=data["owner_id"]).first()
+    owner_id = data.get("owner_id")
+    if owner_id is not None:
+        owner = users_visible_to(actor).filter(pk=owner_id).first()
         if owner is None:
             errors.add("owner", _("Unknown account manager."))
         else:
@@ -329,8 +312,9 @@ def _validate(
     elif instance is None:
         owner = actor
         values["owner"] = actor
-    if data.get("department_id") is not None:
-        department = departments_visible_to(actor).filter(pk=data["department_id"]).first()
+    department_id = data.get("department_id")
+    if department_id is not None:
+        department = departments_visible_to(actor).filter(pk=department_id).first()
         if department is None:
             errors.add("department", _("Unknown department."))
         values["department"] = department
@@ -394,7 +378,7 @@ def _set_tags(customer: Customer, names: list[str]) -> None:
     customer.tags.set(tags)
 
 
-def customer_create(*, actor: User, data: dict[str, Any], channel: str = Channel.UI) -> Customer:
+def customer_create(*, actor: User, data: CustomerInput, channel: str = Channel.UI) -> Customer:
     """Create a customer from submitted fields; the code is generated when left blank."""
     values, tag_names = _validate(actor=actor, data=data, instance=None)
     with transaction.atomic():
@@ -431,7 +415,7 @@ def _generated_code(pk: int) -> str:
 
 
 def customer_update(
-    *, actor: User, customer: Customer, version: int, data: dict[str, Any], channel: str = Channel.UI,
+    *, actor: User, customer: Customer, version: int, data: CustomerInput, channel: str = Channel.UI,
     requests: list[EditRequest] | None = None,
 ) -> Customer:
     """Apply changes if nobody saved the customer since `version` was read; else ConflictError.
@@ -566,7 +550,7 @@ def customer_export_logged(*, actor: User, customer: Customer, what: str, channe
 
 
 def customer_field_errors(
-    *, actor: User, data: dict[str, Any], instance: Customer | None, field: str
+    *, actor: User, data: CustomerInput, instance: Customer | None, field: str
 ) -> list[str]:
     """Messages for one field as the service would judge it, saving nothing (htmx validation)."""
     try:
@@ -580,7 +564,7 @@ FAMILY_FIELDS = ("name", "relation", "gender", "birthday", "birthday_calendar", 
                  "linked_customer_id")
 
 
-def _validate_family(*, actor: User, data: dict[str, Any], instance: FamilyMember | None) -> dict[str, Any]:
+def _validate_family(*, actor: User, data: FamilyMemberInput, instance: FamilyMember | None) -> dict[str, Any]:
     errors = _Errors()
     values: dict[str, Any] = {}
     if "name" in data or instance is None:
@@ -632,7 +616,7 @@ def _ledger_family(customer: Customer, old: str, new: str, actor: User, channel:
 
 
 def family_member_create(
-    *, actor: User, customer: Customer, data: dict[str, Any], channel: str = Channel.UI
+    *, actor: User, customer: Customer, data: FamilyMemberInput, channel: str = Channel.UI
 ) -> FamilyMember:
     """Add a relative to a customer the actor may see; the ledger records it."""
     values = _validate_family(actor=actor, data=data, instance=None)
@@ -643,7 +627,7 @@ def family_member_create(
 
 
 def family_member_update(
-    *, actor: User, member: FamilyMember, data: dict[str, Any], channel: str = Channel.UI
+    *, actor: User, member: FamilyMember, data: FamilyMemberInput, channel: str = Channel.UI
 ) -> FamilyMember:
     values = _validate_family(actor=actor, data=data, instance=member)
     old = _family_text(member)
@@ -661,15 +645,16 @@ def family_member_delete(*, actor: User, member: FamilyMember, channel: str = Ch
 
 
 def referral_create(
-    *, actor: User, referrer: Customer, data: dict[str, Any], channel: str = Channel.UI
+    *, actor: User, referrer: Customer, data: ReferralInput, channel: str = Channel.UI
 ) -> Referral:
     """Record that `referrer` introduced another customer; both sides' ledgers say so."""
     errors = _Errors()
     referred: Customer | None = None
     code = str(data.get("referred_code") or "").strip()
     visible = Customer.objects.visible_to(actor).active()
-    if data.get("referred_id"):
-        referred = visible.filter(pk=data["referred_id"]).first() if 0 < data["referred_id"] < 2**63 else None
+    referred_id = data.get("referred_id")
+    if referred_id:
+        referred = visible.filter(pk=referred_id).first() if 0 < referred_id < 2**63 else None
     elif code:
         referred = visible.filter(code=code).first()
     if referred is None:
@@ -714,7 +699,7 @@ def referral_delete(*, actor: User, referral: Referral, channel: str = Channel.U
 
 
 def consent_record(
-    *, actor: User, customer: Customer, data: dict[str, Any], channel: str = Channel.UI
+    *, actor: User, customer: Customer, data: ConsentInput, channel: str = Channel.UI
 ) -> Consent:
     """Record that the customer gave or withdrew marketing consent for one channel (append-only)."""
     errors = _Errors()
@@ -749,7 +734,7 @@ _SERVICE_NAMES = {"owner": "owner_id", "department": "department_id", "store": "
 
 
 def _gate_edit(
-    *, actor: User, customer: Customer, data: dict[str, Any], values: dict[str, Any], tag_names: list[str] | None,
+    *, actor: User, customer: Customer, data: CustomerInput, values: dict[str, Any], tag_names: list[str] | None,
     requests: list[EditRequest] | None,
 ) -> tuple[dict[str, Any], list[str] | None]:
     """Ask every registered edit policy which of the changed fields this actor may not edit directly;

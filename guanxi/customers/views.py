@@ -22,6 +22,7 @@ from guanxi.accounts.http import request_user
 from guanxi.accounts.models import User
 from guanxi.core.errors import ConflictError, NotPermitted
 from guanxi.core.htmx import render_page_or_partial
+from guanxi.core.inputs import typed_input
 from guanxi.core.registry import EditRequest, registry
 from guanxi.core.spreadsheet import csv_lines, xlsx_workbook
 from guanxi.customers import contact_services, custom_fields, handover, selectors, services, tabs
@@ -95,7 +96,8 @@ def customer_create(request: HttpRequest) -> HttpResponse:
         form = CustomerForm(request.POST, user=user)
         if form.is_valid():
             try:
-                customer = services.customer_create(actor=user, data=form.service_data())
+                customer = services.customer_create(
+                    actor=user, data=typed_input(services.CustomerInput, form.service_data()))
             except ValidationError as error:
                 form.add_service_errors(error)
             else:
@@ -118,7 +120,7 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
             try:
                 services.customer_update(
                     actor=user, customer=customer, version=form.cleaned_data.get("version") or 0,
-                    data=form.service_data(), requests=requests,
+                    data=typed_input(services.CustomerInput, form.service_data()), requests=requests,
                 )
             except ValidationError as error:
                 form.add_service_errors(error)
@@ -161,7 +163,8 @@ def customer_validate(request: HttpRequest) -> HttpResponse:
                 )
             elif service_field in data:
                 errors = services.customer_field_errors(
-                    actor=user, data={service_field: data[service_field]}, instance=customer, field=field
+                    actor=user, data=typed_input(services.CustomerInput, {service_field: data[service_field]}),
+                    instance=customer, field=field
                 )
     return render(request, "customers/partials/field_errors.html", {"errors": errors, "field": field})
 
@@ -250,7 +253,8 @@ def family_add(request: HttpRequest, customer_id: int) -> HttpResponse:
     customer = selectors.customer_get(user=user, customer_id=customer_id)
     return _tab_form_post(
         request, FamilyMemberForm(request.POST),
-        lambda data: services.family_member_create(actor=user, customer=customer, data=data), "family", customer,
+        lambda data: services.family_member_create(
+            actor=user, customer=customer, data=typed_input(services.FamilyMemberInput, data)), "family", customer,
     )
 
 
@@ -266,7 +270,8 @@ def family_edit(request: HttpRequest, customer_id: int, member_id: int) -> HttpR
         return render(request, "customers/tabs/family.html", {**context, "editing": member})
     return _tab_form_post(
         request, FamilyMemberForm(request.POST),
-        lambda data: services.family_member_update(actor=user, member=member, data=data), "family", customer,
+        lambda data: services.family_member_update(
+            actor=user, member=member, data=typed_input(services.FamilyMemberInput, data)), "family", customer,
         keep_on_error={"editing": member},
     )
 
@@ -288,7 +293,8 @@ def referral_add(request: HttpRequest, customer_id: int) -> HttpResponse:
     customer = selectors.customer_get(user=user, customer_id=customer_id)
     return _tab_form_post(
         request, ReferralForm(request.POST),
-        lambda data: services.referral_create(actor=user, referrer=customer, data=data), "referrals", customer,
+        lambda data: services.referral_create(
+            actor=user, referrer=customer, data=typed_input(services.ReferralInput, data)), "referrals", customer,
         rename={"referred": "referred_code"},
     )
 
@@ -311,7 +317,8 @@ def consent_add(request: HttpRequest, customer_id: int) -> HttpResponse:
     customer = selectors.customer_get(user=user, customer_id=customer_id)
     return _tab_form_post(
         request, ConsentForm(request.POST),
-        lambda data: services.consent_record(actor=user, customer=customer, data=data), "consent", customer,
+        lambda data: services.consent_record(
+            actor=user, customer=customer, data=typed_input(services.ConsentInput, data)), "consent", customer,
     )
 
 
@@ -338,7 +345,7 @@ def _custom_fields_page(request: HttpRequest, field: CustomField | None) -> Http
     if request.method == "POST":
         form = CustomFieldForm(request.POST, instance=field)
         if form.is_valid():
-            data = dict(form.cleaned_data)
+            data = typed_input(custom_fields.CustomFieldInput, form.cleaned_data)
             try:
                 if field is None:
                     custom_fields.custom_field_create(actor=user, data=data)
@@ -433,8 +440,9 @@ def contact_add(request: HttpRequest, customer_id: int) -> HttpResponse:
     customer = selectors.customer_get(user=user, customer_id=customer_id)
     form = ContactForm(request.POST)
     return _contact_form_post(
-        request, form, lambda: contact_services.contact_create(actor=user, customer=customer,
-                                                               data=form.service_data()), customer)
+        request, form, lambda: contact_services.contact_create(
+            actor=user, customer=customer, data=typed_input(contact_services.ContactInput, form.service_data())),
+        customer)
 
 
 def _contact_form_post(
@@ -470,7 +478,8 @@ def contact_edit(request: HttpRequest, customer_id: int, contact_id: int) -> Htt
     form = ContactForm(request.POST)
     return _contact_form_post(
         request, form, lambda: contact_services.contact_update(
-            actor=user, contact=contact, version=form.cleaned_data.get("version") or 0, data=form.service_data()),
+            actor=user, contact=contact, version=form.cleaned_data.get("version") or 0,
+            data=typed_input(contact_services.ContactInput, form.service_data())),
         customer, editing=contact)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -67,7 +68,7 @@ def _chosen_values(
     return data, chosen
 
 
-def _apply_values(actor: User, survivor: Customer, version: int, data: dict[str, Any]) -> Customer:
+def _apply_values(actor: User, survivor: Customer, version: int, data: Mapping[str, object]) -> Customer:
     """Through the customers app (validation, search row, ledger, version check)."""
     try:
         return customer_merge_values(actor=actor, customer=survivor, version=version, data=data)

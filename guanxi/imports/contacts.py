@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from guanxi.accounts.models import User
+from guanxi.core.inputs import typed_input
 from guanxi.customers.choices import BirthdayCalendar, BuyingRole, Channel, Kind
-from guanxi.customers.contact_services import contact_create, contact_update
+from guanxi.customers.contact_services import ContactInput, contact_create, contact_update
 from guanxi.customers.models import Contact, Customer
 from guanxi.imports.columns import Column, choice_lookup, label_keys, parse_date, split_list
 from guanxi.imports.models import ImportJob, ImportRow, RowError
@@ -176,11 +177,12 @@ def _apply_row(actor: User, customer: Customer, staged: dict[str, Any], applied:
         data["birthday"] = dt.date.fromisoformat(data["birthday"])
     existing = Contact.objects.filter(customer=customer, name=data["name"]).select_related("customer").first()
     if existing is None:
-        contact_create(actor=actor, customer=customer, data=data, channel=Channel.IMPORT)
+        contact_create(actor=actor, customer=customer, data=typed_input(ContactInput, data), channel=Channel.IMPORT)
         applied.created += 1
         return
     before = existing.version
-    updated = contact_update(actor=actor, contact=existing, version=existing.version, data=data,
+    updated = contact_update(actor=actor, contact=existing, version=existing.version,
+                             data=typed_input(ContactInput, data),
                              channel=Channel.IMPORT)
     if updated.version != before:
         applied.updated += 1

@@ -17,6 +17,7 @@ from ninja.params.functions import Path
 from pydantic import Field
 
 from guanxi.accounts.http import ApiRequest
+from guanxi.core.inputs import typed_input
 from guanxi.core.pagination import decode_cursor
 from guanxi.core.registry import registry
 from guanxi.core.schemas import CleanStr
@@ -67,7 +68,8 @@ def list_interactions(request: ApiRequest, query: Query[InteractionQuery]) -> di
 def create_interaction(request: ApiRequest, payload: InteractionIn) -> Status[Any]:
     customer = customer_selectors.customer_get(user=request.auth, customer_id=payload.customer_id)
     data = payload.model_dump(exclude={"customer_id"}, exclude_none=True)
-    interaction = services.interaction_log(actor=request.auth, customer=customer, data=data)
+    interaction = services.interaction_log(actor=request.auth, customer=customer,
+                                           data=typed_input(services.InteractionInput, data))
     return Status(201, InteractionOut.of(interaction))
 
 
@@ -98,7 +100,8 @@ def list_tasks(request: ApiRequest, query: Query[TaskQuery]) -> list[dict[str, A
 
 @router.post("/tasks", response={201: TaskOut}, summary="Add a task")
 def create_task(request: ApiRequest, payload: TaskIn) -> Status[Any]:
-    return Status(201, TaskOut.of(services.task_create(actor=request.auth, data=payload.model_dump())))
+    return Status(201, TaskOut.of(services.task_create(
+        actor=request.auth, data=typed_input(services.TaskInput, payload.model_dump()))))
 
 
 @router.get("/tasks/{task_id}", response=TaskOut, summary="One task")
@@ -112,7 +115,7 @@ def patch_task(request: ApiRequest, payload: TaskPatch, task_id: int = ObjectId)
     changes = payload.model_dump(exclude_unset=True)
     done = changes.pop("done", None)
     if changes:
-        task = services.task_update(actor=request.auth, task=task, data=changes)
+        task = services.task_update(actor=request.auth, task=task, data=typed_input(services.TaskInput, changes))
     if done is not None:
         task = services.task_set_done(actor=request.auth, task=task, done=done)
     return TaskOut.of(task)
@@ -149,7 +152,7 @@ def list_appointments(request: ApiRequest, query: Query[AppointmentQuery]) -> li
 def create_appointment(request: ApiRequest, payload: AppointmentIn) -> Status[Any]:
     customer = customer_selectors.customer_get(user=request.auth, customer_id=payload.customer_id)
     appointment = services.appointment_plan(actor=request.auth, customer=customer,
-                                            data=payload.model_dump(exclude={"customer_id"}))
+                                            data=typed_input(services.TaskInput, payload.model_dump(exclude={"customer_id"})))
     return Status(201, AppointmentOut.of(appointment))
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -61,8 +62,39 @@ GREETING_KINDS = {"birthday", "lunar_birthday", "family_birthday", "family_lunar
 
 _Errors = FieldErrors  # the name the cleaners below (and the import target) use
 
+# Typed inputs (see guanxi/core/inputs.py): an absent key is "not sent" (on update the stored value
+# stays). Dates, times and ids may arrive as text (a form, an import) and are validated here.
+DateValue = dt.date | str | None
+IdValue = int | str | None
 
-def _text(errors: _Errors, data: dict[str, Any], name: str, *, max_length: int, required: bool = False) -> str:
+
+class InteractionInput(TypedDict, total=False):
+    channel: str
+    direction: str
+    outcome: str
+    at: dt.datetime | str | None
+    duration_minutes: int | str | None
+    notes: str
+    next_step: str
+    next_step_on: DateValue
+    user_id: IdValue
+    contact_id: IdValue
+
+
+class TaskInput(TypedDict, total=False):
+    title: str
+    notes: str
+    kind: str
+    priority: int | str | None
+    due_on: DateValue
+    start_on: DateValue
+    due_time: dt.time | str | None
+    owner_id: IdValue
+    customer_id: IdValue
+    contact_id: IdValue
+
+
+def _text(errors: _Errors, data: Mapping[str, object], name: str, *, max_length: int, required: bool = False) -> str:
     raw = data.get(name)
     value = "" if raw is None else str(raw)
     if "\x00" in value:
@@ -77,7 +109,7 @@ def _text(errors: _Errors, data: dict[str, Any], name: str, *, max_length: int, 
     return value
 
 
-def _choice(errors: _Errors, data: dict[str, Any], name: str, choices: Any, default: Any) -> Any:
+def _choice(errors: _Errors, data: Mapping[str, object], name: str, choices: Any, default: Any) -> Any:
     value = data.get(name)
     if value in (None, ""):
         return default
@@ -85,10 +117,10 @@ def _choice(errors: _Errors, data: dict[str, Any], name: str, choices: Any, defa
     if str(value) not in valid:
         errors.add(name, _("Select a valid choice: %(expected)s.") % {"expected": ", ".join(sorted(valid - {""}))})
         return default
-    return type(default)(value) if isinstance(default, int) else str(value)
+    return type(default)(str(value)) if isinstance(default, int) else str(value)
 
 
-def _date(errors: _Errors, data: dict[str, Any], name: str, *, required: bool = False) -> dt.date | None:
+def _date(errors: _Errors, data: Mapping[str, object], name: str, *, required: bool = False) -> dt.date | None:
     value = data.get(name)
     if value in (None, ""):
         if required:
@@ -164,7 +196,7 @@ class _CleanInteraction:
     contact: Contact | None = None
 
 
-def _clean_interaction(actor: User, data: dict[str, Any], customer: Customer | None = None) -> _CleanInteraction:
+def _clean_interaction(actor: User, data: InteractionInput, customer: Customer | None = None) -> _CleanInteraction:
     errors = _Errors()
     channel = _choice(errors, data, "channel", ContactChannel, "")
     if not data.get("channel"):
@@ -251,7 +283,7 @@ def summary_merge(merged_id: int, survivor_id: int) -> None:
     summary_rebuild(customer_id=survivor_id)
 
 
-def interaction_log(*, actor: User, customer: Customer, data: dict[str, Any]) -> Interaction:
+def interaction_log(*, actor: User, customer: Customer, data: InteractionInput) -> Interaction:
     """Log a contact; a next step with a date becomes a task for whoever made the contact."""
     if customer.archived_at is not None:
         raise NotPermitted(_("Archived customers cannot be contacted; restore them first."))
@@ -295,7 +327,7 @@ def _next_position(owner_id: int, due_on: dt.date) -> int:
     return (last or 0) + 1
 
 
-def _clean_task(actor: User, data: dict[str, Any], instance: Task | None) -> dict[str, Any]:
+def _clean_task(actor: User, data: TaskInput, instance: Task | None) -> dict[str, Any]:
     errors = _Errors()
     clean: dict[str, Any] = {}
     if instance is None or "title" in data:
@@ -332,7 +364,7 @@ def _clean_task(actor: User, data: dict[str, Any], instance: Task | None) -> dic
     return clean
 
 
-def task_create(*, actor: User, data: dict[str, Any]) -> Task:
+def task_create(*, actor: User, data: TaskInput) -> Task:
     clean = _clean_task(actor, data, None)
     if clean["kind"] == TaskKind.VISIT and clean["customer"] is None:
         raise ValidationError({"customer_id": [_("A visit needs a customer.")]})
@@ -341,7 +373,7 @@ def task_create(*, actor: User, data: dict[str, Any]) -> Task:
                                    **clean)
 
 
-def task_update(*, actor: User, task: Task, data: dict[str, Any]) -> Task:
+def task_update(*, actor: User, task: Task, data: TaskInput) -> Task:
     clean = _clean_task(actor, data, task)
     for name, value in clean.items():
         setattr(task, name, value)
@@ -406,9 +438,9 @@ def task_move(*, actor: User, task: Task, column: str, order: list[int], today: 
 # --- appointments ------------------------------------------------------------------------------------
 
 
-def appointment_plan(*, actor: User, customer: Customer, data: dict[str, Any]) -> Appointment:
+def appointment_plan(*, actor: User, customer: Customer, data: TaskInput) -> Appointment:
     """A planned visit: a task of kind `visit` with an appointment to confirm with the customer."""
-    payload = {**data, "kind": TaskKind.VISIT, "customer_id": customer.pk}
+    payload: TaskInput = {**data, "kind": TaskKind.VISIT, "customer_id": customer.pk}
     payload.setdefault("title", _("Visit %(name)s") % {"name": customer.name})
     if not payload.get("title"):
         payload["title"] = _("Visit %(name)s") % {"name": customer.name}

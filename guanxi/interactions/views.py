@@ -19,6 +19,7 @@ from guanxi.accounts.choices import DataScope
 from guanxi.accounts.http import request_user
 from guanxi.core.errors import NotPermitted
 from guanxi.core.htmx import render_page_or_partial
+from guanxi.core.inputs import typed_input
 from guanxi.core.pagination import decode_cursor
 from guanxi.customers import selectors as customer_selectors
 from guanxi.customers.forms import add_service_errors
@@ -80,7 +81,8 @@ def log(request: HttpRequest, customer_id: int) -> HttpResponse:
     form = InteractionForm(request.POST, user=user, customer=customer)
     if form.is_valid():
         try:
-            interaction = services.interaction_log(actor=user, customer=customer, data=form.service_data())
+            data = typed_input(services.InteractionInput, form.service_data())
+            interaction = services.interaction_log(actor=user, customer=customer, data=data)
         except ValidationError as error:
             add_service_errors(form, error)
         except NotPermitted as error:
@@ -208,7 +210,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
         form = TaskForm(request.POST, user=user)
         if form.is_valid():
             try:
-                services.task_create(actor=user, data=form.cleaned_data)
+                services.task_create(actor=user, data=typed_input(services.TaskInput, form.cleaned_data))
             except ValidationError as error:
                 add_service_errors(form, error)
             else:
@@ -302,7 +304,8 @@ def appointment_plan(request: HttpRequest, customer_id: int) -> HttpResponse:
     status = 422
     if form.is_valid():
         try:
-            services.appointment_plan(actor=user, customer=customer, data=dict(form.cleaned_data))
+            services.appointment_plan(actor=user, customer=customer,
+                                      data=typed_input(services.TaskInput, form.cleaned_data))
         except ValidationError as error:
             add_service_errors(form, error)
         else:

@@ -13,6 +13,7 @@ from ninja.decorators import decorate_view
 from ninja.params.functions import Path
 
 from guanxi.accounts.http import request_user
+from guanxi.core.inputs import typed_input
 from guanxi.customers.models import Customer
 from guanxi.orders import selectors, services
 from guanxi.orders.batch import LineData, OrderData
@@ -144,7 +145,8 @@ def list_products(request: HttpRequest, query: Query[ProductQuery]) -> list[Prod
 
 @router.post("/products", response={201: ProductOut}, summary="Add a product (administrators)")
 def create_product(request: HttpRequest, payload: ProductIn) -> Status[Any]:
-    return Status(201, services.product_create(actor=request_user(request), data=payload.model_dump()))
+    return Status(201, services.product_create(actor=request_user(request), data=typed_input(
+        services.ProductInput, payload.model_dump())))
 
 
 @router.patch("/products/{product_id}", response=ProductOut, summary="Change a product (administrators)")
@@ -152,7 +154,8 @@ def update_product(request: HttpRequest, payload: ProductPatch, product_id: int 
     product = get_object_or_404(Product, pk=product_id)
     changes = payload.model_dump(exclude_unset=True)
     version = changes.pop("version")
-    return services.product_update(actor=request_user(request), product=product, version=version, data=changes)
+    return services.product_update(actor=request_user(request), product=product, version=version,
+                                    data=typed_input(services.ProductInput, changes))
 
 
 @router.get("/categories", response=list[CategoryOut], summary="Product categories (a tree, by parent_id)")
@@ -162,4 +165,5 @@ def list_categories(request: HttpRequest) -> list[Category]:
 
 @router.post("/categories", response={201: CategoryOut}, summary="Add a category (administrators)")
 def create_category(request: HttpRequest, payload: CategoryIn) -> Status[Any]:
-    return Status(201, services.category_create(actor=request_user(request), data=payload.model_dump()))
+    return Status(201, services.category_create(actor=request_user(request), data=typed_input(
+        services.CategoryInput, payload.model_dump())))

@@ -3,9 +3,9 @@ status-lookup link, and the hooks merge, export and erasure call."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -110,7 +110,29 @@ def _require_admin(actor: User) -> None:
         raise NotPermitted(_("Only administrators may change products and categories."))
 
 
-def _text(errors: dict[str, list[str]], data: dict[str, Any], name: str, max_length: int,
+class CategoryInput(TypedDict, total=False):
+    """A new category (absent keys count as empty)."""
+
+    code: str
+    name: str
+    parent_id: int | None
+
+
+class ProductInput(TypedDict, total=False):
+    """A product's fields; on update an absent key keeps the stored value."""
+
+    code: str
+    name: str
+    spec: str
+    colour: str
+    unit: str
+    list_price: Decimal | str | None
+    cost: Decimal | str | None
+    active: bool
+    category_id: int | None
+
+
+def _text(errors: dict[str, list[str]], data: Mapping[str, object], name: str, max_length: int,
           required: bool = False) -> str:
     value = str(data.get(name) or "").strip()
     if required and not value:
@@ -120,7 +142,7 @@ def _text(errors: dict[str, list[str]], data: dict[str, Any], name: str, max_len
     return value
 
 
-def _money(errors: dict[str, list[str]], data: dict[str, Any], name: str) -> Decimal:
+def _money(errors: dict[str, list[str]], data: Mapping[str, object], name: str) -> Decimal:
     raw = data.get(name)
     try:
         value = Decimal(str(raw if raw not in (None, "") else 0)).quantize(Decimal("0.01"))
@@ -132,15 +154,16 @@ def _money(errors: dict[str, list[str]], data: dict[str, Any], name: str) -> Dec
     return value
 
 
-def category_create(*, actor: User, data: dict[str, Any]) -> Category:
+def category_create(*, actor: User, data: CategoryInput) -> Category:
     """Add a category under a parent (or at the top)."""
     _require_admin(actor)
     errors: dict[str, list[str]] = {}
     code = _text(errors, data, "code", 50, required=True)
     name = _text(errors, data, "name", 100, required=True)
     parent = None
-    if data.get("parent_id"):
-        parent = Category.objects.filter(pk=data["parent_id"]).first()
+    parent_id = data.get("parent_id")
+    if parent_id:
+        parent = Category.objects.filter(pk=parent_id).first()
         if parent is None:
             errors.setdefault("parent_id", []).append(_("No such category."))
     if code and Category.objects.filter(code=code).exists():
@@ -150,9 +173,9 @@ def category_create(*, actor: User, data: dict[str, Any]) -> Category:
     return Category.objects.create(code=code, name=name, parent=parent)
 
 
-def _product_values(data: dict[str, Any], instance: Product | None) -> dict[str, Any]:
+def _product_values(data: ProductInput, instance: Product | None) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
-    merged = {**({} if instance is None else {
+    merged: dict[str, object] = {**({} if instance is None else {
         "code": instance.code, "name": instance.name, "spec": instance.spec, "colour": instance.colour,
         "unit": instance.unit, "list_price": instance.list_price, "cost": instance.cost,
         "active": instance.active, "category_id": instance.category_id}), **data}
@@ -167,8 +190,9 @@ def _product_values(data: dict[str, Any], instance: Product | None) -> dict[str,
         "active": bool(merged.get("active", True)),
         "category": None,
     }
-    if merged.get("category_id"):
-        values["category"] = Category.objects.filter(pk=merged["category_id"]).first()
+    category_id = data["category_id"] if "category_id" in data else (instance.category_id if instance else None)
+    if category_id:
+        values["category"] = Category.objects.filter(pk=category_id).first()
         if values["category"] is None:
             errors.setdefault("category_id", []).append(_("No such category."))
     taken = Product.objects.filter(code=values["code"])
@@ -181,13 +205,13 @@ def _product_values(data: dict[str, Any], instance: Product | None) -> dict[str,
     return values
 
 
-def product_create(*, actor: User, data: dict[str, Any]) -> Product:
+def product_create(*, actor: User, data: ProductInput) -> Product:
     """Add a product (商品)."""
     _require_admin(actor)
     return Product.objects.create(**_product_values(data, None))
 
 
-def product_update(*, actor: User, product: Product, version: int, data: dict[str, Any]) -> Product:
+def product_update(*, actor: User, product: Product, version: int, data: ProductInput) -> Product:
     """Change a product if nobody saved it since `version` was read (else ConflictError); past order
     lines keep the cost they arrived with, and a new category recomputes its buyers' summaries."""
     _require_admin(actor)

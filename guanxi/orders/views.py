@@ -17,6 +17,7 @@ from guanxi.accounts.http import request_user
 from guanxi.core.errors import ConflictError, NotPermitted
 from guanxi.core.htmx import render_page_or_partial
 from guanxi.core.http import client_address
+from guanxi.core.inputs import typed_input
 from guanxi.customers.forms import add_service_errors
 from guanxi.orders import selectors, services
 from guanxi.orders.choices import OrderStatus
@@ -76,7 +77,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
         form = ProductForm(request.POST)
         if form.is_valid():
             try:
-                product = services.product_create(actor=user, data=form.cleaned_data)
+                product = services.product_create(actor=user, data=typed_input(services.ProductInput, form.cleaned_data))
             except NotPermitted as denied:
                 return HttpResponse(denied.message, status=403)
             except ValidationError as invalid:
@@ -100,7 +101,7 @@ def product_edit(request: HttpRequest, product_id: int) -> HttpResponse:
     if request.method == "POST":
         form = ProductEditForm(request.POST)
         if form.is_valid():
-            data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+            data = typed_input(services.ProductInput, form.cleaned_data)
             try:
                 product = services.product_update(actor=user, product=product, version=form.cleaned_data["version"],
                                                   data=data)
@@ -122,7 +123,7 @@ def category_list(request: HttpRequest) -> HttpResponse:
     form = CategoryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.category_create(actor=user, data=form.cleaned_data)
+            services.category_create(actor=user, data=typed_input(services.CategoryInput, form.cleaned_data))
         except NotPermitted as denied:
             return HttpResponse(denied.message, status=403)
         except ValidationError as invalid:

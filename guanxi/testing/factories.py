@@ -55,10 +55,11 @@ class CustomerFactory(factory.Factory):
 
     @classmethod
     def _create(cls, model_class: Any, *args: Any, **kwargs: Any) -> Any:
-        from guanxi.customers.services import customer_create
+        from guanxi.core.inputs import typed_input
+        from guanxi.customers.services import CustomerInput, customer_create
 
         actor = kwargs.pop("actor")
-        return customer_create(actor=actor, data=kwargs)
+        return customer_create(actor=actor, data=typed_input(CustomerInput, kwargs))
 
     @classmethod
     def _build(cls, model_class: Any, *args: Any, **kwargs: Any) -> Any:

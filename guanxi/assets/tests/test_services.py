@@ -136,9 +136,11 @@ def test_a_policy_insures_only_this_customers_family(org, make_customer) -> None
     customer = make_customer("李明")
     other = make_customer("赵六")
     stranger = family_member_create(actor=org.owner, customer=other, data={"name": "赵妻", "relation": "spouse"})
-    for bad in ({"policy_type": "life", "insured_member_id": stranger.pk, "sum_insured": "1", "premium": "1"},
-                {"policy_type": "life", "sum_insured": "1", "premium": "1", "term_years": "0"},
-                {"policy_type": "pet", "sum_insured": "1", "premium": "1"}):
+    bad_inputs: list[services.PolicyInput] = [
+        {"policy_type": "life", "insured_member_id": stranger.pk, "sum_insured": "1", "premium": "1"},
+        {"policy_type": "life", "sum_insured": "1", "premium": "1", "term_years": "0"},
+        {"policy_type": "pet", "sum_insured": "1", "premium": "1"}]
+    for bad in bad_inputs:
         with pytest.raises(ValidationError) as excinfo:
             services.policy_create(actor=org.owner, customer=customer, data=bad)
         assert len(excinfo.value.message_dict) == 1

@@ -49,3 +49,19 @@ def test_cast_to_any_is_counted_in_the_docs() -> None:
     documented = re.search(r"`cast\(Any, …\)` appears (\d+) times", (ROOT / "docs/architecture.md").read_text())
     assert documented is not None
     assert count <= int(documented.group(1)), "cast(Any, …) must not rise: type the value instead"
+
+
+def test_services_take_typed_inputs_not_untyped_dicts() -> None:
+    """No function in an app's services.py takes `data: dict[str, Any]`; each declares its input
+    (a TypedDict with total=False, see guanxi/core/inputs.py)."""
+    import ast
+
+    untyped = []
+    for path in sorted((ROOT / "guanxi").glob("*/services.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                arguments = node.args.posonlyargs + node.args.args + node.args.kwonlyargs
+                untyped += [f"{path.relative_to(ROOT).as_posix()}:{node.name}" for arg in arguments
+                            if arg.arg == "data" and arg.annotation is not None
+                            and ast.unparse(arg.annotation).replace(" ", "") == "dict[str,Any]"]
+    assert untyped == []

@@ -8,14 +8,15 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from guanxi.core.inputs import typed_input
 from guanxi.customers.models import ChangeEntry, Customer
 from guanxi.customers.selectors import CustomerFilters, customer_history, customer_page, profile_sections
-from guanxi.customers.services import customer_create, customer_review, customer_update
+from guanxi.customers.services import CustomerInput, customer_create, customer_review, customer_update
 from guanxi.testing.base import bearer, login
 
 pytestmark = pytest.mark.django_db
 
-SHOP = {
+SHOP: CustomerInput = {
     "kind": "organization", "name": "华联便利店", "shop_name": "华联便利(人民路店)", "legal_person": "王建国",
     "business_scope": "卷烟零售、预包装食品", "business_format": "convenience", "licence_number": "310101100234",
     "latitude": "31.230416", "longitude": "121.473701", "settlement_method": "online",
@@ -52,7 +53,7 @@ def test_organization_particulars_are_cleaned_stored_and_ledgered(org) -> None:
 ])
 def test_bad_profile_values_are_refused_by_field_and_nothing_is_saved(org, field, value) -> None:
     with pytest.raises(ValidationError) as excinfo:
-        customer_create(actor=org.owner, data={**SHOP, field: value})
+        customer_create(actor=org.owner, data=typed_input(CustomerInput, {**SHOP, field: value}))
     assert field in excinfo.value.message_dict
     assert not Customer.objects.exists()
 

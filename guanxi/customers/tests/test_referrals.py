@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 
 from guanxi.customers.models import ChangeEntry, Referral
 from guanxi.customers.selectors import referrals_of, top_referrers
-from guanxi.customers.services import referral_create
+from guanxi.customers.services import ReferralInput, referral_create
 from guanxi.testing.base import bearer, login
 
 pytestmark = pytest.mark.django_db
@@ -30,13 +30,14 @@ def test_bad_referrals_are_refused(org, make_customer, case) -> None:
     a = make_customer("张三")
     b = make_customer("李四")
     hidden = make_customer("王五", actor=org.outsider)
-    data = {
+    cases: dict[str, ReferralInput] = {
         "self": {"referred_id": a.pk},
         "twice": {"referred_id": b.pk},
         "unknown": {"referred_code": "NOPE"},
         "invisible": {"referred_id": hidden.pk},
         "future": {"referred_id": b.pk, "referred_on": dt.date(2999, 1, 1)},
-    }[case]
+    }
+    data = cases[case]
     if case == "twice":
         referral_create(actor=org.owner, referrer=a, data={"referred_id": b.pk})
     before = Referral.objects.count()
