@@ -17,8 +17,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from guanxi.core.bulk import TableWriter
+from guanxi.assets.models import AssetReview, AssetReviewLine, Holding, HoldingSnapshot, InsurancePolicy
+from guanxi.core.bulk import Model, TableWriter
 from guanxi.core.registry import DemoContext
+from guanxi.customers.models import Customer, FamilyMember
 
 SHARE = 0.10
 CUSTOMER_CHUNK = 5000
@@ -44,14 +46,14 @@ NOTES = ["客户关注收益稳定，下季度到期后考虑续作。", "建议
 
 HOLDING_COLUMNS = ["id", "customer_id", "asset_class", "product", "institution", "is_ours", "amount", "start_on",
                    "matures_on", "risk_level", "notes", "created_by_id", "created_at", "updated_at"]
-TABLES: dict[str, list[str]] = {
-    "assets_holding": HOLDING_COLUMNS,
-    "assets_holdingsnapshot": ["holding_id", "on", "value", "recorded_by_id", "created_at"],
-    "assets_assetreview": ["id", "customer_id", "on", "notes", "total_assets", "total_loans", "created_by_id",
+TABLES: dict[Model, list[str]] = {
+    Holding: HOLDING_COLUMNS,
+    HoldingSnapshot: ["holding_id", "on", "value", "recorded_by_id", "created_at"],
+    AssetReview: ["id", "customer_id", "on", "notes", "total_assets", "total_loans", "created_by_id",
                            "created_at"],
-    "assets_assetreviewline": ["review_id", "holding_id", "asset_class", "product", "institution", "is_ours",
+    AssetReviewLine: ["review_id", "holding_id", "asset_class", "product", "institution", "is_ours",
                                "risk_level", "start_on", "matures_on", "value"],
-    "assets_insurancepolicy": ["customer_id", "insured_member_id", "policy_type", "insurer", "product",
+    InsurancePolicy: ["customer_id", "insured_member_id", "policy_type", "insurer", "product",
                                "sum_insured", "premium", "term_years", "starts_on", "critical_illness", "notes",
                                "created_at"],
 }
@@ -62,9 +64,6 @@ def _money(rng: random.Random, low: int, high: int) -> Decimal:
 
 
 def generate(ctx: DemoContext) -> None:
-    from guanxi.assets.models import AssetReview, Holding
-    from guanxi.customers.models import Customer, FamilyMember
-
     started = time.monotonic()
     rng = random.Random(ctx.seed * 65537 + 11)
     today = timezone.localdate()
@@ -96,7 +95,7 @@ def generate(ctx: DemoContext) -> None:
         writer.flush()
         if writer.is_pg:
             with writer.connection.cursor() as cursor:
-                for table in TABLES:
+                for table in writer.table_names():
                     cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                    f"COALESCE((SELECT MAX(id) FROM {table}), 1))")
     ctx.stdout(f"assets: {counts['holdings']:,} holdings of {counts['customers']:,} customers, "
@@ -121,10 +120,10 @@ def _customer_rows(
             values.append((values[-1] * Decimal(1 + rng.uniform(-0.06, 0.09))).quantize(Decimal("0.01")))
         row = (asset_class, rng.choice(products), "" if ours else rng.choice(OTHER_BANKS), ours, rng.choice(risks),
                start, matures_on)
-        writer.add("assets_holding", (holding_id, customer_id, row[0], row[1], row[2], ours, values[-1], start,
+        writer.add(Holding, (holding_id, customer_id, row[0], row[1], row[2], ours, values[-1], start,
                                       matures_on, row[4], "", owner_id, now, now))
         for quarter, value in zip((3, 2, 1, 0), values, strict=True):
-            writer.add("assets_holdingsnapshot", (holding_id, today - dt.timedelta(days=QUARTER * quarter), value,
+            writer.add(HoldingSnapshot, (holding_id, today - dt.timedelta(days=QUARTER * quarter), value,
                                                   owner_id, now))
         held.append((holding_id, row, values))
         counts["holdings"] += 1
@@ -134,16 +133,16 @@ def _customer_rows(
         index = 3 - quarter
         assets = sum((v[index] for _h, r, v in held if r[0] != "loan"), Decimal(0))
         loans = sum((v[index] for _h, r, v in held if r[0] == "loan"), Decimal(0))
-        writer.add("assets_assetreview", (review_id, customer_id, today - dt.timedelta(days=QUARTER * quarter),
+        writer.add(AssetReview, (review_id, customer_id, today - dt.timedelta(days=QUARTER * quarter),
                                           rng.choice(NOTES), assets, loans, owner_id, now))
         for hid, row, values in held:
-            writer.add("assets_assetreviewline", (review_id, hid, row[0], row[1], row[2], row[3], row[4], row[5],
+            writer.add(AssetReviewLine, (review_id, hid, row[0], row[1], row[2], row[3], row[4], row[5],
                                                   row[6], values[index]))
     insured = [None] + ([spouse_id] if spouse_id and rng.random() < 0.5 else [])
     for member in insured:
         if rng.random() < 0.6:
             kind = rng.choice(["life", "critical_illness", "medical", "accident"])
-            writer.add("assets_insurancepolicy", (
+            writer.add(InsurancePolicy, (
                 customer_id, member, kind, rng.choice(INSURERS), "", _money(rng, 100_000, 1_000_000),
                 _money(rng, 2_000, 20_000), rng.choice([None, 10, 20, 30]), today - dt.timedelta(days=rng.randrange(100, 3000)),
                 kind == "critical_illness", "", now,

@@ -7,38 +7,45 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.db import connections
+from django.db import connections, models
 
 from guanxi.core.db import copy_value
 
 BATCH_ROWS = 20000
 
 
+Model = type[models.Model]
+
+
 class TableWriter:
-    """Buffers rows per table (`tables`: table → columns, in the order rows are given).
+    """Buffers rows per table (`tables`: model → columns, in the order rows are given); the table's
+    name is always the model's `_meta.db_table` (a many-to-many table is its `through` model).
 
     A full buffer is written on its own, or — with `flush_together` — with every other buffer, in the
     order of `tables` (parents first), for loaders that want rows written in that order.
     """
 
-    def __init__(self, using: str, tables: dict[str, list[str]], *, flush_together: bool = False) -> None:
+    def __init__(self, using: str, tables: dict[Model, list[str]], *, flush_together: bool = False) -> None:
         self.connection = connections[using]
         self.is_pg = self.connection.vendor == "postgresql"
         self.tables = tables
         self.flush_together = flush_together
-        self.buffers: dict[str, list[tuple[object, ...]]] = {table: [] for table in tables}
+        self.buffers: dict[Model, list[tuple[object, ...]]] = {model: [] for model in tables}
 
-    def add(self, table: str, row: tuple[object, ...]) -> None:
-        buffer = self.buffers[table]
+    def table_names(self) -> list[str]:
+        return [model._meta.db_table for model in self.tables]
+
+    def add(self, model: Model, row: tuple[object, ...]) -> None:
+        buffer = self.buffers[model]
         buffer.append(row)
         if len(buffer) >= BATCH_ROWS:
-            self.flush(None if self.flush_together else table)
+            self.flush(None if self.flush_together else model)
 
-    def flush(self, table: str | None = None) -> None:
-        for name in [table] if table else list(self.tables):
-            rows = self.buffers[name]
+    def flush(self, model: Model | None = None) -> None:
+        for each in [model] if model else list(self.tables):
+            rows = self.buffers[each]
             if rows:
-                self._write(name, self.tables[name], rows)
+                self._write(each._meta.db_table, self.tables[each], rows)
                 rows.clear()
 
     def _write(self, table: str, columns: list[str], rows: list[tuple[object, ...]]) -> None:
@@ -71,7 +78,8 @@ class TableWriter:
         if not self.is_pg:
             return
         with self.connection.cursor() as cursor:
-            for table, columns in self.tables.items():
+            for model, columns in self.tables.items():
+                table = model._meta.db_table
                 if columns[0] == "id":
                     cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                    f"GREATEST((SELECT MAX(id) FROM {table}), 1))")

@@ -26,10 +26,19 @@ from django.db.backends.utils import CursorWrapper
 from django.utils import timezone
 from lunar_python import LunarYear, Solar
 
-from guanxi.core.bulk import TableWriter
+from guanxi.core.bulk import Model, TableWriter
 from guanxi.core.registry import DemoContext
 from guanxi.core.text import _SEPARATOR as SEPARATOR
 from guanxi.core.text import name_keys, normalize_query, short_tokens
+from guanxi.customers.models import (
+    Customer,
+    CustomerSearch,
+    CustomField,
+    FamilyMember,
+    Referral,
+    SearchToken,
+    Tag,
+)
 
 # Surnames with their approximate share of the population (per mille), compound surnames and
 # surnames with special readings included so search by their readings can be tried.
@@ -289,17 +298,18 @@ CUSTOMER_COLUMNS = [
     "department_id", "store_id", "notes", "version", "archived_at", "created_at", "updated_at", "created_by_id",
     "id_number", *PROFILE_COLUMNS,
 ]
-# table → columns, in the order rows are written
-TABLES: dict[str, list[str]] = {
-    "customers_customer": CUSTOMER_COLUMNS,
-    "customers_customersearch": ["customer_id", "doc", "name_sort", "active"],
-    "customers_searchtoken": ["token", "name_sort", "customer_id"],
-    "customers_customer_tags": ["customer_id", "tag_id"],
-    "customers_familymember": [
+CustomerTags = Customer.tags.through
+# model → columns, in the order rows are written
+TABLES: dict[Model, list[str]] = {
+    Customer: CUSTOMER_COLUMNS,
+    CustomerSearch: ["customer_id", "doc", "name_sort", "active"],
+    SearchToken: ["token", "name_sort", "customer_id"],
+    CustomerTags: ["customer_id", "tag_id"],
+    FamilyMember: [
         "customer_id", "name", "relation", "gender", "birthday", "birthday_calendar", "lunar_birth_month",
         "lunar_birth_day", "lunar_birth_leap", "school_or_employer", "notes", "created_at",
     ],
-    "customers_referral": ["referrer_id", "referred_id", "referred_on", "bought", "notes", "created_by_id", "created_at"],
+    Referral: ["referrer_id", "referred_id", "referred_on", "bought", "notes", "created_by_id", "created_at"],
 }
 SCHOOLS = ["第一中学", "实验小学", "外国语学校", "师范大学附属中学", "育才小学", "市第三中学"]
 EMPLOYERS = ["中国银行", "人民医院", "市税务局", "华为技术有限公司", "第二小学", "自来水公司", "个体经营"]
@@ -406,8 +416,6 @@ def _bulk_load(connection: BaseDatabaseWrapper, tables: list[str]) -> Iterator[N
 
 
 def generate(ctx: DemoContext) -> None:
-    from guanxi.customers.models import Customer, CustomField, Tag
-
     owners = ctx.data["reps"]
     stores = ctx.data["stores"]
     now = timezone.now()
@@ -428,7 +436,7 @@ def generate(ctx: DemoContext) -> None:
         last_of_owner: dict[int, int] = {}
         family_weights = list(itertools.accumulate(w for _, w in SURNAMES))
         customer_id = first_id - 1
-        loading = _bulk_load(writer.connection, list(TABLES)) if writer.is_pg else _nothing()
+        loading = _bulk_load(writer.connection, writer.table_names()) if writer.is_pg else _nothing()
         with loading:
             for c in build_customers(
                 seed=ctx.seed, count=ctx.customers, owners=len(owners), stores=len(stores), names=names
@@ -440,7 +448,7 @@ def generate(ctx: DemoContext) -> None:
                 created = now - dt.timedelta(days=c.age_days, seconds=customer_id % 86400)
                 lunar = c.lunar
                 profile = _profile_values(profile_rng, c, owner_id, created, now)
-                add("customers_customer", (
+                add(Customer, (
                     customer_id, c.kind, c.name, info.sort_key, c.code, c.gender,
                     c.birthday, "lunar" if lunar else "solar", lunar[0] if lunar else None,
                     lunar[1] if lunar else None, bool(lunar and lunar[2]),
@@ -451,19 +459,19 @@ def generate(ctx: DemoContext) -> None:
                 custom = json.loads(str(profile[-2]))
                 extra = (str(profile[11]), str(profile[15]), custom.get("wechat_id", ""))  # shop, licence, wechat
                 doc = names.document(info, code=c.code, phones=c.phones, email=c.email, extra=extra)
-                add("customers_customersearch", (customer_id, doc, info.sort_key, True))
+                add(CustomerSearch, (customer_id, doc, info.sort_key, True))
                 for token in info.tokens:
-                    add("customers_searchtoken", (token, info.sort_key, customer_id))
+                    add(SearchToken, (token, info.sort_key, customer_id))
                 for row in _family_rows(family_rng, c, family_weights):
-                    add("customers_familymember", (customer_id, row[1], row[0], *row[2:], created))
+                    add(FamilyMember, (customer_id, row[1], row[0], *row[2:], created))
                 # About one customer in thirty was introduced by an earlier customer of the same manager.
                 earlier = last_of_owner.get(c.owner_index)
                 if earlier is not None and family_rng.random() < 0.033:
-                    add("customers_referral", (earlier, customer_id, created.date(), family_rng.random() < 0.6, "",
+                    add(Referral, (earlier, customer_id, created.date(), family_rng.random() < 0.6, "",
                                                owner_id, created))
                 last_of_owner[c.owner_index] = customer_id
                 for tag_index in c.tag_indexes:
-                    add("customers_customer_tags", (customer_id, tag_ids[tag_index]))
+                    add(CustomerTags, (customer_id, tag_ids[tag_index]))
                 if customer_id % 100000 == 0:
                     ctx.stdout(
                         f"customers: {customer_id - first_id + 1:,} generated ({time.monotonic() - started:.0f} s)"
@@ -473,7 +481,7 @@ def generate(ctx: DemoContext) -> None:
                 ctx.stdout(f"customers: rebuilding indexes and foreign keys ({time.monotonic() - started:.0f} s)")
         if writer.is_pg:
             with writer.connection.cursor() as cursor:
-                for table in ("customers_customer", "customers_customer_tags"):
+                for table in (Customer._meta.db_table, CustomerTags._meta.db_table):
                     cursor.execute(
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
                     )
@@ -481,7 +489,7 @@ def generate(ctx: DemoContext) -> None:
         # Set the visibility map now, not whenever autovacuum gets to it: until then index-only scans
         # (search tokens, counts) visit the heap for every row.
         with writer.connection.cursor() as cursor:
-            for table in TABLES:
+            for table in writer.table_names():
                 cursor.execute(f"VACUUM {table}")
     ctx.stdout(f"customers: {ctx.customers:,} loaded in {time.monotonic() - started:.1f} s")
 

@@ -19,8 +19,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from guanxi.core import calendar
-from guanxi.core.bulk import TableWriter
+from guanxi.core.bulk import Model, TableWriter
 from guanxi.core.registry import DemoContext
+from guanxi.customers.models import Customer
+from guanxi.interactions.models import (
+    Appointment,
+    AppointmentEvent,
+    ContactSummary,
+    Interaction,
+    Task,
+    VisitTarget,
+)
 
 HISTORY_DAYS = 91
 VISITS_PER_MONTH = 9
@@ -36,21 +45,21 @@ NOTES = {
     "W": ["微信沟通订货数量", "微信发送活动海报", "微信回复客户问题"],
 }
 OUTCOMES = ["reached", "reached", "reached", "interested", "no_answer", "not_interested", "ordered"]
-TABLES: dict[str, list[str]] = {
-    "interactions_task": [
+TABLES: dict[Model, list[str]] = {
+    Task: [
         "id", "owner_id", "customer_id", "kind", "title", "notes", "priority", "start_on", "due_on", "due_time",
         "done_at", "position", "source_key", "created_by_id", "created_at", "updated_at",
     ],
-    "interactions_appointment": [
+    Appointment: [
         "id", "task_id", "customer_id", "owner_id", "status", "planned_on", "planned_time", "confirmed_at",
         "rescheduled_count", "created_at", "updated_at",
     ],
-    "interactions_appointmentevent": ["id", "appointment_id", "action", "at", "actor_id", "old_on", "new_on", "note"],
-    "interactions_interaction": [
+    AppointmentEvent: ["id", "appointment_id", "action", "at", "actor_id", "old_on", "new_on", "note"],
+    Interaction: [
         "id", "customer_id", "user_id", "channel", "direction", "at", "duration_minutes", "notes", "outcome",
         "next_step", "next_step_on", "next_task_id", "created_by_id", "created_at",
     ],
-    "interactions_contactsummary": ["customer_id", "last_at", "last_channel", "last_visit_at", "contacts"],
+    ContactSummary: ["customer_id", "last_at", "last_channel", "last_visit_at", "contacts"],
 }
 def _next_id(using: str, model: Any) -> int:
     return (model.objects.using(using).order_by("-id").values_list("id", flat=True).first() or 0) + 1
@@ -62,9 +71,6 @@ def _working_moment(rng: random.Random, day: dt.date, tz: Any) -> dt.datetime:
 
 
 def generate(ctx: DemoContext) -> None:
-    from guanxi.customers.models import Customer
-    from guanxi.interactions.models import Appointment, AppointmentEvent, Interaction, Task, VisitTarget
-
     started = time.monotonic()
     rng = random.Random(ctx.seed * 1_000_003 + 17)
     reps = ctx.data["reps"]
@@ -111,21 +117,21 @@ def generate(ctx: DemoContext) -> None:
                     ids["appointment"] += 1
                     moved = rng.random() < 0.15
                     booked = at - dt.timedelta(days=rng.randint(2, 7))
-                    writer.add("interactions_task", (
+                    writer.add(Task, (
                         task_id, rep.pk, customer_id, "visit", "拜访客户", "", 2, None, at.date(), None, at, 0, "",
                         rep.pk, booked, at))
-                    writer.add("interactions_appointment", (
+                    writer.add(Appointment, (
                         appointment_id, task_id, customer_id, rep.pk, "visited", at.date(), None,
                         booked + dt.timedelta(hours=2), 1 if moved else 0, booked, at))
                     steps = [("confirm", None)] + ([("reschedule", at.date())] if moved else []) + [("visited", None)]
                     for action, new_on in steps:
-                        writer.add("interactions_appointmentevent", (
+                        writer.add(AppointmentEvent, (
                             ids["event"], appointment_id, action, booked + dt.timedelta(hours=2), rep.pk,
                             at.date() - dt.timedelta(days=1) if new_on else at.date(), new_on or at.date(), ""))
                         ids["event"] += 1
                 interaction_id = ids["interaction"]
                 ids["interaction"] += 1
-                writer.add("interactions_interaction", (
+                writer.add(Interaction, (
                     interaction_id, customer_id, rep.pk, channel, "in" if rng.random() < 0.15 else "out", at,
                     rng.choice([5, 10, 15, 30, 45, 60]) if channel in ("T", "V", "M") else None,
                     rng.choice(NOTES[channel]), rng.choice(OUTCOMES) if channel in ("T", "V", "M") else "",
@@ -151,13 +157,13 @@ def generate(ctx: DemoContext) -> None:
                     ids["task"] += 1
                     ids["appointment"] += 1
                     closed = _working_moment(rng, day, tz)
-                    writer.add("interactions_task", (
+                    writer.add(Task, (
                         task_id, rep.pk, customer_id, "visit", "拜访客户", "", 2, None, day, None, closed, 0, "",
                         rep.pk, booked, closed))
-                    writer.add("interactions_appointment", (
+                    writer.add(Appointment, (
                         appointment_id, task_id, customer_id, rep.pk, status, day, None, booked, 0, booked, closed))
                     action = "cancel" if status == "cancelled" else "no_show"
-                    writer.add("interactions_appointmentevent", (
+                    writer.add(AppointmentEvent, (
                         ids["event"], appointment_id, action, closed, rep.pk, day, day, ""))
                     ids["event"] += 1
             # Planned visits and calls for the next two weeks; some already confirmed.
@@ -168,22 +174,22 @@ def generate(ctx: DemoContext) -> None:
                 task_id = ids["task"]
                 ids["task"] += 1
                 kind = "visit" if n % 2 == 0 else "call"
-                writer.add("interactions_task", (
+                writer.add(Task, (
                     task_id, rep.pk, customer_id, kind, "拜访客户" if kind == "visit" else "电话回访", "",
                     1 if n == 0 else 2, None, day, None, None, position, "", rep.pk, now, now))
                 if kind == "visit":
                     appointment_id = ids["appointment"]
                     ids["appointment"] += 1
                     confirmed = rng.random() < 0.5
-                    writer.add("interactions_appointment", (
+                    writer.add(Appointment, (
                         appointment_id, task_id, customer_id, rep.pk, "confirmed" if confirmed else "planned", day,
                         None, now if confirmed else None, 0, now, now))
                     if confirmed:
-                        writer.add("interactions_appointmentevent", (
+                        writer.add(AppointmentEvent, (
                             ids["event"], appointment_id, "confirm", now, rep.pk, day, day, ""))
                         ids["event"] += 1
         for customer_id, (last_at, channel, visit_at, count) in sorted(summaries.items()):
-            writer.add("interactions_contactsummary", (customer_id, last_at, channel, visit_at, count))
+            writer.add(ContactSummary, (customer_id, last_at, channel, visit_at, count))
         writer.flush()
         writer.reset_sequences()
         VisitTarget.objects.using(ctx.using).bulk_create(
