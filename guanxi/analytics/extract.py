@@ -29,6 +29,13 @@ from guanxi.analytics.compute.summary import (
     summarize_transactions,
     to_day_numbers,
 )
+from guanxi.analytics.models import CustomerMetrics
+from guanxi.orders.models import Order, OrderLine, PurchaseSummary
+
+ORDERS = Order._meta.db_table
+LINES = OrderLine._meta.db_table
+SUMMARIES = PurchaseSummary._meta.db_table
+METRICS = CustomerMetrics._meta.db_table
 
 EPOCH = dt.date(1970, 1, 1)
 RECENT_WINDOW_DAYS = 180
@@ -133,11 +140,11 @@ def _recent_purchase_days(until: dt.date, customers: NDArray[np.generic]) -> Int
     """Distinct purchase days in the last RECENT_WINDOW_DAYS days up to `until`, per customer."""
     start = until - dt.timedelta(days=RECENT_WINDOW_DAYS)
     ids, counts = fetch_columns(
-        f"SELECT customer_id::int8, COUNT(DISTINCT ordered_on)::int8 FROM orders_order "
+        f"SELECT customer_id::int8, COUNT(DISTINCT ordered_on)::int8 FROM {ORDERS} "
         f"WHERE status <> 'cancelled' AND kind = 'sale' AND ordered_on > {_date_literal(start)} "
         f"AND ordered_on <= {_date_literal(until)} GROUP BY customer_id"
         if is_postgresql() else
-        f"SELECT customer_id, COUNT(DISTINCT ordered_on) FROM orders_order "
+        f"SELECT customer_id, COUNT(DISTINCT ordered_on) FROM {ORDERS} "
         f"WHERE status <> 'cancelled' AND kind = 'sale' AND ordered_on > {_date_literal(start)} "
         f"AND ordered_on <= {_date_literal(until)} GROUP BY customer_id",
         ["int8", "int8"],
@@ -164,7 +171,7 @@ def _summary_from_purchase_summary(until: dt.date, unit: Unit) -> CustomerSummar
     last_day = _local_day_sql("last_purchase_at")
     ids, first, last, days, repeat, net = fetch_columns(
         f"SELECT customer_id{cast}, ({first_day}){cast}, ({last_day}){cast}, purchase_days{cast}, "
-        f"repeat_day_spend{castf}, amount{castf} FROM orders_purchasesummary "
+        f"repeat_day_spend{castf}, amount{castf} FROM {SUMMARIES} "
         f"WHERE purchase_days > 0 AND first_purchase_at IS NOT NULL AND last_purchase_at IS NOT NULL",
         ["int8", "int8", "int8", "int8", "float8", "float8"],
     )
@@ -209,10 +216,10 @@ def _day_rows(until: dt.date, after: dt.date | None = None) -> tuple[IntArray, I
     if is_postgresql():
         sql = (f"SELECT customer_id::int8, ({day})::int8, "
                f"COALESCE(SUM(CASE WHEN kind = 'sale' THEN total_amount END), -1)::float8, "
-               f"SUM(total_amount)::float8 FROM orders_order WHERE {where} GROUP BY customer_id, ordered_on")
+               f"SUM(total_amount)::float8 FROM {ORDERS} WHERE {where} GROUP BY customer_id, ordered_on")
     else:
         sql = (f"SELECT customer_id, {day}, COALESCE(SUM(CASE WHEN kind = 'sale' THEN total_amount END), -1), "
-               f"SUM(total_amount) FROM orders_order WHERE {where} GROUP BY customer_id, ordered_on")
+               f"SUM(total_amount) FROM {ORDERS} WHERE {where} GROUP BY customer_id, ordered_on")
     ids, days, sales, net = fetch_columns(sql, ["int8", "int8", "float8", "float8"])
     return ids.astype(np.int64), days.astype(np.int64), sales.astype(np.float64), net.astype(np.float64)
 
@@ -259,7 +266,7 @@ def read_previous_stages(stage_keys: tuple[str, ...]) -> PreviousStages:
     cast = "::int8" if is_postgresql() else ""
     ids, stage, since = fetch_columns(
         f"SELECT customer_id{cast}, (CASE stage {case} ELSE 0 END){cast}, ({_day_sql('stage_since')}){cast} "
-        f"FROM analytics_customermetrics",
+        f"FROM {METRICS}",
         ["int8", "int8", "int8"],
     )
     order = np.argsort(ids, kind="stable")
@@ -273,8 +280,8 @@ def read_order_products(since: dt.date | None = None) -> tuple[IntArray, IntArra
     if since is not None:
         where += f" AND o.ordered_on >= {_date_literal(since)}"
     order_ids, product_ids = fetch_columns(
-        f"SELECT l.order_id{cast}, l.product_id{cast} FROM orders_orderline l "
-        f"JOIN orders_order o ON o.id = l.order_id WHERE {where}",
+        f"SELECT l.order_id{cast}, l.product_id{cast} FROM {LINES} l "
+        f"JOIN {ORDERS} o ON o.id = l.order_id WHERE {where}",
         ["int8", "int8"],
     )
     return order_ids.astype(np.int64), product_ids.astype(np.int64)

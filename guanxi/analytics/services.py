@@ -45,6 +45,7 @@ from guanxi.analytics.compute.rfm import SEGMENTS
 from guanxi.analytics.compute.summary import Unit
 from guanxi.analytics.models import AnalyticsRun, Cluster, CustomerMetrics, ProductPair, StageChange
 from guanxi.core import events
+from guanxi.customers.models import Customer
 from guanxi.orders.batch import PURCHASE_DAY_TZ
 
 logger = logging.getLogger(__name__)
@@ -352,7 +353,7 @@ def _write_metrics(run: AnalyticsRun, scores: CustomerScores | None, clustering:
     stage changes. Runs inside the swap transaction."""
     if scores is None or not extract.is_postgresql():
         with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM analytics_customermetrics")
+            cursor.execute(f"DELETE FROM {METRICS}")
     if scores is None:
         return 0
     columns, prev_stage, changed = _metrics_arrays(run, scores, clustering, previous, until)
@@ -401,13 +402,11 @@ def _write_metrics_rows(run: AnalyticsRun, columns: dict[str, np.ndarray]) -> No
     rows = [row for row in rows if row[0] in existing]
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 5000):
-            cursor.executemany(f"INSERT INTO analytics_customermetrics ({names}) VALUES ({marks})",
+            cursor.executemany(f"INSERT INTO {METRICS} ({names}) VALUES ({marks})",
                                rows[start:start + 5000])
 
 
 def _existing_customers() -> list[int]:
-    from guanxi.customers.models import Customer
-
     return list(Customer.objects.values_list("pk", flat=True))
 
 
@@ -450,10 +449,11 @@ def _sql_array(keys: tuple[str, ...]) -> str:
     return "ARRAY[" + ", ".join(f"'{k}'" for k in keys) + "]::varchar[]"
 
 
-METRICS = "analytics_customermetrics"
+METRICS = CustomerMetrics._meta.db_table
+CUSTOMERS = Customer._meta.db_table
 # pg_indexes.indexdef: "CREATE [UNIQUE] INDEX name ON schema.table USING btree (columns) …"
 _INDEX_DEF = re.compile(r"^(?P<create>CREATE (?:UNIQUE )?INDEX) \S+ ON \S+ (?P<rest>USING .*)$")
-METRICS_NEXT = "analytics_customermetrics_next"
+METRICS_NEXT = f"{METRICS}_next"
 
 
 def _swap_in_metrics_table() -> None:
@@ -511,7 +511,7 @@ SELECT s.customer_id, %s, s.recency_days, s.frequency, s.monetary_cents / 100.0,
     ({_sql_array(SEGMENT_KEYS)})[s.segment + 1], s.p_alive, s.expected_30, s.expected_90, s.expected_365,
     NULLIF(s.expected_spend, 'NaN'), NULLIF(s.clv, 'NaN'), NULLIF(s.value_at_risk, 'NaN'),
     ({_sql_array(STAGES)})[s.stage + 1], DATE '1970-01-01' + s.stage_since, NULLIF(s.cluster, -1)
-FROM analytics_metrics_staging s JOIN customers_customer c ON c.id = s.customer_id""", [run.pk])
+FROM analytics_metrics_staging s JOIN {CUSTOMERS} c ON c.id = s.customer_id""", [run.pk])
     _swap_in_metrics_table()
 
 
@@ -527,9 +527,9 @@ def _write_changes_pg(run: AnalyticsRun, ids: IntArray, from_stage: IntArray, to
                 [ids, from_stage, to_stage])
     with connection.cursor() as cursor:
         cursor.execute(f"""
-INSERT INTO analytics_stagechange (run_id, customer_id, from_stage, to_stage, at)
+INSERT INTO {StageChange._meta.db_table} (run_id, customer_id, from_stage, to_stage, at)
 SELECT %s, s.customer_id, COALESCE(({_sql_array(STAGES)})[s.from_stage + 1], ''), ({_sql_array(STAGES)})[s.to_stage + 1], %s
-FROM analytics_changes_staging s JOIN customers_customer c ON c.id = s.customer_id""", [run.pk, now])
+FROM analytics_changes_staging s JOIN {CUSTOMERS} c ON c.id = s.customer_id""", [run.pk, now])
 
 
 def _write_clusters(run: AnalyticsRun, scores: CustomerScores | None, clustering: Clustering | None) -> None:
