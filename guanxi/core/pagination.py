@@ -7,6 +7,7 @@ import binascii
 import datetime as dt
 import json
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -53,23 +54,54 @@ def capped_count(qs: QuerySet[Any], cap: int | None = None, estimate: bool = Tru
     """Count exactly up to `cap`; beyond it ask PostgreSQL's planner rather than scan a million rows.
 
     Without `estimate` (searches, whose LIKE estimates swing tenfold between ANALYZE runs) the
-    answer above the cap is just "more than cap".
+    answer above the cap is just "more than cap". With it, on PostgreSQL the planner is asked
+    first: when the table is known to be large (its analysed row count) and the planner expects
+    ten times the cap, counting the first cap + 1 rows (7 ms of a million-row list request)
+    would only confirm what the estimate says, so the estimate is the answer.
     """
     cap = cap if cap is not None else settings.GUANXI_LIST_COUNT_CAP
+    connection = connections[qs.db]
+    planned: int | None = None
+    if estimate and connection.vendor == "postgresql":
+        planned = _planned_rows(qs)
+        if planned > cap * 10 and _analysed_rows(qs) > cap * 10:
+            return Count(planned, exact=False)
     counted = qs.order_by().values("pk")[: cap + 1].count()
     if counted <= cap:
         return Count(counted, exact=True)
-    connection = connections[qs.db]
-    if estimate and connection.vendor == "postgresql":
-        sql, params = qs.order_by().values("pk").query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
-            plan = cursor.fetchone()[0]
-        if isinstance(plan, str):
-            plan = json.loads(plan)
-        planned = int(plan[0]["Plan"]["Plan Rows"])
+    if planned is not None:
         return Count(max(planned, cap + 1), exact=False)
     return Count(cap + 1, exact=False)
+
+
+def _planned_rows(qs: QuerySet[Any]) -> int:
+    """The planner's estimate of how many rows `qs` returns."""
+    sql, params = qs.order_by().values("pk").query.sql_with_params()
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+_ANALYSED: dict[tuple[str, str], tuple[float, int]] = {}
+_ANALYSED_FOR_S = 300.0
+
+
+def _analysed_rows(qs: QuerySet[Any]) -> int:
+    """The row count of `qs`'s table as of its last ANALYZE (-1: never analysed), remembered by the
+    process for a few minutes: it only tells a big table from a small one."""
+    table = qs.model._meta.db_table
+    key = (qs.db, table)
+    now = time.monotonic()
+    known = _ANALYSED.get(key)
+    if known is None or now - known[0] > _ANALYSED_FOR_S:
+        with connections[qs.db].cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+            row = cursor.fetchone()
+        known = _ANALYSED[key] = (now, int(row[0]) if row else -1)
+    return known[1]
 
 
 def encode_cursor(value: Any, pk: int, direction: str) -> str:

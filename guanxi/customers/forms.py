@@ -172,7 +172,8 @@ class CustomerFilterForm(forms.Form):
             "review": [("overdue", _("Review overdue")), ("static", _("Static information overdue")),
                        ("dynamic", _("Dynamic information overdue"))],
         }
-        self.custom_filters = [f for f in active_fields()
+        self.active_custom = active_fields()
+        self.custom_filters = [f for f in self.active_custom
                                if f.field_type in (CustomFieldType.CHOICE, CustomFieldType.MULTI, CustomFieldType.BOOL)]
         for definition in self.custom_filters:
             name = f"{CUSTOM_FORM_PREFIX}{definition.key}"

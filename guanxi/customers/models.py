@@ -185,6 +185,16 @@ class Customer(Birthday):
     def is_person(self) -> bool:
         return self.kind == Kind.PERSON
 
+    @property
+    def tag_list(self) -> list[Tag]:
+        """The customer's tags by name: those a list query attached to the row, else from the database."""
+        attached: list[Tag] | None = self.__dict__.get("_tag_list")
+        return attached if attached is not None else list(self.tags.all())
+
+    @tag_list.setter
+    def tag_list(self, tags: list[Tag]) -> None:
+        self.__dict__["_tag_list"] = tags
+
 
 class CustomerSearch(models.Model):
     """The narrow search row of a customer: one lower-case line of names, pinyin, phones and code.

@@ -222,7 +222,7 @@ class CustomerOut(ProfileOut):
             "phones": [mask_digits(p) for p in customer.phones], "email": customer.email,
             "id_number": mask_digits(customer.id_number) if customer.id_number else "",
             "address": customer.address, "importance": customer.importance,
-            "tags": [t.name for t in customer.tags.all()],
+            "tags": [t.name for t in customer.tag_list],
             "owner": {"id": owner.pk, "username": owner.username, "display_name": str(owner)},
             "department": {"id": customer.department.pk, "name": customer.department.name}
             if customer.department else None,

@@ -40,6 +40,7 @@ from guanxi.customers.forms import (
 )
 from guanxi.customers.ledger import LEDGER_FIELDS
 from guanxi.customers.models import Customer, CustomField
+from guanxi.customers.rows import list_rows_html
 
 PAGE_SIZE = 50
 
@@ -59,8 +60,9 @@ def home(request: HttpRequest) -> HttpResponse:
 def customer_list(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     form = CustomerFilterForm(request.GET, user=user)
+    columns = [*registry.list_columns, *selectors.custom_list_columns(form.active_custom)]
     context: dict[str, Any] = {
-        "form": form, "page": None, "columns": [*registry.list_columns, *selectors.custom_list_columns()],
+        "form": form, "page": None, "columns": columns,
         "search_cap": settings.GUANXI_SEARCH_COUNT_CAP, "search_cap_plus_one": settings.GUANXI_SEARCH_COUNT_CAP + 1,
     }
     status = 200
@@ -68,8 +70,9 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         context["page"] = selectors.customer_page(
             user=user, filters=form.filters(), sort=data.get("sort") or "name", cursor=data.get("cursor") or None,
-            limit=PAGE_SIZE,
+            limit=PAGE_SIZE, columns=columns, fields=selectors.ROW_FIELDS,
         )
+        context["rows"] = list_rows_html(context["page"].items, columns)
         context["sort"] = data.get("sort") or "name"
     else:
         status = 400

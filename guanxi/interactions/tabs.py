@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from html import escape
 from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from guanxi.accounts.http import request_user
@@ -51,13 +53,25 @@ def with_last_contact(qs: QuerySet[Any]) -> QuerySet[Any]:
     return annotated
 
 
-def quick_add_cell(customer: Any) -> str:
-    """The list cell: the last contact's date and a button that opens the log form in place."""
+@functools.cache
+def _log_url_parts(script_prefix: str) -> tuple[str, str]:
+    """The log form's URL around a customer id, reversed once per script prefix."""
+    url = reverse("interactions:log", args=[987654321])
+    before, _sep, after = url.partition("987654321")
+    return before, after
+
+
+def quick_add_cell(customer: Any) -> SafeString:
+    """The list cell: the last contact's date and a button that opens the log form in place.
+
+    Built with one f-string (every value escaped) and the URL reversed once: it runs for each of
+    the list's rows, where `format_html` and `reverse` per row were a tenth of the page's time."""
     last = customer.last_contact_at
-    shown = date_format(timezone.localtime(last), "SHORT_DATE_FORMAT") if last else "—"
-    return format_html(
-        '<span class="text-secondary me-1" data-last-contact>{}</span>'
-        '<button type="button" class="btn btn-sm btn-outline-primary py-0" data-log-contact="{}" '
-        'hx-get="{}?compact=1" hx-target="closest td" hx-swap="innerHTML">{}</button>',
-        shown, customer.pk, reverse("interactions:log", args=[customer.pk]), _("+ Log"),
+    shown = escape(date_format(timezone.localtime(last), "SHORT_DATE_FORMAT")) if last else "—"
+    before, after = _log_url_parts(get_script_prefix())
+    return mark_safe(  # noqa: S308 - the date and the label are escaped, the id is an int
+        f'<span class="text-secondary me-1" data-last-contact>{shown}</span>'
+        f'<button type="button" class="btn btn-sm btn-outline-primary py-0" data-log-contact="{int(customer.pk)}" '
+        f'hx-get="{before}{int(customer.pk)}{after}?compact=1" hx-target="closest td" hx-swap="innerHTML">'
+        f'{escape(_("+ Log"))}</button>'
     )

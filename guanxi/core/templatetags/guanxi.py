@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from django import template
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from guanxi.core.money import Amount, format_money, format_money_change
@@ -49,12 +50,13 @@ def select_field(field: Any, css: str = "form-select") -> str:
     Django renders every <option> through the template engine; with a few hundred account
     managers in a filter that was most of the list page's time.
     """
-    current = {str(v) for v in (field.value() if isinstance(field.value(), list) else [field.value()]) if v is not None}
-    options = format_html_join(
-        "", '<option value="{}"{}>{}</option>',
-        ((value, mark_safe(" selected") if str(value) in current else "", label)
-         for value, label in field.field.choices),
-    )
+    value = field.value()
+    current = {str(v) for v in (value if isinstance(value, list) else [value]) if v is not None}
+    # html.escape per option: format_html per option (parse, escape each argument) was 60 % of it.
+    options = mark_safe("".join(  # noqa: S308 - every value and label is escaped
+        f'<option value="{escape(str(choice))}"{" selected" if str(choice) in current else ""}>{escape(str(label))}</option>'
+        for choice, label in field.field.choices
+    ))
     return format_html(
         '<select name="{}" id="{}" class="{}" aria-label="{}">{}</select>',
         field.html_name, field.auto_id, css, field.label, options,

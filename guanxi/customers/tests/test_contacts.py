@@ -211,9 +211,9 @@ def test_contact_list_api_takes_a_fixed_number_of_queries(client, org, shop) -> 
             with CaptureQueriesContext(connection) as queries:
                 assert client.get(url, headers=headers).status_code == 200
             counts.append(len(queries))
-    # list: the token, its user, the customer, its contacts; search: the token and the matches with their
+    # list: the token, its user, the customer, who rated its importance, its contacts; search: the token and the matches with their
     # organization (the user comes with the token there) — the same with 1 and with 30 contacts
-    assert counts == [4, 2, 4, 2]
+    assert counts == [5, 2, 5, 2]
 
 
 @pytest.mark.outsider("GET /customers/{customer_id}/contacts", "POST /customers/{customer_id}/contacts",
