@@ -355,6 +355,8 @@ def bench(args: argparse.Namespace, info: dict[str, object]) -> list[Result]:
         if args.html and cookie is None:
             print(f"bench: HTML login failed for {username}; HTML scenarios skipped", file=sys.stderr)
         for scenario in scenarios(args, username, info):
+            if args.scenarios and scenario.key not in args.scenarios:
+                continue
             if scenario.auth == "session":
                 if cookie is None:
                     continue
@@ -438,6 +440,7 @@ def main() -> None:
     parser.add_argument("--users", default="admin,rep1")
     parser.add_argument("--conn-max-age", type=int, default=60, help="GUANXI_DB_CONN_MAX_AGE for gunicorn")
     parser.add_argument("--html", action="store_true", help="also measure the HTML list (session login)")
+    parser.add_argument("--scenarios", default="", help="only these scenario keys (cjk2,pinyin,list1,html-list …)")
     parser.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
     parser.add_argument("--section", default=None, help="section of --out to replace (default: postgresql/sqlite)")
     args = parser.parse_args()
@@ -445,6 +448,7 @@ def main() -> None:
     args.workers = args.workers or (2 if args.sqlite else 4)
     args.concurrency = [int(c) for c in args.concurrency.split(",")]
     args.users = args.users.split(",")
+    args.scenarios = [k for k in args.scenarios.split(",") if k]
     args.section = args.section or ("sqlite" if args.sqlite else "postgresql")
     if not shutil.which(str(GUNICORN)):
         raise SystemExit(f"bench: {GUNICORN} not found")
