@@ -57,8 +57,13 @@ def _user_choices(user: User) -> list[tuple[Any, Any]]:
 
 
 def _set_choices(field: forms.Field, choices: list[tuple[Any, Any]]) -> None:
+    """Give a choice field plain (value, label) pairs, stored as they are.
+
+    Django's setter normalizes every pair, for the field and again for its widget: with a few
+    hundred account managers that was a tenth of the customer list page. The pairs here are
+    already normal (no groups, no callables)."""
     assert isinstance(field, forms.ChoiceField)
-    field.choices = choices
+    field._choices = field.widget._choices = choices  # type: ignore[attr-defined]  # Django's storage of normalized choices
 
 
 class FamilyMemberForm(forms.Form):
