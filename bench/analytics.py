@@ -5,7 +5,8 @@
 
 Stages (ours and lifetimes alternate, each timed separately): summarise transactions, fit BG/NBD,
 fit Gamma-Gamma, CLV (12 months, 1%/month, daily unit). Then bought-together over 1,000,000
-orders (ours only; lifetimes has no equivalent). Prints a Markdown table.
+orders (ours only; lifetimes has no equivalent). Prints a Markdown table, headed by its provenance
+line (commit, date, CPU, load average before, during and after the run: bench/machine.py).
 
     .venv/bin/python bench/analytics.py --nightly            # a nightly run from PostgreSQL
 
@@ -14,7 +15,8 @@ summary of 1,000,000 customers, fit, score, cluster, and swap the metrics in. It
 database, `guanxi_bench_analytics` (created and migrated when missing), and fills customers and
 purchase summaries with server-side `INSERT … SELECT FROM generate_series` (seconds, not minutes).
 The first run writes every customer's first stage change; the following runs (the nightly steady
-state) write only the changes, so the median of the runs after the first is reported.
+state) write only the changes, so the median of the runs after the first is reported. Each run's
+time goes to stderr as it ends; the table, headed by its provenance line, is printed at the end.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ from typing import Any
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from machine import LoadWatch, provenance  # noqa: E402 - bench/machine.py, beside this script
 
 from guanxi.analytics.compute import (  # noqa: E402
     customer_lifetime_value,
@@ -194,6 +199,8 @@ def nightly(args: argparse.Namespace) -> None:
     """Time `services.run_now` (the nightly path) against PostgreSQL."""
     import psycopg
 
+    watch = LoadWatch()
+
     base = os.environ.get("GUANXI_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
     with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
         if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB]).fetchone():
@@ -211,19 +218,24 @@ def nightly(args: argparse.Namespace) -> None:
 
     print(f"# nightly run from PostgreSQL: {args.customers:,} customers; {os.cpu_count()} cores, "
           f"{platform.processor() or platform.machine()}")
-    print("\n| run | total (s) | extract | score | cluster | basket | write | stage changes |\n"
-          "|---|---:|---:|---:|---:|---:|---:|---:|")
+    rows: list[str] = []
     totals: list[float] = []
     for rep in range(args.repeats + 1):
         seconds, run = timed(lambda: services.run_now(actor=None))
         if run.state != "done":
             raise SystemExit(f"run failed: {run.error}")
         t = run.diagnostics["timings"]
-        print(f"| {rep + 1}{' (first)' if rep == 0 else ''} | {seconds:.2f} | {t['extract']:.2f} | {t['score']:.2f} | "
-              f"{t['cluster']:.2f} | {t['basket']:.2f} | {t['write']:.2f} | {run.diagnostics['stage_changes']:,} |",
-              flush=True)
+        rows.append(f"| {rep + 1}{' (first)' if rep == 0 else ''} | {seconds:.2f} | {t['extract']:.2f} | "
+                    f"{t['score']:.2f} | {t['cluster']:.2f} | {t['basket']:.2f} | {t['write']:.2f} | "
+                    f"{run.diagnostics['stage_changes']:,} |")
+        print(f"  run {rep + 1}/{args.repeats + 1}: {seconds:.2f} s", file=sys.stderr, flush=True)
         if rep:
             totals.append(seconds)
+    watch.stop()
+    # The table as docs/benchmarks.md shows it, headed by its provenance line.
+    print(f"\n{provenance(watch)}\n\n| run | total (s) | extract | score | cluster | basket | write | stage changes |\n"
+          "|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("\n".join(rows))
     print(f"\nnightly run, median of runs 2-{args.repeats + 1}: {statistics.median(totals):.2f} s (target 30 s)")
 
 
@@ -241,6 +253,7 @@ def main() -> None:
         nightly(args)
         return
 
+    watch = LoadWatch()
     tx = make_transactions(args.customers, args.seed)
     print(f"# {args.customers:,} customers, {tx.customer.size:,} transactions; "
           f"{os.cpu_count()} cores, {platform.processor() or platform.machine()}, numpy {np.__version__}")
@@ -254,6 +267,8 @@ def main() -> None:
                 theirs.setdefault(name, []).append(seconds)
         print(f"  repeat {rep + 1}/{args.repeats} done", file=sys.stderr, flush=True)
 
+    watch.stop()
+    print(f"\n{provenance(watch)}")
     print("\n| stage | guanxi (s) | lifetimes (s) | speed-up |\n|---|---:|---:|---:|")
     total_ours = total_theirs = 0.0
     for name, samples in ours.items():

@@ -31,6 +31,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import search  # noqa: E402  - the shared protocol: gunicorn, load workers, logins, report section
+from machine import LoadWatch, provenance  # noqa: E402  - the provenance line of the report
 
 ROOT = search.ROOT
 TARGET_MS = 200
@@ -185,6 +186,41 @@ def plans(args: argparse.Namespace) -> list[tuple[str, str, list[str]]]:
     return found
 
 
+def render(args: argparse.Namespace, info: dict[str, Any], results: list[search.Result],
+           explained: list[tuple[str, str, list[str]]], demo_s: float | None, timings: dict[str, float] | None,
+           load_before: tuple[float, float, float], load_after: tuple[float, float, float],
+           load: LoadWatch | None = None) -> str:
+    """The marked section of docs/benchmarks.md: heading, provenance line, setting, table, plans."""
+    lines = [
+        "## Follow-up: contact calendar and due list (PostgreSQL)", "", provenance(load), "",
+        f"{info['postgres']} · {info['customers']:,} customers · about {info['contacts']:,} contacts "
+        f"({info['size']} with indexes) · {args.user} owns {info['rep_customers']:,} customers · gunicorn "
+        f"{args.workers} sync workers · Python {platform.python_version()} · {os.cpu_count()} CPUs. "
+        f"Target: p95 ≤ {TARGET_MS} ms at concurrency 8. Load average (1 min) before / after: "
+        f"{load_before[0]:.1f} / {load_after[0]:.1f}{' — other sessions were using these CPUs' if max(load_before[0], load_after[0]) > 1 else ''}.",
+        "",
+        f"Reproduce: `.venv/bin/python bench/followup.py --database-url {_public_url(args.url)}` "
+        f"(add `--setup --load` to rebuild the data, about 10 minutes).", "",
+    ]
+    if demo_s is not None:
+        lines += [f"`guanxi demo --customers {args.customers}` took {demo_s:.0f} s.", ""]
+    if timings is not None:
+        lines += [f"Loading {int(timings['contacts']):,} contacts with COPY took {timings['copy_contacts_s']:.0f} s, "
+                  f"rebuilding indexes and foreign keys {timings['rebuild_indexes_s']:.0f} s, VACUUM ANALYZE "
+                  f"{timings['vacuum_analyze_s']:.0f} s.", ""]
+    lines += ["| scenario | concurrency | requests | p50 ms | p95 ms | p99 ms | errors | p95 within target |",
+              "|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        ok = "yes" if r.pct(95) <= TARGET_MS else "**no**"
+        lines.append(f"| {r.scenario.label} | {r.concurrency} | {len(r.latencies_ms)} | {r.pct(50):.1f} | "
+                     f"{r.pct(95):.1f} | {r.pct(99):.1f} | {r.errors} | {ok if r.concurrency == 8 else ''} |")
+    for label, table, plan in explained:
+        execution = next((line for line in plan if line.startswith("Execution Time")), "")
+        lines += ["", f"<details><summary>{label}: {table} — {execution.lower()}</summary>", "", "```",
+                  *plan, "```", "</details>"]
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", required=True, help="postgres://… of a guanxi_bench* database")
@@ -207,6 +243,7 @@ def main() -> None:
         raise SystemExit("bench: only databases named guanxi_bench* are used")
     concurrency = [int(c) for c in args.concurrency.split(",")]
     (ROOT / "var").mkdir(exist_ok=True)
+    load = LoadWatch()  # from before the setup: the load average before the run is the machine's own
     demo_s = search.setup_database(args) if args.setup else None
     timings = load_contacts(args) if args.load else None
     info = prepare(args)
@@ -240,35 +277,10 @@ def main() -> None:
     finally:
         search.stop_server(server)
     load_after = os.getloadavg()
+    load.stop()
     explained = plans(args)
-    lines = [
-        "## Follow-up: contact calendar and due list (PostgreSQL)", "",
-        f"{info['postgres']} · {info['customers']:,} customers · about {info['contacts']:,} contacts "
-        f"({info['size']} with indexes) · {args.user} owns {info['rep_customers']:,} customers · gunicorn "
-        f"{args.workers} sync workers · Python {platform.python_version()} · {os.cpu_count()} CPUs. "
-        f"Target: p95 ≤ {TARGET_MS} ms at concurrency 8. Load average (1 min) before / after: "
-        f"{load_before[0]:.1f} / {load_after[0]:.1f}{' — other sessions were using these CPUs' if max(load_before[0], load_after[0]) > 1 else ''}.",
-        "",
-        f"Reproduce: `.venv/bin/python bench/followup.py --database-url {_public_url(args.url)}` "
-        f"(add `--setup --load` to rebuild the data, about 10 minutes).", "",
-    ]
-    if demo_s is not None:
-        lines += [f"`guanxi demo --customers {args.customers}` took {demo_s:.0f} s.", ""]
-    if timings is not None:
-        lines += [f"Loading {int(timings['contacts']):,} contacts with COPY took {timings['copy_contacts_s']:.0f} s, "
-                  f"rebuilding indexes and foreign keys {timings['rebuild_indexes_s']:.0f} s, VACUUM ANALYZE "
-                  f"{timings['vacuum_analyze_s']:.0f} s.", ""]
-    lines += ["| scenario | concurrency | requests | p50 ms | p95 ms | p99 ms | errors | p95 within target |",
-              "|---|---|---|---|---|---|---|---|"]
-    for r in results:
-        ok = "yes" if r.pct(95) <= TARGET_MS else "**no**"
-        lines.append(f"| {r.scenario.label} | {r.concurrency} | {len(r.latencies_ms)} | {r.pct(50):.1f} | "
-                     f"{r.pct(95):.1f} | {r.pct(99):.1f} | {r.errors} | {ok if r.concurrency == 8 else ''} |")
-    for label, table, plan in explained:
-        execution = next((line for line in plan if line.startswith("Execution Time")), "")
-        lines += ["", f"<details><summary>{label}: {table} — {execution.lower()}</summary>", "", "```",
-                  *plan, "```", "</details>"]
-    search.write_section(Path(args.out), "followup", "\n".join(lines))
+    report = render(args, info, results, explained, demo_s, timings, load_before, load_after, load)
+    search.write_section(Path(args.out), "followup", report)
     print(f"\nwritten to {args.out} (section followup)")
 
 

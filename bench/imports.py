@@ -10,7 +10,8 @@ child process: wall time from `resource`-measured child start to exit, peak memo
 maximum resident set size. Then it runs the same file again (every row unchanged: the idempotent
 re-run). Targets: 100,000 rows in ≤ 30 s; peak memory at 1,000,000 rows ≤ 1.2 × that at 100,000.
 The load average before and after each import is printed too: on a shared machine it explains most
-of the spread between runs.
+of the spread between runs. Last comes the provenance line (commit, date, CPU, load average before,
+during and after the whole run; bench/machine.py) that heads the numbers' table in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -26,6 +27,10 @@ import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlparse
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from machine import LoadWatch, provenance  # noqa: E402 - bench/machine.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -78,6 +83,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--no-rerun", action="store_true", help="skip the second (all unchanged) run")
     args = parser.parse_args()
+    watch = LoadWatch()
     name = urlparse(args.database_url).path.lstrip("/")
     _psql(args.database_url, f'DROP DATABASE IF EXISTS "{name}"')
     _psql(args.database_url, f'CREATE DATABASE "{name}"')
@@ -95,12 +101,16 @@ def main() -> None:
         print(f"rows {args.rows:,} · file {size:.1f} MiB · import {first:.1f} s (peak RSS {first_peak:.0f} MiB) · "
               f"load average {before} → {_load()}", flush=True)
         if args.no_rerun:
+            watch.stop()
+            print(f"\n{provenance(watch)}")
             return
         before = _load()
         again, again_peak, out = guanxi(args.database_url, "import", "customers", str(path), "--user", "bench")
         print(out.strip().splitlines()[-1])
     print(f"rows {args.rows:,} · file {size:.1f} MiB · import {first:.1f} s (peak RSS {first_peak:.0f} MiB) · "
           f"re-run {again:.1f} s (peak RSS {again_peak:.0f} MiB) · load average {before} → {_load()}")
+    watch.stop()
+    print(f"\n{provenance(watch)}")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,9 @@ With `--floor`, it last measures what no import can beat on this machine: every 
 copied out, the tables emptied, and the rows written back by binary COPY in one transaction (their
 indexes kept, the customer key checked at the commit), with no parsing, no checks and no summaries;
 then the summaries of every customer rebuilt from them.
+
+Last it prints the provenance line (commit, date, CPU, load average before, during and after the run;
+bench/machine.py) that heads the numbers' table in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -33,6 +36,10 @@ import time
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from machine import LoadWatch, provenance  # noqa: E402 - bench/machine.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -245,6 +252,7 @@ def main() -> None:
     if args.load:
         load(args.load, args.api_orders, 10_000, args.clients, args.customers)
         return
+    watch = LoadWatch()
     name = urlparse(args.database_url).path.lstrip("/")
     _psql(args.database_url, f'DROP DATABASE IF EXISTS "{name}"')
     _psql(args.database_url, f'CREATE DATABASE "{name}"')
@@ -270,6 +278,9 @@ def main() -> None:
         api_bench(args.database_url, args.customers, args.api_orders, args.clients, args.workers)
     if args.floor:
         floor(args.database_url)
+    watch.stop()
+    # The line that heads these numbers' table in docs/benchmarks.md.
+    print(f"\n{provenance(watch)}")
 
 
 if __name__ == "__main__":

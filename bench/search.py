@@ -11,7 +11,8 @@ The app runs under gunicorn with DEBUG off (started and stopped by this script);
 from separate worker processes with keep-alive HTTP connections, only to 127.0.0.1. Each scenario
 is measured as admin (everything visible) and as rep1 (about 2,000 customers), at each concurrency.
 Results (p50/p95/p99) and the EXPLAIN plans of the 2-character query are printed and written into
-a marked section of docs/benchmarks.md; the rest of that file is left alone.
+a marked section of docs/benchmarks.md, headed by the run's provenance line (commit, date, CPU, load
+average: bench/machine.py); the rest of that file is left alone.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ import time
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from machine import LoadWatch, provenance  # noqa: E402 - bench/machine.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -383,8 +388,9 @@ def bench(args: argparse.Namespace, info: dict[str, object]) -> list[Result]:
     return results
 
 
-def render(args: argparse.Namespace, info: dict[str, object], results: list[Result], demo_s: float | None) -> str:
-    lines = [f"Run {time.strftime('%Y-%m-%d %H:%M')} · {info['server']} · {info['customers']:,} customers · "
+def render(args: argparse.Namespace, info: dict[str, object], results: list[Result], demo_s: float | None,
+           load: LoadWatch | None = None) -> str:
+    lines = [provenance(load), "", f"Run {time.strftime('%Y-%m-%d %H:%M')} · {info['server']} · {info['customers']:,} customers · "
              f"gunicorn {args.workers} sync workers, GUANXI_DB_CONN_MAX_AGE={args.conn_max_age} · Python {platform.python_version()} · "
              f"{os.cpu_count()} CPU cores (server, database and load generator share them)", ""]
     if demo_s is not None:
@@ -454,6 +460,7 @@ def main() -> None:
         raise SystemExit(f"bench: {GUNICORN} not found")
     (ROOT / "var").mkdir(exist_ok=True)
 
+    load = LoadWatch()  # from before the setup: the load average before the run is the machine's own
     demo_s = setup_database(args) if args.setup else None
     info = prepare(args)
     server = start_server(args)
@@ -461,7 +468,8 @@ def main() -> None:
         results = bench(args, info)
     finally:
         stop_server(server)
-    report = render(args, info, results, demo_s)
+        load.stop()
+    report = render(args, info, results, demo_s, load)
     write_section(Path(args.out), args.section, report)
     print(f"\nwritten to {args.out} (section {args.section})")
 
