@@ -50,26 +50,30 @@ class Slice(Generic[T]):
     prev_cursor: str | None
 
 
-def capped_count(qs: QuerySet[Any], cap: int | None = None, estimate: bool = True) -> Count:
+def capped_count(
+    qs: QuerySet[Any], cap: int | None = None, estimate: bool = True, planner_first: bool = True
+) -> Count:
     """Count exactly up to `cap`; beyond it ask PostgreSQL's planner rather than scan a million rows.
 
     Without `estimate` (searches, whose LIKE estimates swing tenfold between ANALYZE runs) the
     answer above the cap is just "more than cap". With it, on PostgreSQL the planner is asked
     first: when the table is known to be large (its analysed row count) and the planner expects
     ten times the cap, counting the first cap + 1 rows (7 ms of a million-row list request)
-    would only confirm what the estimate says, so the estimate is the answer.
+    would only confirm what the estimate says, so the estimate is the answer. A caller that
+    expects a small count (a rep's own customers) passes `planner_first=False` to skip that question.
     """
     cap = cap if cap is not None else settings.GUANXI_LIST_COUNT_CAP
     connection = connections[qs.db]
     planned: int | None = None
-    if estimate and connection.vendor == "postgresql":
+    if estimate and planner_first and connection.vendor == "postgresql":
         planned = _planned_rows(qs)
         if planned > cap * 10 and _analysed_rows(qs) > cap * 10:
             return Count(planned, exact=False)
     counted = qs.order_by().values("pk")[: cap + 1].count()
     if counted <= cap:
         return Count(counted, exact=True)
-    if planned is not None:
+    if estimate and connection.vendor == "postgresql":
+        planned = _planned_rows(qs) if planned is None else planned
         return Count(max(planned, cap + 1), exact=False)
     return Count(cap + 1, exact=False)
 

@@ -313,7 +313,7 @@ def customer_page(
     elif how:
         count = capped_count(qs, cap=settings.GUANXI_SEARCH_COUNT_CAP, estimate=False)
     else:
-        count = capped_count(qs)
+        count = capped_count(qs, planner_first=user.data_scope != DataScope.OWN)
     attach_row_relations(page.items)
     decorate_rows(page.items, columns)
     return Page(items=page.items, count=count, next_cursor=page.next_cursor, prev_cursor=page.prev_cursor)
