@@ -88,13 +88,14 @@ def generate(ctx: DemoContext) -> None:
                                      .iterator(chunk_size=20000)):
         by_owner[owner_id].append((pk, importance))
     weight = {"A": 4.0, "B": 2.0, "C": 1.0}
-    with transaction.atomic(using=ctx.using):
-        writer = TableWriter(ctx.using, TABLES)
+    ctx.progress("interactions", 0, len(reps))
+    with transaction.atomic(using=ctx.using), TableWriter(ctx.using, TABLES) as writer:
         ids = {"task": _next_id(ctx.using, Task), "appointment": _next_id(ctx.using, Appointment),
                "event": _next_id(ctx.using, AppointmentEvent), "interaction": _next_id(ctx.using, Interaction)}
         summaries: dict[int, list[Any]] = {}
         contacts = 0
-        for rep in reps:
+        for done, rep in enumerate(reps, start=1):
+            ctx.progress("interactions", done, len(reps))
             own = by_owner.get(rep.pk)
             if not own:
                 continue
@@ -206,5 +207,6 @@ def prepare_digests(ctx: DemoContext) -> None:
     from guanxi.interactions.services import digest_prepare_all
 
     started = time.monotonic()
-    count = digest_prepare_all(on=timezone.localdate())
+    count = digest_prepare_all(on=timezone.localdate(),
+                               progress=lambda done, total: ctx.progress("digests", done, total))
     ctx.stdout(f"digests: {count:,} users in {time.monotonic() - started:.1f} s")
