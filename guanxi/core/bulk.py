@@ -35,8 +35,9 @@ class TableWriter:
     """Buffers rows per table (`tables`: model → columns, in the order rows are given); the table's
     name is always the model's `_meta.db_table` (a many-to-many table is its `through` model).
 
-    A full buffer is written on its own, or — with `flush_together` — with every other buffer, in the
-    order of `tables` (parents first), for loaders that want rows written in that order.
+    A full buffer is written on its own, or — with `flush_together`, and always on SQLite — with every
+    other buffer, in the order of `tables` (parents first), for loaders that want rows written in that
+    order.
 
     On PostgreSQL the COPYs run in a writer thread on the same connection (so in the same
     transaction), in order, at most `IN_FLIGHT` batches behind; `flush()` writes what is left and
@@ -45,11 +46,18 @@ class TableWriter:
     `add_line` takes a row already in COPY text format (PostgreSQL only: see `copy_line`).
     """
 
-    def __init__(self, using: str, tables: dict[Model, list[str]], *, flush_together: bool = False) -> None:
+    def __init__(self, using: str, tables: dict[Model, list[str]], *, flush_together: bool = False,
+                 freeze: tuple[Model, ...] = ()) -> None:
         self.connection = connections[using]
         self.is_pg = self.connection.vendor == "postgresql"
         self.tables = tables
-        self.flush_together = flush_together
+        # SQLite checks deferred foreign keys by counting violations: once a child row precedes its
+        # parent, every later parent row searches the child tables (unindexed during a bulk load).
+        # Written together, parents first, children never precede their parents.
+        self.flush_together = flush_together or not self.is_pg
+        self.frozen: set[str] = set()
+        if self.is_pg and freeze:
+            self.frozen = self._truncate_empty([model._meta.db_table for model in freeze])
         self.buffers: dict[Model, list[Any]] = {model: [] for model in tables}
         self._pending: deque[Future[None]] = deque()
         self._executor: ThreadPoolExecutor | None = None
@@ -68,6 +76,23 @@ class TableWriter:
             self.flush()
             return
         self._drain(raise_errors=False)
+
+    def _truncate_empty(self, tables: list[str]) -> set[str]:
+        """PostgreSQL: TRUNCATE those of `tables` that are empty, so that this transaction's COPYs into them
+        can FREEZE their rows (written frozen and all-visible: no VACUUM needed afterwards, and no hint
+        bits set by the first readers). A table that has rows, or that a foreign key points at, is left
+        as it is."""
+        chosen: set[str] = set()
+        with self.connection.cursor() as cursor:
+            for table in tables:
+                cursor.execute("SELECT EXISTS (SELECT 1 FROM pg_constraint WHERE confrelid = %s::regclass)", [table])
+                if cursor.fetchone()[0]:
+                    continue
+                cursor.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}")')
+                if not cursor.fetchone()[0]:
+                    cursor.execute(f'TRUNCATE "{table}"')
+                    chosen.add(table)
+        return chosen
 
     def table_names(self) -> list[str]:
         return [model._meta.db_table for model in self.tables]
@@ -99,7 +124,8 @@ class TableWriter:
         if self.is_pg:
             # One string per batch: psycopg's per-row `write_row` costs more than the generator.
             data = "".join(row if type(row) is str else copy_line(row) for row in rows)
-            self._submit(f"COPY {table} ({quoted}) FROM STDIN", data)
+            freeze = " WITH (FREEZE)" if table in self.frozen else ""
+            self._submit(f"COPY {table} ({quoted}) FROM STDIN{freeze}", data)
             return
         marks = ", ".join(["%s"] * len(columns))
         adapters = self._adapters
@@ -164,8 +190,20 @@ def _copy(raw: Any, statement: str, data: str) -> None:
         copy.write(data)
 
 
+_NULL = "\\N"
+
+
 def copy_line(row: tuple[object, ...]) -> str:
-    """One row in COPY text format, newline included."""
+    """One row in COPY text format, newline included: `copy_value` of each value, joined.
+
+    Most values are text that needs no escaping, NULLs and integers: those are joined as they are, and
+    the line is then checked once (one tab between values, no newline or carriage return, and no
+    backslash but the NULLs' own); a line that fails the check is encoded value by value."""
+    line = "\t".join([v if type(v) is str else _NULL if v is None else str(v) if type(v) is int else copy_value(v)
+                      for v in row])
+    if (line.count("\\") == row.count(None) and line.count("\t") == len(row) - 1
+            and "\n" not in line and "\r" not in line):
+        return line + "\n"
     return "\t".join(map(copy_value, row)) + "\n"
 
 
@@ -290,19 +328,21 @@ def _rebuild_pg(connection: BaseDatabaseWrapper, tables: list[str], keys: list[s
             raise RuntimeError("bulk load: indexes or constraints differ after the load")
 
 
-def vacuum_analyze(connection: BaseDatabaseWrapper, tables: list[str]) -> None:
+def vacuum_analyze(connection: BaseDatabaseWrapper, tables: list[str], *, frozen: set[str] | frozenset[str] = frozenset()
+                   ) -> None:
     """PostgreSQL, outside a transaction: set the visibility map now, not whenever autovacuum gets to
-    it (until then index-only scans visit the heap for every row), and fresh planner statistics."""
+    it (until then index-only scans visit the heap for every row), and fresh planner statistics.
+    Tables loaded frozen (`TableWriter(freeze=…)`) have their visibility map already: ANALYZE only."""
     if connection.vendor != "postgresql" or connection.in_atomic_block:
         return
     with connection.cursor() as cursor:
         for table in tables:
-            cursor.execute(f'VACUUM ANALYZE "{table}"')
+            cursor.execute(f'ANALYZE "{table}"' if table in frozen else f'VACUUM ANALYZE "{table}"')
 
 
 @contextmanager
 def bulk_load(connection: BaseDatabaseWrapper, tables: list[str], *, keys: tuple[str, ...] = (),
-              defer: Deferrer | None = None, label: str = "") -> Iterator[None]:
+              defer: Deferrer | None = None, label: str = "", frozen: set[str] | None = None) -> Iterator[None]:
     """Load `tables` without their secondary indexes and foreign keys, then rebuild them.
 
     Building an index (a trigram GIN, a primary key over rows that arrive in random order) once over a
@@ -316,7 +356,8 @@ def bulk_load(connection: BaseDatabaseWrapper, tables: list[str], *, keys: tuple
     drops roll back too. With `defer` (PostgreSQL; `guanxi demo`), the rebuild — then VACUUM ANALYZE —
     is handed to `defer.submit(label, job)` once the loading transaction has committed, to run on
     another connection while the caller goes on; until it has run, the tables hold their rows without
-    those indexes and foreign keys. Dropping a foreign key locks the table it points at exclusively,
+    those indexes and foreign keys; `frozen` names the tables loaded frozen, which need no VACUUM (read
+    when the job runs). Dropping a foreign key locks the table it points at exclusively,
     so while `defer` still has work pending (which may hold those tables) only the foreign keys among
     `tables` are dropped: the others are checked at the end of each COPY instead of at the commit.
     On SQLite the plain indexes are dropped and rebuilt at the end of the block (constraints stay),
@@ -348,7 +389,7 @@ def bulk_load(connection: BaseDatabaseWrapper, tables: list[str], *, keys: tuple
             own = connections[using]
             with transaction.atomic(using=using):
                 _rebuild_pg(own, tables, key_names, external, indexes, constraints)
-            vacuum_analyze(own, tables)
+            vacuum_analyze(own, tables, frozen=frozen or set())
 
         transaction.on_commit(lambda: defer.submit(label, job), using=using)
         return
@@ -357,7 +398,7 @@ def bulk_load(connection: BaseDatabaseWrapper, tables: list[str], *, keys: tuple
             sqlite_indexes = _sqlite_indexes(cursor, tables)
             cursor.execute("PRAGMA cache_size")
             cache_size = cursor.fetchone()[0]
-            cursor.execute("PRAGMA cache_size = -262144")  # 256 MiB while loading
+            cursor.execute("PRAGMA cache_size = -1048576")  # 1 GiB while loading
             for name, _ in sqlite_indexes:
                 cursor.execute(f'DROP INDEX "{name}"')
         try:
