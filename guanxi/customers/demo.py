@@ -155,24 +155,26 @@ ID_MARK = "\x00"
 
 
 class NameInfoCache:
-    """Per-name pinyin work, memoised: a million customers share roughly half as many names."""
+    """Per-name pinyin work, memoised: a million customers share roughly half as many names.
 
-    def __init__(self) -> None:
+    With `feed`, a name not seen before is not computed here but taken from `feed` (a `NameHelper`),
+    which hands out the infos of the same names in the same order, computed by another process."""
+
+    def __init__(self, feed: NameHelper | None = None, *, record: bool = False) -> None:
         self._cache: dict[tuple[str, bool], NameInfo] = {}
+        self.new: list[tuple[str, bool, NameInfo]] = []  # with `record`: names computed here since, in order
+        self._feed = feed
+        self._record = record
 
     def get(self, name: str, is_person: bool) -> NameInfo:
         info = self._cache.get((name, is_person))
         if info is None:
-            keys = name_keys(name, is_person=is_person)
-            # The same pieces, in the same order, as `search_document` puts before the code.
-            doc_parts = (normalize_query(name), *keys.full, *keys.initials)
-            tokens = tuple(sorted(short_tokens(name=name, is_person=is_person, keys=keys)))
-            sort_key = copy_value(keys.sort_key)
-            info = NameInfo(
-                sort_key=keys.sort_key, first_full=keys.full[0] if keys.full else "", doc_parts=doc_parts,
-                tokens=tokens, copy_sort_key=sort_key,
-                copy_tokens="".join(f"{copy_value(token)}\t{sort_key}\t{ID_MARK}\n" for token in tokens),
-            )
+            if self._feed is not None:
+                info = self._feed.next(name, is_person)
+            else:
+                info = name_info(name, is_person)
+                if self._record:
+                    self.new.append((name, is_person, info))
             self._cache[(name, is_person)] = info
         return info
 
@@ -187,10 +189,81 @@ class NameInfoCache:
         return SEPARATOR.join(p for p in dict.fromkeys(parts) if p)
 
 
+def name_info(name: str, is_person: bool) -> NameInfo:
+    keys = name_keys(name, is_person=is_person)
+    # The same pieces, in the same order, as `search_document` puts before the code.
+    doc_parts = (normalize_query(name), *keys.full, *keys.initials)
+    tokens = tuple(sorted(short_tokens(name=name, is_person=is_person, keys=keys)))
+    sort_key = copy_value(keys.sort_key)
+    return NameInfo(
+        sort_key=keys.sort_key, first_full=keys.full[0] if keys.full else "", doc_parts=doc_parts,
+        tokens=tokens, copy_sort_key=sort_key,
+        copy_tokens="".join(f"{copy_value(token)}\t{sort_key}\t{ID_MARK}\n" for token in tokens),
+    )
+
+
+# From this many customers on, the names' pinyin work runs in a second process (see `NameHelper`).
+NAME_HELPER_FROM = 50_000
+_HELPER_BATCH = 2000
+
+
+class NameHelper:
+    """The pinyin work of `build_customers`' names (a fifth of the demo customers' Python time), done
+    by a forked process on the other core while this one generates the rows.
+
+    The helper walks the same customer stream (same seed, same arguments) and asks the same names in
+    the same order as the loader does (`build_customers` for the e-mails, then once per customer), so
+    the names that are new to it are new to the loader too, in the same order: it sends their infos
+    in batches, and `next` hands them out, checking that each is the name asked for. Same data as
+    computing them here; a helper that fails fails the loader (`next` raises)."""
+
+    def __init__(self, *, seed: int, count: int, owners: int, stores: int) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+        self._process = context.Process(
+            target=_name_helper, args=(send, seed, count, owners, stores), name="demo-names", daemon=True)
+        self._process.start()
+        send.close()
+        self._batch: list[tuple[str, bool, NameInfo]] = []
+        self._at = 0
+
+    def next(self, name: str, is_person: bool) -> NameInfo:
+        if self._at == len(self._batch):
+            try:
+                self._batch, self._at = self._receive.recv(), 0
+            except EOFError:
+                raise RuntimeError("demo: the name helper process ended early") from None
+        helper_name, helper_person, info = self._batch[self._at]
+        if (helper_name, helper_person) != (name, is_person):
+            raise RuntimeError(f"demo: the name helper sent {helper_name!r}, the loader needs {name!r}")
+        self._at += 1
+        return info
+
+    def close(self) -> None:
+        self._receive.close()
+        self._process.join(timeout=10)
+        if self._process.is_alive():
+            self._process.terminate()
+
+
+def _name_helper(send: Any, seed: int, count: int, owners: int, stores: int) -> None:
+    names = NameInfoCache(record=True)
+    for c in build_customers(seed=seed, count=count, owners=owners, stores=stores, names=names):
+        names.get(c.name, c.kind == "person")
+        if len(names.new) >= _HELPER_BATCH:
+            send.send(names.new)
+            names.new = []
+    send.send(names.new)
+    send.close()
+
+
 def build_customers(
     *, seed: int, count: int, owners: int, stores: int, names: NameInfoCache | None = None
 ) -> Iterator[DemoCustomer]:
-    """The demo customers for a seed, as a stream; identical for identical arguments."""
+    """The demo customers for a seed, as a stream; identical for identical arguments. `names` is asked
+    for the info of every name that gets an e-mail address, as it is drawn."""
     rng = random.Random(seed)
     names = names or NameInfoCache()
     addresses = _address_pool(seed)
@@ -376,9 +449,19 @@ def _phones_json(phones: tuple[str, ...]) -> str:
 def generate(ctx: DemoContext) -> None:
     owners = ctx.data["reps"]
     stores = ctx.data["stores"]
-    now = timezone.now()
     started = time.monotonic()
-    names = NameInfoCache()
+    helper = None
+    if ctx.customers >= NAME_HELPER_FROM:  # forked now, before any thread of this load starts
+        helper = NameHelper(seed=ctx.seed, count=ctx.customers, owners=len(owners), stores=len(stores))
+    try:
+        _generate(ctx, owners, stores, NameInfoCache(feed=helper), started)
+    finally:
+        if helper is not None:
+            helper.close()
+
+
+def _generate(ctx: DemoContext, owners: list[Any], stores: list[Any], names: NameInfoCache, started: float) -> None:
+    now = timezone.now()
     total = ctx.customers
     ctx.progress("customers", 0, total)
     with transaction.atomic(using=ctx.using):

@@ -15,6 +15,7 @@ import threading
 import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor, wait
+from itertools import accumulate
 from typing import Any
 
 from django.db import connections, transaction
@@ -101,7 +102,9 @@ def generate(ctx: DemoContext) -> None:
             own = by_owner.get(rep.pk)
             if not own:
                 continue
-            weights = [weight.get(imp, 1.0) for _pk, imp in own]
+            # Summed once per rep: `choices(weights=…)` would sum the 2,000 weights at every draw (the same
+            # sums, so the same draws).
+            cum_weights = list(accumulate(weight.get(imp, 1.0) for _pk, imp in own))
             months = HISTORY_DAYS / 30.4
             visits = max(0, round(rng.gauss(VISITS_PER_MONTH * months, 3)))
             others = {"T": visits * 3, "E": visits // 3, "S": visits // 3, "W": visits // 2}
@@ -110,7 +113,7 @@ def generate(ctx: DemoContext) -> None:
                 plan += [channel] * n
             position = 0
             for channel in plan:
-                customer_id = rng.choices(own, weights=weights)[0][0]
+                customer_id = rng.choices(own, cum_weights=cum_weights)[0][0]
                 at = _working_moment(rng, rng.choice(history), tz)
                 in_person = channel in ("V", "M")
                 if in_person and rng.random() < 0.7:
@@ -153,7 +156,7 @@ def generate(ctx: DemoContext) -> None:
             # Appointments that did not end in a visit: cancelled or missed.
             for status, share in (("cancelled", 0.1), ("no_show", 0.05)):
                 for _n in range(round(visits * share)):
-                    customer_id = rng.choices(own, weights=weights)[0][0]
+                    customer_id = rng.choices(own, cum_weights=cum_weights)[0][0]
                     day = rng.choice(history)
                     booked = _working_moment(rng, day - dt.timedelta(days=3), tz)
                     task_id, appointment_id = ids["task"], ids["appointment"]
@@ -171,7 +174,7 @@ def generate(ctx: DemoContext) -> None:
                     ids["event"] += 1
             # Planned visits and calls for the next two weeks; some already confirmed.
             for n in range(rng.randint(4, 8)):
-                customer_id = rng.choices(own, weights=weights)[0][0]
+                customer_id = rng.choices(own, cum_weights=cum_weights)[0][0]
                 day = rng.choice(ahead)
                 position += 1
                 task_id = ids["task"]
