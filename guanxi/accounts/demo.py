@@ -43,6 +43,7 @@ REP_DEPARTMENTS = ["sales-1", "sales-2", "county-east", "county-west"]
 
 
 def generate(ctx: DemoContext) -> None:
+    ctx.progress("organization", 0, 1)
     with transaction.atomic(using=ctx.using):
         roles = {
             "admin": Role.objects.create(code="admin", name="系统管理员", data_scope=DataScope.ALL,
@@ -82,4 +83,5 @@ def generate(ctx: DemoContext) -> None:
                              role=roles["rep"], department=dept))
         reps = User.objects.bulk_create(reps, batch_size=1000)
     ctx.data.update(admin=admin, manager=manager, reps=reps, stores=stores, departments=departments)
+    ctx.progress("organization", 1, 1)
     ctx.stdout(f"organization: {len(departments)} departments, {len(stores)} stores, {len(reps) + 2} users")

@@ -14,7 +14,9 @@ def generate(ctx: DemoContext) -> None:
     if ctx.using != "default" or connections[ctx.using].vendor not in ("postgresql", "sqlite"):
         ctx.stdout("analytics: skipped (runs read the default database)")
         return
+    ctx.progress("analytics", 0, 1, "one analytics run (extract, score, cluster, basket)")
     run = services.run_now(actor=None, trigger=RunTrigger.COMMAND)
+    ctx.progress("analytics", 1, 1)
     if run.state != "done":
         ctx.stdout(f"analytics: run {run.pk} failed: {run.error}")
         return

@@ -14,11 +14,11 @@ import time
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
 
 from guanxi.assets.models import AssetReview, AssetReviewLine, Holding, HoldingSnapshot, InsurancePolicy
-from guanxi.core.bulk import Model, TableWriter
+from guanxi.core.bulk import Model, TableWriter, bulk_load
 from guanxi.core.registry import DemoContext
 from guanxi.customers.models import Customer, FamilyMember
 
@@ -69,35 +69,42 @@ def generate(ctx: DemoContext) -> None:
     today = timezone.localdate()
     now = timezone.now()
     db = ctx.using
-    writer = TableWriter(db, TABLES, flush_together=True)
     counts = {"customers": 0, "holdings": 0, "reviews": 0}
+    people = Customer.objects.using(db).filter(kind="person")
+    total = people.count()
+    ctx.progress("assets", 0, total)
     with transaction.atomic(using=db):
         holding_id = Holding.objects.using(db).order_by("-id").values_list("id", flat=True).first() or 0
         review_id = AssetReview.objects.using(db).order_by("-id").values_list("id", flat=True).first() or 0
-        people = Customer.objects.using(db).filter(kind="person").order_by("id").values_list("id", "owner_id")
-        last = 0
-        while True:
-            chunk = list(people.filter(id__gt=last)[:CUSTOMER_CHUNK])
-            if not chunk:
-                break
-            last = chunk[-1][0]
-            chosen = [(cid, owner) for cid, owner in chunk if rng.random() < SHARE]
-            spouses = dict(
-                FamilyMember.objects.using(db).filter(customer_id__in=[c for c, _ in chosen], relation="spouse")
-                .order_by("customer_id", "id").values_list("customer_id", "id")
-            )
-            for customer_id, owner_id in chosen:
-                counts["customers"] += 1
-                holding_id, review_id = _customer_rows(
-                    writer, rng, customer_id, owner_id, spouses.get(customer_id), holding_id, review_id, today, now,
-                    counts,
-                )
-        writer.flush()
-        if writer.is_pg:
-            with writer.connection.cursor() as cursor:
-                for table in writer.table_names():
-                    cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                   f"COALESCE((SELECT MAX(id) FROM {table}), 1))")
+        # Every spouse at once (one scan; the last one of a customer, as before), not a query per chunk.
+        spouses = dict(FamilyMember.objects.using(db).filter(relation="spouse").order_by("customer_id", "id")
+                       .values_list("customer_id", "id"))
+        rows = people.order_by("id").values_list("id", "owner_id")
+        tables = [model._meta.db_table for model in TABLES]
+        loading = bulk_load(connections[db], tables, defer=ctx.defer, label="assets")
+        with loading, TableWriter(db, TABLES, flush_together=True) as writer:
+            last = done = 0
+            while True:
+                chunk = list(rows.filter(id__gt=last)[:CUSTOMER_CHUNK])
+                if not chunk:
+                    break
+                last = chunk[-1][0]
+                done += len(chunk)
+                chosen = [(cid, owner) for cid, owner in chunk if rng.random() < SHARE]
+                for customer_id, owner_id in chosen:
+                    counts["customers"] += 1
+                    holding_id, review_id = _customer_rows(
+                        writer, rng, customer_id, owner_id, spouses.get(customer_id), holding_id, review_id, today,
+                        now, counts,
+                    )
+                ctx.progress("assets", done, total)
+            writer.flush()
+            if writer.is_pg:
+                with writer.connection.cursor() as cursor:
+                    for table in writer.table_names():
+                        cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                       f"COALESCE((SELECT MAX(id) FROM {table}), 1))")
+            ctx.progress("assets", total, total, "rebuilding indexes" if ctx.defer is None else "committing")
     ctx.stdout(f"assets: {counts['holdings']:,} holdings of {counts['customers']:,} customers, "
                f"{counts['reviews']:,} reviews in {time.monotonic() - started:.1f} s")
 

@@ -15,7 +15,7 @@ import calendar as calendar_module
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -253,8 +253,12 @@ def _month_days(lunar_year: int, month: int) -> int:
     return int(LunarMonth.fromYm(lunar_year, month).getDayCount())
 
 
+@lru_cache(maxsize=65536)
 def lunar_to_solar(lunar_year: int, month: int, day: int, leap: bool = False) -> dt.date:
-    """The solar date of a lunar date that exists (the caller checks leap months and day counts)."""
+    """The solar date of a lunar date that exists (the caller checks leap months and day counts).
+
+    Memoised: `lunar_python` keeps only the last lunar year it computed (about 10 ms each), and the
+    reminders alternate between this year and the next for every lunar birthday."""
     solar = Lunar.fromYmd(lunar_year, -month if leap else month, day).getSolar()
     return dt.date(solar.getYear(), solar.getMonth(), solar.getDay())
 

@@ -25,6 +25,8 @@ from django.db.models.expressions import BaseExpression, Combinable
 from django.http import HttpRequest
 from django.utils.functional import Promise
 
+from guanxi.core.bulk import Deferrer
+
 Label = str | Promise
 
 
@@ -164,15 +166,38 @@ class ReminderSource(Protocol):
     def __call__(self, user: Any, start: dt.date, end: dt.date, /) -> list[Reminder]: ...
 
 
+class DemoProgress(Protocol):
+    """(generator name, done, total, note) -> None: how far a demo generator has got."""
+
+    def __call__(self, name: str, done: int, total: int, note: str, /) -> None: ...
+
+
+def _no_progress(name: str, done: int, total: int, note: str, /) -> None:
+    return None
+
+
 @dataclass
 class DemoContext:
-    """What `guanxi demo` has built so far, handed to each app's generator in order."""
+    """What `guanxi demo` has built so far, handed to each app's generator in order.
+
+    A generator reports how far it has got with `progress(name, done, total)` (its own name, units
+    of its choice; `note` says what it is doing when that is not generating rows: "rebuilding indexes"),
+    as often as it likes: `guanxi demo` draws one progress bar per generator from it, and the tests'
+    contexts ignore it.
+    """
 
     seed: int
     customers: int
     using: str = "default"
     stdout: Callable[[str], None] = print
     data: dict[str, Any] = field(default_factory=dict)
+    on_progress: DemoProgress = _no_progress
+    # Runs work later on another connection while the next generators go on (`guanxi demo` on
+    # PostgreSQL: index rebuilds, see `core.bulk.bulk_load`); None runs such work in place.
+    defer: Deferrer | None = None
+
+    def progress(self, name: str, done: int, total: int, note: str = "") -> None:
+        self.on_progress(name, done, total, note)
 
 
 @dataclass(frozen=True)

@@ -162,14 +162,15 @@ def search_document(
     return _SEPARATOR.join(p for p in dict.fromkeys(parts) if p)
 
 
-def short_tokens(*, name: str, is_person: bool) -> set[str]:
+def short_tokens(*, name: str, is_person: bool, keys: NameKeys | None = None) -> set[str]:
     """Exact-match tokens for one- and two-character queries, which trigram indexes cannot serve.
 
     Name unigrams and bigrams, and the first one and two letters of every full pinyin and
-    initials reading.
+    initials reading. `keys`: the name's `name_keys`, when the caller has them already.
     """
     clean = normalize_query(name)
-    keys = name_keys(name, is_person=is_person)
+    if keys is None:
+        keys = name_keys(name, is_person=is_person)
     tokens: set[str] = set()
     for i, ch in enumerate(clean):
         if is_cjk(ch):

@@ -42,6 +42,7 @@ def generate(ctx: DemoContext) -> None:
         owners = sorted(set(customers.order_by("pk").values_list("owner_id", flat=True)[:SAMPLE]))
         made = 0
         for index in range(PAIRS):
+            ctx.progress("duplicates", index, PAIRS)
             if not owners:
                 break
             owner = owners[index % len(owners)]
@@ -64,4 +65,5 @@ def generate(ctx: DemoContext) -> None:
                 for t in sorted(short_tokens(name=copy.name, is_person=copy.is_person))
             )
             made += 1
+    ctx.progress("duplicates", PAIRS, PAIRS)
     ctx.stdout(f"duplicates: {made} duplicate pairs made")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
@@ -546,13 +546,18 @@ def digest_prepare(*, user: User, on: dt.date) -> ReminderDigest:
     return digest
 
 
-def digest_prepare_all(*, on: dt.date | None = None) -> int:
-    """The daily job: every active user's digest; old digests (over a month) are dropped."""
+def digest_prepare_all(*, on: dt.date | None = None, progress: Callable[[int, int], None] | None = None) -> int:
+    """The daily job: every active user's digest; old digests (over a month) are dropped. `progress`
+    hears (users done, users) as it goes."""
     on = on or timezone.localdate()
     count = 0
-    for user in User.objects.filter(is_active=True).select_related("role").iterator(chunk_size=500):
+    users = User.objects.filter(is_active=True)
+    total = users.count() if progress is not None else 0
+    for user in users.select_related("role").iterator(chunk_size=500):
         digest_prepare(user=user, on=on)
         count += 1
+        if progress is not None:
+            progress(count, total)
     ReminderDigest.objects.filter(on__lt=on - dt.timedelta(days=31)).delete()
     return count
 

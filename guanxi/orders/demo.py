@@ -11,15 +11,17 @@ import datetime as dt
 import random
 import time
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from django.db import connections, transaction
 from django.utils import timezone
 
+from guanxi.core.bulk import Model, TableWriter, bulk_load
 from guanxi.core.registry import DemoContext
 from guanxi.orders.models import Order, OrderLine
 
-BATCH_ROWS = 50_000
+PROGRESS_EVERY = 10_000
 CATEGORIES: list[tuple[str, str, list[tuple[str, str]]]] = [
     ("tobacco", "烟草", [("cigarette", "卷烟"), ("cigar", "雪茄")]),
     ("drinks", "酒水饮料", [("baijiu", "白酒"), ("tea", "茶叶"), ("soft", "饮料")]),
@@ -85,41 +87,11 @@ def _pair(using: str) -> list[tuple[int, int, int]]:
     return [by_code[code] for code, *_ in PAIR]
 
 
+@cache
 def _money(fen: int) -> str:
     sign = "-" if fen < 0 else ""
     fen = abs(fen)
     return f"{sign}{fen // 100}.{fen % 100:02d}"
-
-
-class _Writer:
-    def __init__(self, using: str) -> None:
-        self.connection = connections[using]
-        self.is_pg = self.connection.vendor == "postgresql"
-        self.rows: dict[str, list[tuple[Any, ...]]] = {}
-        self.columns: dict[str, list[str]] = {}
-
-    def add(self, table: str, columns: list[str], row: tuple[Any, ...]) -> None:
-        self.columns[table] = columns
-        buffer = self.rows.setdefault(table, [])
-        buffer.append(row)
-        if len(buffer) >= BATCH_ROWS:
-            self.flush(table)
-
-    def flush(self, table: str | None = None) -> None:
-        for name in [table] if table else list(self.rows):
-            rows = self.rows[name]
-            if not rows:
-                continue
-            columns = self.columns[name]
-            with self.connection.cursor() as cursor:
-                if self.is_pg:
-                    data = "".join("\t".join("\\N" if v is None else str(v) for v in row) + "\n" for row in rows)
-                    with cursor.cursor.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:
-                        copy.write(data)
-                else:
-                    marks = ", ".join(["%s"] * len(columns))
-                    cursor.executemany(f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({marks})", rows)
-            rows.clear()
 
 
 ORDER_COLUMNS = ["id", "customer_id", "store_id", "channel", "source", "external_id", "kind", "original_id",
@@ -128,92 +100,108 @@ ORDER_COLUMNS = ["id", "customer_id", "store_id", "channel", "source", "external
 LINE_COLUMNS = ["order_id", "line_no", "product_id", "quantity", "unit_price", "discount", "amount", "unit_cost"]
 ORDERS = Order._meta.db_table
 LINES = OrderLine._meta.db_table
+TABLES: dict[Model, list[str]] = {Order: ORDER_COLUMNS, OrderLine: LINE_COLUMNS}
 CHANNELS = ["store"] * 6 + ["online"] * 3 + ["phone", "distributor"]
 
 
 def generate(ctx: DemoContext) -> None:
     from guanxi.customers.models import Customer
     from guanxi.orders import summary
-    from guanxi.orders.batch import PURCHASE_DAY_TZ
 
     started = time.monotonic()
     rng = random.Random(ctx.seed * 2_000_003 + 29)
     now = timezone.now().replace(microsecond=0)
+    total = Customer.objects.using(ctx.using).filter(archived_at__isnull=True).count()
+    ctx.progress("orders", 0, total)
     with transaction.atomic(using=ctx.using):
         products = _catalogue(rng, ctx.using)
         pair = _pair(ctx.using)
-        writer = _Writer(ctx.using)
-        stamp = now.isoformat() if writer.is_pg else now.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
-        order_id = (Order.objects.using(ctx.using).order_by("-id").values_list("id", flat=True).first() or 0)
-        orders = lines = 0
-        customers = (Customer.objects.using(ctx.using).filter(archived_at__isnull=True).order_by("pk")
-                     .values_list("pk", "store_id").iterator(chunk_size=20000))
-        for customer_id, home_store in customers:
-            if rng.random() < 0.3:
-                continue
-            count = min(12, 1 + int(rng.expovariate(0.45)))
-            for _ in range(count):
-                order_id += 1
-                at = now - dt.timedelta(seconds=rng.randrange(5 * 60, 730 * 86400))
-                age_days = (now - at).days
-                status = ("delivered" if age_days > 7 else rng.choice(["placed", "paid", "shipped", "delivered"]))
-                if rng.random() < 0.02:
-                    status = "cancelled"
-                channel = rng.choice(CHANNELS)
-                store = home_store if channel == "store" else None
-                picked = [rng.choice(products) for _ in range(rng.choice([1, 1, 1, 2, 2, 3]))]
-                if rng.random() < PAIR_SHARE:
-                    picked += pair
-                totals = [0, 0, 0, 0]  # quantity, discount, amount, cost (fen; quantity in units)
-                order_lines = []
-                for number, (product_id, price, cost) in enumerate(picked, start=1):
-                    quantity = rng.choice([1, 1, 1, 2, 2, 3, 5])
-                    discount = (price * quantity) // 20 if rng.random() < 0.2 else 0
-                    amount = price * quantity - discount
-                    totals[0] += quantity
-                    totals[1] += discount
-                    totals[2] += amount
-                    totals[3] += cost * quantity
-                    order_lines.append((order_id, number, product_id, quantity, _money(price), _money(discount),
-                                        _money(amount), _money(cost)))
-                _add_order(writer, order_id, customer_id, store, channel, "sale", None, at, status, order_lines,
-                           totals, stamp, PURCHASE_DAY_TZ)
-                orders += 1
-                lines += len(order_lines)
-                if status == "delivered" and rng.random() < 0.03:
-                    # A return of the first line, a few days later.
-                    original = order_id
-                    order_id += 1
-                    first = order_lines[0]
-                    product_id, qty, price_text, cost_text = first[2], first[3], first[4], first[7]
-                    price_fen = int(Decimal(price_text) * 100)
-                    cost_fen = int(Decimal(cost_text) * 100)
-                    back = [(order_id, 1, product_id, -qty, price_text, "0.00", _money(-price_fen * qty), cost_text)]
-                    _add_order(writer, order_id, customer_id, store, channel, "return", original,
-                               min(now, at + dt.timedelta(days=rng.randint(1, 7))), "delivered", back,
-                               [-qty, 0, -price_fen * qty, -cost_fen * qty], stamp, PURCHASE_DAY_TZ)
-                    orders += 1
-                    lines += 1
-        writer.flush()
-        if writer.is_pg:
-            with writer.connection.cursor() as cursor:
-                for table in (ORDERS, LINES):
-                    cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                   f"COALESCE((SELECT MAX(id) FROM {table}), 1))")
-                cursor.execute(f"ANALYZE {ORDERS}")
-                cursor.execute(f"ANALYZE {LINES}")
-        ctx.stdout(f"orders: {orders:,} orders, {lines:,} lines ({time.monotonic() - started:.0f} s)")
-        summaries = summary.rebuild_all()
+        loading = bulk_load(connections[ctx.using], [ORDERS, LINES], defer=ctx.defer, label="orders")
+        with loading, TableWriter(ctx.using, TABLES) as writer:
+            orders, lines = _write_orders(ctx, writer, rng, products, pair, now, total)
+            ctx.progress("orders", total, total, "writing the last rows")
+            writer.flush()
+            writer.reset_sequences()
+            if writer.is_pg:
+                with writer.connection.cursor() as cursor:
+                    cursor.execute(f"ANALYZE {ORDERS}")
+                    cursor.execute(f"ANALYZE {LINES}")
+            ctx.stdout(f"orders: {orders:,} orders, {lines:,} lines ({time.monotonic() - started:.0f} s)")
+            ctx.progress("orders", total, total, "purchase summaries")
+            summaries = summary.rebuild_all()
+            ctx.progress("orders", total, total, "rebuilding indexes" if ctx.defer is None else "committing")
     ctx.stdout(f"orders: {summaries:,} purchase summaries, done in {time.monotonic() - started:.1f} s")
 
 
-def _add_order(writer: _Writer, order_id: int, customer_id: int, store: int | None, channel: str, kind: str,
+def _write_orders(ctx: DemoContext, writer: TableWriter, rng: random.Random, products: list[tuple[int, int, int]],
+                  pair: list[tuple[int, int, int]], now: dt.datetime, total: int) -> tuple[int, int]:
+    """Every customer's orders and lines, customers in id order; returns (orders, lines)."""
+    from guanxi.customers.models import Customer
+    from guanxi.orders.batch import PURCHASE_DAY_TZ
+
+    stamp = now.isoformat() if writer.is_pg else now.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
+    order_id = (Order.objects.using(ctx.using).order_by("-id").values_list("id", flat=True).first() or 0)
+    orders = lines = 0
+    customers = (Customer.objects.using(ctx.using).filter(archived_at__isnull=True).order_by("pk")
+                 .values_list("pk", "store_id").iterator(chunk_size=20000))
+    for done, (customer_id, home_store) in enumerate(customers, start=1):
+        if done % PROGRESS_EVERY == 0:
+            ctx.progress("orders", done, total)
+        if rng.random() < 0.3:
+            continue
+        count = min(12, 1 + int(rng.expovariate(0.45)))
+        for _ in range(count):
+            order_id += 1
+            at = now - dt.timedelta(seconds=rng.randrange(5 * 60, 730 * 86400))
+            age_days = (now - at).days
+            status = ("delivered" if age_days > 7 else rng.choice(["placed", "paid", "shipped", "delivered"]))
+            if rng.random() < 0.02:
+                status = "cancelled"
+            channel = rng.choice(CHANNELS)
+            store = home_store if channel == "store" else None
+            picked = [rng.choice(products) for _ in range(rng.choice([1, 1, 1, 2, 2, 3]))]
+            if rng.random() < PAIR_SHARE:
+                picked += pair
+            totals = [0, 0, 0, 0]  # quantity, discount, amount, cost (fen; quantity in units)
+            order_lines = []
+            for number, (product_id, price, cost) in enumerate(picked, start=1):
+                quantity = rng.choice([1, 1, 1, 2, 2, 3, 5])
+                discount = (price * quantity) // 20 if rng.random() < 0.2 else 0
+                amount = price * quantity - discount
+                totals[0] += quantity
+                totals[1] += discount
+                totals[2] += amount
+                totals[3] += cost * quantity
+                order_lines.append((order_id, number, product_id, quantity, _money(price), _money(discount),
+                                    _money(amount), _money(cost)))
+            _add_order(writer, order_id, customer_id, store, channel, "sale", None, at, status, order_lines,
+                       totals, stamp, PURCHASE_DAY_TZ)
+            orders += 1
+            lines += len(order_lines)
+            if status == "delivered" and rng.random() < 0.03:
+                # A return of the first line, a few days later.
+                original = order_id
+                order_id += 1
+                first = order_lines[0]
+                product_id, qty, price_text, cost_text = first[2], first[3], first[4], first[7]
+                price_fen = int(Decimal(price_text) * 100)
+                cost_fen = int(Decimal(cost_text) * 100)
+                back = [(order_id, 1, product_id, -qty, price_text, "0.00", _money(-price_fen * qty), cost_text)]
+                _add_order(writer, order_id, customer_id, store, channel, "return", original,
+                           min(now, at + dt.timedelta(days=rng.randint(1, 7))), "delivered", back,
+                           [-qty, 0, -price_fen * qty, -cost_fen * qty], stamp, PURCHASE_DAY_TZ)
+                orders += 1
+                lines += 1
+    return orders, lines
+
+
+def _add_order(writer: TableWriter, order_id: int, customer_id: int, store: int | None, channel: str, kind: str,
                original: int | None, at: dt.datetime, status: str, lines: list[tuple[Any, ...]],
                totals: list[int], stamp: str, tz: Any) -> None:
     when = at.isoformat() if writer.is_pg else at.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
-    writer.add(ORDERS, ORDER_COLUMNS, (
+    writer.add(Order, (
         order_id, customer_id, store, channel, "pos-demo", f"D{order_id:09d}", kind, original, when,
         at.astimezone(tz).date().isoformat(), status, len(lines), totals[0], _money(totals[1]), _money(totals[2]),
         _money(totals[3]), stamp, stamp))
     for line in lines:
-        writer.add(LINES, LINE_COLUMNS, line)
+        writer.add(OrderLine, line)

@@ -128,3 +128,27 @@ def test_demo_organizations_have_contact_people_found_by_the_search() -> None:
     assert contact is not None and contact.role and contact.phones
     admin = User.objects.get(username="admin")
     assert contact.pk in [c.pk for c in contact_search(user=admin, q=contact.phones[0][-6:], limit=200)]
+
+
+def test_the_name_helper_process_hands_out_what_the_loader_would_compute() -> None:
+    from guanxi.customers.demo import NameHelper, NameInfoCache
+
+    helper = NameHelper(seed=7, count=3000, owners=3, stores=5)
+    try:
+        fed = NameInfoCache(feed=helper)
+        rows = [(c, fed.get(c.name, c.kind == "person"))
+                for c in build_customers(seed=7, count=3000, owners=3, stores=5, names=fed)]
+    finally:
+        helper.close()
+    plain = NameInfoCache()
+    assert rows == [(c, plain.get(c.name, c.kind == "person"))
+                    for c in build_customers(seed=7, count=3000, owners=3, stores=5, names=plain)]
+
+
+def test_phones_json_is_what_json_dumps_writes() -> None:
+    import json
+
+    from guanxi.customers.demo import _phones_json
+
+    for phones in [("13800000000",), ("13800000000", "13912345678")]:
+        assert _phones_json(phones) == json.dumps(list(phones))
