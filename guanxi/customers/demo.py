@@ -547,4 +547,4 @@ def _generate(ctx: DemoContext, owners: list[Any], stores: list[Any], names: Nam
         ctx.progress("customers", total, total, "VACUUM ANALYZE")
         vacuum_analyze(writer.connection, tables, frozen=frozen)
     ctx.stdout(f"customers: {ctx.customers:,} loaded in {time.monotonic() - started:.1f} s"
-               + (" (indexes and foreign keys rebuilt in the background)" if ctx.defer and writer.is_pg else ""))
+               + (" (indexes and foreign keys rebuilt in the background)" if ctx.defer is not None and writer.is_pg else ""))
